@@ -1,0 +1,39 @@
+# Every target sets itself up: a fresh clone needs only Python 3.11+ and make.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+PYTEST := $(PY) -m pytest
+
+.PHONY: install run test test-sqlite test-postgresql lint bench openapi clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: migrate the database (SQLite by default) and serve the API on http://127.0.0.1:8000
+run: $(STAMP)
+	$(VENV)/bin/lapor-bridge serve
+
+## test: the whole suite, against SQLite and against PostgreSQL
+test: test-sqlite test-postgresql
+
+test-sqlite: $(STAMP)
+	$(PYTEST) --db sqlite
+
+test-postgresql: $(STAMP)
+	$(PYTEST) --db postgresql
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check app tests migrations bench
+	$(VENV)/bin/mypy app
+
+bench: $(STAMP)
+	$(PY) bench/create_reports.py
+	$(PY) bench/list_reports.py
+
+clean:
+	rm -rf $(VENV) lapor-bridge.db* data

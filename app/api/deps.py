@@ -1,0 +1,73 @@
+"""Dependencies shared by the routers: the session, the caller, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.errors import Forbidden, Unauthenticated
+from app.keys import KeyCache, Principal, authenticate
+from app.models.enums import Role
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key made with `lapor-bridge apikey create`."
+)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; the endpoint commits its unit of work explicitly."""
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def current_principal(
+    request: Request, session: SessionDep, raw_key: Annotated[str | None, Security(api_key_header)]
+) -> Principal:
+    """The caller behind `X-API-Key` (or `Authorization: Bearer`); 401 when none is valid."""
+    if not raw_key:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            raw_key = auth[7:].strip()
+    if not raw_key:
+        raise Unauthenticated("an API key is required (header X-API-Key)")
+    cache: KeyCache = request.app.state.key_cache
+    principal = await authenticate(session, raw_key, cache)
+    if principal is None:
+        raise Unauthenticated("the API key is unknown or revoked")
+    request.state.principal = principal
+    return principal
+
+
+CurrentKey = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    """A dependency that lets only the given roles through (403 for the others)."""
+    allowed = frozenset(roles)
+
+    async def check(principal: CurrentKey) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"role {principal.role.value!r} may not do this (needs one of: {names})")
+        return principal
+
+    return check
+
+
+AdminKey = Annotated[Principal, Depends(require_roles(Role.admin))]
+AnyKey = CurrentKey

@@ -1,0 +1,106 @@
+"""Turning table rows into the API's report shapes, with identity only where entitled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.api.report_schemas import (
+    LocationOut,
+    NationalLink,
+    ReporterOut,
+    ReportOut,
+    status_label,
+)
+from app.keys import Principal
+from app.models import Agency, Category, Report, Reporter
+from app.models.enums import Channel, Origin, ReportKind, ReportStatus
+from app.reports.access import can_see_identity
+
+
+async def agency_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Agency codes by id, in one query."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids)))  # type: ignore[union-attr]
+    return {row.id: row.code for row in rows}
+
+
+async def render_reports(
+    session: AsyncSession, principal: Principal, reports: Sequence[Report]
+) -> list[ReportOut]:
+    """The API form of reports: codes looked up in batches, identity filtered per report."""
+    agencies = await agency_codes(session, {r.agency_id for r in reports if r.agency_id})
+    category_ids = {r.category_id for r in reports if r.category_id}
+    categories: dict[int, str] = {}
+    if category_ids:
+        rows = await session.execute(
+            select(Category.id, Category.code).where(Category.id.in_(category_ids))  # type: ignore[union-attr]
+        )
+        categories = {row.id: row.code for row in rows}
+    entitled = [r.id for r in reports if can_see_identity(principal, r)]
+    reporters: dict[int, Reporter] = {}
+    if entitled:
+        found = await session.execute(select(Reporter).where(Reporter.report_id.in_(entitled)))  # type: ignore[attr-defined]
+        reporters = {rep.report_id: rep for rep in found.scalars()}
+    return [_render(r, agencies, categories, reporters.get(r.id or 0)) for r in reports]
+
+
+async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:
+    """The API form of one report."""
+    return (await render_reports(session, principal, [report]))[0]
+
+
+def _render(
+    report: Report,
+    agencies: dict[int, str],
+    categories: dict[int, str],
+    reporter: Reporter | None,
+) -> ReportOut:
+    national = None
+    if report.national_id is not None or report.national_tracking_id is not None:
+        national = NationalLink(
+            id=report.national_id,
+            tracking_id=report.national_tracking_id,
+            status_code=report.national_status_code,
+            status_name=report.national_status_name,
+        )
+    return ReportOut(
+        id=report.id or 0,
+        tracking_number=report.tracking_number,
+        kind=ReportKind(report.kind),
+        title=report.title,
+        content=report.content,
+        category=categories.get(report.category_id) if report.category_id else None,
+        location=LocationOut(
+            district_code=report.district_code,
+            village_code=report.village_code,
+            latitude=report.latitude,
+            longitude=report.longitude,
+        ),
+        incident_date=report.incident_date,
+        channel=Channel(report.channel),
+        is_anonymous=report.is_anonymous,
+        is_secret=report.is_secret,
+        agency=agencies.get(report.agency_id) if report.agency_id else None,
+        status=ReportStatus(report.status),
+        status_label=status_label(report.status) or report.status,
+        origin=Origin(report.origin),
+        national=national,
+        version=report.version,
+        created_at=report.created_at,
+        updated_at=report.updated_at,
+        reporter=(
+            ReporterOut(
+                name=reporter.name,
+                nik=reporter.nik,
+                phone=reporter.phone,
+                email=reporter.email,
+                address=reporter.address,
+            )
+            if reporter is not None
+            else None
+        ),
+    )

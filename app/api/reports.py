@@ -1,0 +1,202 @@
+"""Report endpoints: file, read, list and search."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.api.deps import CurrentKey, SessionDep, SettingsDep, require_roles
+from app.api.render import render_report, render_reports
+from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
+from app.errors import Unprocessable
+from app.keys import Principal
+from app.models import Category, IdempotencyRecord
+from app.models.enums import Channel, Origin, ReportKind, ReportStatus, Role
+from app.reports.queries import ReportFilter, get_visible, list_reports
+from app.reports.service import NewReport, file_report
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+FilerKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.intake))]
+
+
+def _request_hash(body: ReportCreate) -> str:
+    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+async def _replay(session: SessionDep, principal: Principal, key: str, digest: str) -> int | None:
+    """The report a previous request with this key created, or None; 422 if the body differs."""
+    record = (
+        await session.execute(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.api_key_id == principal.key_id,  # type: ignore[arg-type]
+                IdempotencyRecord.key == key,  # type: ignore[arg-type]
+            )
+        )
+    ).scalar_one_or_none()
+    if record is None:
+        return None
+    if record.request_hash != digest:
+        raise Unprocessable("this Idempotency-Key was already used with a different body; use a new key")
+    return record.report_id
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReportOut,
+    summary="File a report",
+    responses={201: {"headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}}}},
+)
+async def create_report(
+    body: ReportCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: FilerKey,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> ReportOut:
+    """File a report from a regency channel. Repeat with the same `Idempotency-Key` safely."""
+    digest = _request_hash(body)
+    if idempotency_key:
+        replayed = await _replay(session, principal, idempotency_key, digest)
+        if replayed is not None:
+            response.headers["Idempotent-Replayed"] = "true"
+            return await render_report(
+                session, principal, await get_visible(session, principal, report_id=replayed)
+            )
+    category_id = await _category_id(session, body.category_code)
+    location = body.location
+    new = NewReport(
+        kind=body.kind.value,
+        title=body.title,
+        content=body.content,
+        channel=body.channel.value,
+        category_id=category_id,
+        district_code=location.district_code if location else None,
+        village_code=location.village_code if location else None,
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        incident_date=body.incident_date,
+        is_anonymous=body.is_anonymous,
+        is_secret=body.is_secret,
+        reporter=body.reporter.model_dump() if body.reporter else {},
+    )
+    try:
+        report_id = await file_report(
+            session,
+            new,
+            filed_by_key_id=principal.key_id,
+            actor=principal.actor,
+            prefix=settings.tracking_prefix,
+            tz=ZoneInfo(settings.timezone),
+        )
+        if idempotency_key:
+            session.add(
+                IdempotencyRecord(
+                    api_key_id=principal.key_id, key=idempotency_key, request_hash=digest, report_id=report_id
+                )
+            )
+            await session.flush()
+        await session.commit()
+    except IntegrityError:
+        # Another request with the same key won the race: answer as it did.
+        await session.rollback()
+        if not idempotency_key:
+            raise
+        replayed = await _replay(session, principal, idempotency_key, digest)
+        if replayed is None:
+            raise
+        response.headers["Idempotent-Replayed"] = "true"
+        report_id = replayed
+    report = await get_visible(session, principal, report_id=report_id)
+    response.headers["Location"] = f"/api/v1/reports/{report_id}"
+    response.headers["ETag"] = f'"{report.version}"'
+    return await render_report(session, principal, report)
+
+
+async def _category_id(session: SessionDep, code: str | None) -> int | None:
+    if code is None:
+        return None
+    row = (
+        await session.execute(select(Category.id, Category.active).where(Category.code == code))  # type: ignore[arg-type]
+    ).one_or_none()
+    if row is None:
+        raise Unprocessable(
+            f"unknown category {code!r}",
+            extra={"fields": [{"field": "category_code", "message": "unknown category"}]},
+        )
+    if not row.active:
+        raise Unprocessable(f"category {code!r} is deactivated")
+    return int(row.id)
+
+
+@router.get("", response_model=ReportPage, summary="List and search reports")
+async def get_reports(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentKey,
+    status_: Annotated[list[ReportStatus] | None, Query(alias="status")] = None,
+    kind: ReportKind | None = None,
+    agency: Annotated[str | None, Query(max_length=32, description="agency code")] = None,
+    category: Annotated[str | None, Query(max_length=32, description="category code")] = None,
+    channel: Channel | None = None,
+    origin: Origin | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    district: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
+    order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> ReportPage:
+    """Reports the caller may see, filtered, newest first, one keyset page at a time."""
+    for stamp in (created_from, created_to):
+        if stamp is not None and stamp.tzinfo is None:
+            raise Unprocessable(
+                "created_from/created_to need a time-zone offset, e.g. 2026-11-01T00:00:00+07:00"
+            )
+    page_size = min(limit or settings.page_size_default, settings.page_size_max)
+    flt = ReportFilter(
+        status=[s.value for s in status_] if status_ else None,
+        kind=kind.value if kind else None,
+        agency_code=agency,
+        category_code=category,
+        channel=channel.value if channel else None,
+        origin=origin.value if origin else None,
+        created_from=created_from,
+        created_to=created_to,
+        district_code=district,
+        text=q,
+        oldest_first=order == "oldest",
+    )
+    reports, next_cursor = await list_reports(session, principal, flt, limit=page_size, cursor=cursor)
+    return ReportPage(items=await render_reports(session, principal, reports), next_cursor=next_cursor)
+
+
+@router.get(
+    "/by-number/{tracking_number}", response_model=ReportOut, summary="Get a report by tracking number"
+)
+async def get_report_by_number(
+    tracking_number: str, response: Response, session: SessionDep, principal: CurrentKey
+) -> ReportOut:
+    """One report by its public tracking number."""
+    report = await get_visible(session, principal, number=tracking_number)
+    response.headers["ETag"] = f'"{report.version}"'
+    return await render_report(session, principal, report)
+
+
+@router.get("/{report_id}", response_model=ReportOut, summary="Get a report")
+async def get_report(
+    report_id: int, response: Response, session: SessionDep, principal: CurrentKey
+) -> ReportOut:
+    """One report by id; its `ETag` is the version to send back in `If-Match`."""
+    report = await get_visible(session, principal, report_id=report_id)
+    response.headers["ETag"] = f'"{report.version}"'
+    return await render_report(session, principal, report)

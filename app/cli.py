@@ -1,0 +1,152 @@
+"""The command line: serve, migrate, apikey, mock-national (and more as the service grows)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from app.config import get_settings
+from app.models.enums import Role
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """lapor-bridge: a regency's complaint store, synced with national SP4N-LAPOR!."""
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    click.echo("database is at the newest schema")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (setting HOST).")
+@click.option("--port", default=None, type=int, help="Port to listen on (setting PORT).")
+@click.option("--workers", default=1, show_default=True, help="Worker processes (PostgreSQL only).")
+@click.option("--no-migrate", is_flag=True, help="Skip upgrading the schema first.")
+def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) -> None:
+    """Upgrade the schema, then serve the HTTP API."""
+    import uvicorn
+
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    if workers > 1 and settings.is_sqlite:
+        raise click.UsageError("several worker processes need PostgreSQL; SQLite serves one process")
+    if not no_migrate:
+        upgrade(settings.database_url)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@main.group()
+def apikey() -> None:
+    """Create, list and revoke API keys."""
+
+
+@apikey.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--agency", "agency_code", default=None, help="Agency code (role agency only).")
+@click.option("--name", required=True, help="Who or what uses the key.")
+def apikey_create(role: str, agency_code: str | None, name: str) -> None:
+    """Make a key; the key itself is printed alone on the last line, once."""
+    from app.keys import create_key
+
+    async def run() -> str:
+        async with _session() as session:
+            row, raw = await create_key(session, name=name, role=Role(role), agency_code=agency_code)
+            await session.commit()
+            click.echo(
+                f"created key {row.id} ({role}{', ' + agency_code if agency_code else ''}) for {name!r}"
+            )
+            click.echo("store it now: it is not shown again")
+            return raw
+
+    click.echo(_run(run()))
+
+
+@apikey.command("list")
+def apikey_list() -> None:
+    """List keys (never their secrets)."""
+    from sqlalchemy import select
+
+    from app.models import ApiKey
+
+    async def run() -> None:
+        async with _session() as session:
+            rows = (await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars()  # type: ignore[arg-type]
+            click.echo(f"{'id':>4}  {'role':<12} {'prefix':<11} {'state':<8} name")
+            for row in rows:
+                state = "revoked" if row.revoked_at else "active"
+                click.echo(f"{row.id:>4}  {row.role:<12} {row.key_prefix:<11} {state:<8} {row.name}")
+
+    _run(run())
+
+
+@apikey.command("revoke")
+@click.argument("key_id", type=int)
+def apikey_revoke(key_id: int) -> None:
+    """Revoke a key by id."""
+    from app.keys import revoke_key
+
+    async def run() -> None:
+        async with _session() as session:
+            await revoke_key(session, key_id)
+            await session.commit()
+
+    _run(run())
+    click.echo(f"revoked key {key_id}")
+
+
+def _session():  # type: ignore[no-untyped-def]
+    """A session on a fresh engine, for one CLI command."""
+    from contextlib import asynccontextmanager
+
+    from app.db import create_engine, session_factory
+
+    @asynccontextmanager
+    async def scope():  # type: ignore[no-untyped-def]
+        engine = create_engine(get_settings())
+        try:
+            async with session_factory(engine)() as session:
+                yield session
+        finally:
+            await engine.dispose()
+
+    return scope()
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    """Run a coroutine, turning the service's own errors into a clean exit."""
+    from app.errors import AppError
+
+    try:
+        return asyncio.run(coro)
+    except AppError as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(2)
+
+
+def _register_optional_commands() -> None:
+    from app.sync.mock.cli import mock_national
+
+    main.add_command(mock_national, "mock-national")
+
+
+try:
+    _register_optional_commands()
+except ImportError:  # pragma: no cover - the national mock is part of the package
+    pass

@@ -1,0 +1,198 @@
+"""The FastAPI application: routers, error handlers, limits, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api import attachments, directory, keys, moves, reports
+from app.api.errors_schema import ErrorOut, ValidationErrorOut
+from app.config import Settings, get_settings
+from app.db import create_engine, session_factory
+from app.errors import AppError
+from app.keys import KeyCache
+
+log = logging.getLogger("app")
+
+DESCRIPTION = """
+A regency's complaint store, synced both ways with national SP4N-LAPOR!.
+
+Authenticate with an API key in the `X-API-Key` header (made with `lapor-bridge apikey create`).
+Every error answers `{"error": code, "detail": message}` (plus `fields` for `422`).
+"""
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The one error shape of this API."""
+    return {"error": code, "detail": detail, **extra}
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with `413`, whether or not they declare a length."""
+
+    def __init__(self, app: ASGIApp, *, default_limit: int, upload_limit: int) -> None:
+        self.app = app
+        self.default_limit = default_limit
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"].endswith("/attachments") else self.default_limit
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
+            return
+        received = 0
+        refused = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    raise _BodyTooLarge
+            return message
+
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await self._refuse(send, limit)
+
+    @staticmethod
+    async def _refuse(send: Send, limit: int) -> None:
+        response = JSONResponse(
+            error_body("payload_too_large", f"the request body is over the {limit}-byte limit"),
+            status_code=413,
+        )
+        await response({"type": "http"}, _empty_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def on_app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.detail, **exc.extra), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(error_body("malformed_json", "the body is not valid JSON"), status_code=400)
+        fields = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ())),
+                "message": e.get("msg", ""),
+                "type": e.get("type"),
+            }
+            for e in errors
+        ]
+        return JSONResponse(
+            error_body("validation_error", "the request does not match the expected shape", fields=fields),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
+        return JSONResponse(
+            error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def on_integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error answered as 409: %s", type(exc.orig).__name__)
+        return JSONResponse(
+            error_body("conflict", "the change clashes with data already stored"), status_code=409
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse(error_body("internal_error", "something went wrong on our side"), status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given (or the environment's) settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="lapor-bridge",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={
+            400: {"model": ErrorOut, "description": "Malformed request"},
+            401: {"model": ErrorOut, "description": "Missing, unknown or revoked key"},
+            403: {"model": ErrorOut, "description": "The key's role may not do this"},
+            404: {"model": ErrorOut, "description": "Not found, or not visible to this key"},
+            409: {"model": ErrorOut, "description": "Conflict with the current state"},
+            413: {"model": ErrorOut, "description": "Body over the size limit"},
+            422: {"model": ValidationErrorOut, "description": "Invalid input"},
+        },
+    )
+    app.state.settings = settings
+    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
+    _install_error_handlers(app)
+    for router in (
+        reports.router,
+        moves.router,
+        attachments.router,
+        directory.agencies_router,
+        directory.categories_router,
+        keys.router,
+    ):
+        app.include_router(router)
+    app.add_middleware(
+        BodyLimit,
+        default_limit=settings.max_body_bytes,
+        upload_limit=settings.max_attachment_bytes + 64 * 1024,
+    )
+
+    @app.get("/healthz", tags=["health"], summary="The process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,51 @@
+"""Running Alembic migrations from code (the CLI and the tests use this)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Objects that live only in the database, kept by hand-written migration steps:
+# the SQLite FTS5 table (and its shadow tables) behind free-text search.
+_HAND_MADE_PREFIXES = ("reports_fts",)
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Leave the hand-made full-text objects out of autogenerate's comparison."""
+    return not (name and name.startswith(_HAND_MADE_PREFIXES))
+
+
+def alembic_config(database_url: str) -> Config:
+    """An Alembic config pointing at this project's migrations and the given database."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the database schema up to `revision` (blocking; not inside an event loop)."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    """Take the database schema down to `revision`."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def head_revision() -> str | None:
+    """The newest revision among the migration scripts."""
+    return ScriptDirectory.from_config(alembic_config("")).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the connected database is at (sync connection)."""
+    return MigrationContext.configure(connection).get_current_revision()

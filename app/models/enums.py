@@ -1,0 +1,79 @@
+"""The vocabularies of the domain (stored as short strings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReportKind(StrEnum):
+    """SP4N-LAPOR! report kinds."""
+
+    complaint = "complaint"
+    aspiration = "aspiration"
+    information_request = "information_request"
+
+
+class ReportStatus(StrEnum):
+    """Where a report stands inside the regency."""
+
+    unverified = "unverified"
+    verified = "verified"
+    on_hold = "on_hold"
+    disposed = "disposed"
+    in_progress = "in_progress"
+    followed_up = "followed_up"
+    completed = "completed"
+    forwarded = "forwarded"
+    rejected = "rejected"
+    archived = "archived"
+
+
+STATUS_LABELS: dict[ReportStatus, str] = {
+    ReportStatus.unverified: "Belum Terverifikasi",
+    ReportStatus.verified: "Terverifikasi",
+    ReportStatus.on_hold: "Ditunda",
+    ReportStatus.disposed: "Didisposisikan",
+    ReportStatus.in_progress: "Dalam Proses",
+    ReportStatus.followed_up: "Ditindaklanjuti",
+    ReportStatus.completed: "Selesai",
+    ReportStatus.forwarded: "Diteruskan",
+    ReportStatus.rejected: "Ditolak",
+    ReportStatus.archived: "Diarsipkan",
+}
+
+
+class Channel(StrEnum):
+    """Where a report came in."""
+
+    lapor = "lapor"
+    web = "web"
+    whatsapp = "whatsapp"
+    sms = "sms"
+    walk_in = "walk_in"
+    letter = "letter"
+    email = "email"
+    social_media = "social_media"
+
+
+class Origin(StrEnum):
+    """Whether a report was pulled from national LAPOR or filed here."""
+
+    national = "national"
+    local = "local"
+
+
+class Role(StrEnum):
+    """API key roles (domain.md, Roles)."""
+
+    admin = "admin"
+    coordinator = "coordinator"
+    agency = "agency"
+    intake = "intake"
+    viewer = "viewer"
+
+
+class EventSource(StrEnum):
+    """Who caused a status event."""
+
+    local = "local"
+    national = "national"

@@ -1,0 +1,245 @@
+"""Filing reports and moving them through their lifecycle. Never commits: callers do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
+from app.models import Agency, FollowUp, Rating, Report, Reporter, StatusEvent
+from app.models.enums import EventSource, Origin, ReportStatus
+from app.models.types import utcnow
+from app.reports.events import EventType, event_payload, record_events
+from app.reports.transitions import ACTION_RULES, Action, actions_from
+
+
+@dataclass
+class NewReport:
+    """A report as a regency channel files it, already validated."""
+
+    kind: str
+    title: str
+    content: str
+    channel: str
+    category_id: int | None = None
+    district_code: str | None = None
+    village_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    incident_date: date | None = None
+    is_anonymous: bool = False
+    is_secret: bool = False
+    reporter: dict[str, str | None] = field(default_factory=dict)
+
+
+def tracking_number(prefix: str, report_id: int, at: datetime, tz: ZoneInfo) -> str:
+    """The public number of a report, e.g. `KOBAR-2026-000123`."""
+    return f"{prefix}-{at.astimezone(tz).year}-{report_id:06d}"
+
+
+async def file_report(
+    session: AsyncSession,
+    new: NewReport,
+    *,
+    filed_by_key_id: int | None,
+    actor: str,
+    prefix: str,
+    tz: ZoneInfo,
+) -> int:
+    """Store a new local report, its reporter, its first status event and its event."""
+    now = utcnow()
+    values = {
+        "kind": new.kind,
+        "title": new.title,
+        "content": new.content,
+        "category_id": new.category_id,
+        "district_code": new.district_code,
+        "village_code": new.village_code,
+        "latitude": new.latitude,
+        "longitude": new.longitude,
+        "incident_date": new.incident_date,
+        "channel": new.channel,
+        "is_anonymous": new.is_anonymous,
+        "is_secret": new.is_secret,
+        "status": ReportStatus.unverified.value,
+        "origin": Origin.local.value,
+        "filed_by_key_id": filed_by_key_id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    report_id: int = (
+        await session.execute(insert(Report).values(**values).returning(Report.id))  # type: ignore[arg-type]
+    ).scalar_one()
+    number = tracking_number(prefix, report_id, now, tz)
+    await session.execute(
+        update(Report).where(Report.id == report_id).values(tracking_number=number)  # type: ignore[arg-type]
+    )
+    if any(new.reporter.values()):
+        await session.execute(insert(Reporter).values(report_id=report_id, **new.reporter))
+    await session.execute(
+        insert(StatusEvent).values(
+            report_id=report_id,
+            from_status=None,
+            to_status=ReportStatus.unverified.value,
+            action="file",
+            actor=actor,
+            source=EventSource.local.value,
+            created_at=now,
+        )
+    )
+    payload = event_payload(
+        report_id=report_id,
+        tracking_number=number,
+        kind=new.kind,
+        status_before=None,
+        status_after=ReportStatus.unverified.value,
+        agency_code=None,
+        occurred_at=now,
+    )
+    await record_events(session, report_id, [EventType.report_created], payload, now)
+    return report_id
+
+
+@dataclass
+class MoveRequest:
+    """What a caller asks of a move."""
+
+    action: Action
+    actor: str
+    reason: str | None = None
+    agency: Agency | None = None
+    follow_up_text: str | None = None
+
+
+async def apply_action(session: AsyncSession, report: Report, move: MoveRequest) -> StatusEvent:
+    """Take one named action on a report, or refuse it and change nothing."""
+    rule = ACTION_RULES[move.action]
+    current = ReportStatus(report.status)
+    if current not in rule.sources:
+        raise TransitionRefused(
+            f"cannot {move.action.value} a report that is {current.value}",
+            extra={"current_status": current.value, "allowed": actions_from(current)},
+        )
+    new_agency_id = report.agency_id
+    if move.action is Action.dispose:
+        if move.agency is None:
+            raise Unprocessable("dispose needs an agency")
+        if not move.agency.active:
+            raise Unprocessable(f"agency {move.agency.code!r} is deactivated")
+        if move.agency.id == report.agency_id:
+            raise Unprocessable(f"the report is already held by {move.agency.code!r}")
+        new_agency_id = move.agency.id
+    elif move.action is Action.send_back:
+        new_agency_id = None
+    if move.action is Action.follow_up and not (move.follow_up_text or "").strip():
+        raise Unprocessable("a follow-up needs its content")
+    return await _write_move(session, report, rule.target, move, new_agency_id)
+
+
+async def _write_move(
+    session: AsyncSession,
+    report: Report,
+    target: ReportStatus,
+    move: MoveRequest,
+    new_agency_id: int | None,
+) -> StatusEvent:
+    """Compare-and-set the status by version, then write the event rows."""
+    now = utcnow()
+    before = report.status
+    result = await session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.version == report.version)  # type: ignore[arg-type]
+        .values(
+            status=target.value,
+            agency_id=new_agency_id,
+            version=Report.version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise VersionConflict("the report changed while this move was being made; read it again and retry")
+    # Mirror the stored row on the loaded object without marking it dirty.
+    for name, value in (
+        ("status", target.value),
+        ("agency_id", new_agency_id),
+        ("version", report.version + 1),
+        ("updated_at", now),
+    ):
+        set_committed_value(report, name, value)
+    event = StatusEvent(
+        report_id=report.id or 0,
+        from_status=before,
+        to_status=target.value,
+        action=move.action.value,
+        actor=move.actor,
+        reason=move.reason,
+        agency_id=new_agency_id,
+        source=EventSource.local.value,
+        created_at=now,
+    )
+    session.add(event)
+    if move.action is Action.follow_up:
+        session.add(
+            FollowUp(
+                report_id=report.id or 0,
+                agency_id=report.agency_id,
+                content=(move.follow_up_text or "").strip(),
+                author=move.actor,
+                created_at=now,
+            )
+        )
+    await session.flush()
+    types = [EventType.report_status_changed]
+    if move.action is Action.dispose:
+        types.append(EventType.report_disposed)
+    if move.action is Action.follow_up:
+        types.append(EventType.report_followed_up)
+    agency_code = await _agency_code(session, new_agency_id)
+    payload = event_payload(
+        report_id=report.id or 0,
+        tracking_number=report.tracking_number,
+        kind=report.kind,
+        status_before=before,
+        status_after=target.value,
+        agency_code=agency_code,
+        occurred_at=now,
+    )
+    await record_events(session, report.id or 0, types, payload, now)
+    return event
+
+
+async def _agency_code(session: AsyncSession, agency_id: int | None) -> str | None:
+    if agency_id is None:
+        return None
+    code: str | None = (
+        await session.execute(select(Agency.code).where(Agency.id == agency_id))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    return code
+
+
+RATEABLE = frozenset({ReportStatus.followed_up.value, ReportStatus.completed.value})
+
+
+async def rate_report(session: AsyncSession, report: Report, score: int, comment: str | None) -> Rating:
+    """Record the reporter's rating, once, after the agency followed up."""
+    if report.status not in RATEABLE:
+        raise TransitionRefused(
+            f"a report that is {report.status} cannot be rated yet",
+            extra={"current_status": report.status, "allowed": actions_from(ReportStatus(report.status))},
+        )
+    existing = (
+        await session.execute(select(Rating.id).where(Rating.report_id == report.id))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Conflict("this report has already been rated")
+    rating = Rating(report_id=report.id or 0, score=score, comment=comment)
+    session.add(rating)
+    await session.flush()
+    return rating

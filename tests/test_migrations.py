@@ -1,0 +1,69 @@
+"""Migrations and models agree, and the schema goes up, down and up again."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from app.config import Settings
+from app.db import create_engine
+from app.migrate import downgrade, head_revision, upgrade
+from app.models import metadata
+from app.migrate import include_object
+from tests.conftest import MigratedDatabase, create_pg_database, drop_pg_database
+
+
+@pytest.fixture
+def scratch_url(test_db: MigratedDatabase, tmp_path: Path) -> Any:
+    """An empty database of the backend under test."""
+    if test_db.backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"lb_mig_{abs(hash(tmp_path)) % 10**8}"
+    yield create_pg_database(name)
+    drop_pg_database(name)
+
+
+def _inspect(url: str) -> tuple[list[Any], set[str], str | None]:
+    async def run() -> tuple[list[Any], set[str], str | None]:
+        engine = create_engine(Settings(database_url=url))
+
+        def work(connection: Any) -> tuple[list[Any], set[str], str | None]:
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_object, "compare_type": True}
+            )
+            diff = compare_metadata(context, metadata)
+            return diff, set(inspect(connection).get_table_names()), context.get_current_revision()
+
+        async with engine.connect() as connection:
+            result = await connection.run_sync(work)
+        await engine.dispose()
+        return result
+
+    return asyncio.run(run())
+
+
+def test_models_and_migrations_agree(scratch_url: str) -> None:
+    upgrade(scratch_url)
+    diff, tables, revision = _inspect(scratch_url)
+    assert diff == [], f"autogenerate would change the schema: {diff}"
+    assert revision == head_revision()
+    assert {t.name for t in metadata.sorted_tables} <= tables
+
+
+def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
+    upgrade(scratch_url)
+    downgrade(scratch_url, "base")
+    _, tables, revision = _inspect(scratch_url)
+    assert revision is None
+    assert tables <= {"alembic_version"}, f"left behind after downgrade: {tables}"
+    upgrade(scratch_url)
+    diff, tables, revision = _inspect(scratch_url)
+    assert diff == []
+    assert revision == head_revision()
