@@ -150,3 +150,5 @@ try:
     _register_optional_commands()
 except ImportError:  # pragma: no cover - the national mock is part of the package
     pass
+if __name__ == "__main__":
+    main()

@@ -55,30 +55,32 @@ class BodyLimit:
             return
         received = 0
         refused = False
+        response_started = False
 
         async def limited_receive() -> Message:
+            # Past the limit: answer 413 now, and tell the app the client has gone away.
             nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
                     refused = True
-                    raise _BodyTooLarge
+                    if not response_started:
+                        await self._refuse(send, limit)
+                    return {"type": "http.disconnect"}
             return message
 
-        response_started = False
-
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal response_started
+            if refused:
+                return  # the 413 has been sent; whatever the app answers is dropped
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not response_started:
-                await self._refuse(send, limit)
+        await self.app(scope, limited_receive, guarded_send)
 
     @staticmethod
     async def _refuse(send: Send, limit: int) -> None:
@@ -87,10 +89,6 @@ class BodyLimit:
             status_code=413,
         )
         await response({"type": "http"}, _empty_receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 async def _empty_receive() -> Message:

@@ -1,0 +1,38 @@
+"""The command line: keys are made, listed and revoked; the new key is alone on the last line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.keys import hash_key
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_apikey_create_list_revoke(database_url: str, tmp_path: Path) -> None:
+    made = _cli(database_url, "apikey", "create", "--role", "coordinator", "--name", "Diskominfo")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip().splitlines()[-1]
+    assert key.startswith("lb_") and " " not in key
+    listed = _cli(database_url, "apikey", "list")
+    assert "Diskominfo" in listed.stdout and key not in listed.stdout and hash_key(key) not in listed.stdout
+    key_id = listed.stdout.strip().splitlines()[-1].split()[0]
+    assert _cli(database_url, "apikey", "revoke", key_id).returncode == 0
+    assert "revoked" in _cli(database_url, "apikey", "list").stdout
+    again = _cli(database_url, "apikey", "revoke", key_id)
+    assert again.returncode == 2 and "no active key" in again.stderr
+
+
+def test_apikey_agency_needs_known_agency(database_url: str) -> None:
+    unknown = _cli(database_url, "apikey", "create", "--role", "agency", "--agency", "NOPE", "--name", "x")
+    assert unknown.returncode == 2 and "NOPE" in unknown.stderr
+    bad_role = _cli(database_url, "apikey", "create", "--role", "root", "--name", "x")
+    assert bad_role.returncode == 2
