@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 
+# aiosqlite logs every statement with its parameters at DEBUG; parameters may hold personal
+# data (reporter identity), so that logger never goes below INFO, whatever the root level.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database, tuned per dialect."""
     url = settings.database_url
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql://"):
@@ -33,6 +38,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,
+        hide_parameters=True,  # statement parameters may hold personal data: keep them out of errors
         connect_args=connect_args,
     )
 
