@@ -52,6 +52,34 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
     )
 
 
+@main.command()
+def worker() -> None:
+    """Run the background jobs until SIGTERM or SIGINT (one per SQLite database)."""
+    from app.db import create_engine, session_factory
+    from app.wiring import build_jobs, register_sinks
+    from app.worker import SingleWorkerError, Worker, install_stop_signals, sqlite_worker_lock
+
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        try:
+            register_sinks(settings)
+            runner = Worker(build_jobs(settings, session_factory(engine)))
+            install_stop_signals(runner.stop)
+            click.echo(f"worker started with jobs: {', '.join(j.name for j in runner.jobs) or 'none'}")
+            await runner.run()
+        finally:
+            await engine.dispose()
+        click.echo("worker stopped")
+
+    try:
+        with sqlite_worker_lock(settings):
+            asyncio.run(run())
+    except SingleWorkerError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.group()
 def apikey() -> None:
     """Create, list and revoke API keys."""

@@ -20,6 +20,7 @@ from app.config import Settings, get_settings
 from app.db import create_engine, session_factory
 from app.errors import AppError
 from app.keys import KeyCache
+from app.wiring import register_sinks
 
 log = logging.getLogger("app")
 
@@ -145,6 +146,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given (or the environment's) settings."""
     settings = settings or get_settings()
+    register_sinks(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

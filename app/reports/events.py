@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 import orjson
 from sqlalchemy import insert
@@ -48,11 +50,51 @@ def event_payload(
     ).decode()
 
 
+@dataclass(frozen=True)
+class OutboxEvent:
+    """An event just written to the outbox, as sinks receive it (in the same transaction)."""
+
+    id: int
+    type: str
+    report_id: int | None
+    payload: str
+    created_at: datetime
+
+
+class EventSink(Protocol):
+    """A consumer that must record its own work in the transaction of the change.
+
+    Webhook delivery and the national push register sinks; the lifecycle code knows neither.
+    """
+
+    async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
+        """Write this consumer's rows for the events (never commit)."""
+        ...
+
+
+_sinks: list[EventSink] = []
+
+
+def register_sink(sink: EventSink) -> None:
+    """Add a consumer of outbox events (idempotent: the same sink is kept once)."""
+    if sink not in _sinks:
+        _sinks.append(sink)
+
+
+def registered_sinks() -> list[EventSink]:
+    """The consumers events are handed to."""
+    return list(_sinks)
+
+
 async def record_events(
-    session: AsyncSession, report_id: int, types: list[EventType], payload: str, at: datetime
-) -> None:
-    """Append events for one change to the outbox (same transaction as the change)."""
-    await session.execute(
-        insert(DomainEvent),
+    session: AsyncSession, report_id: int | None, types: list[EventType], payload: str, at: datetime
+) -> list[OutboxEvent]:
+    """Append events for one change to the outbox and hand them to every sink, in one transaction."""
+    rows = await session.execute(
+        insert(DomainEvent).returning(DomainEvent.id, DomainEvent.type, sort_by_parameter_order=True),  # type: ignore[arg-type]
         [{"type": t.value, "report_id": report_id, "payload": payload, "created_at": at} for t in types],
     )
+    events = [OutboxEvent(row.id, row.type, report_id, payload, at) for row in rows]
+    for sink in _sinks:
+        await sink.publish(session, events)
+    return events
