@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
 class Settings(BaseSettings):
@@ -33,9 +37,22 @@ class Settings(BaseSettings):
     page_size_max: int = Field(100, ge=1)
     api_key_cache_seconds: float = Field(5.0, ge=0)
 
+    # --- deadlines (SLA), domain.md ---
+    sla_disposition_working_days: int = Field(3, ge=1)
+    sla_follow_up_working_days: int = Field(5, ge=1)
+    sla_auto_complete_working_days: int = Field(10, ge=1)
+    sla_resolution_days: int = Field(60, ge=1)
+    extra_days_off: str = Field(
+        "", description="Extra non-working dates (regional holidays), comma-separated YYYY-MM-DD"
+    )
+
     # --- HTTP server ---
     host: str = "127.0.0.1"
     port: int = 8000
+    environment: str = Field("development", pattern="^(development|production)$")
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET_KEY), description="Signs dashboard cookies; must be set in production"
+    )
 
     # --- national LAPOR (app/sync) ---
     lapor_base_url: str | None = None
@@ -55,6 +72,59 @@ class Settings(BaseSettings):
     lapor_breaker_failures: int = Field(5, ge=1)
     lapor_breaker_cooldown_seconds: float = Field(60.0, ge=0)
 
+    # --- webhooks (app/webhooks; see docs/webhooks.md) ---
+    webhook_timeout_seconds: float = Field(15.0, gt=0, description="Whole-request timeout of one attempt")
+    webhook_concurrency: int = Field(16, ge=1, description="Attempts in flight at once, per worker")
+    webhook_poll_seconds: float = Field(0.25, gt=0, description="How often an idle worker looks for due work")
+    webhook_lease_seconds: float = Field(
+        60.0, gt=0, description="How long a claimed delivery is a worker's before another may take it"
+    )
+    webhook_retry_schedule: str = Field(
+        "5,300,1800,7200,18000,36000,50400,72000,86400",
+        description="Seconds to wait before each retry, comma-separated (the first attempt is immediate)",
+    )
+    webhook_retry_jitter: float = Field(0.1, ge=0, le=1, description="Each wait varies by this fraction")
+    webhook_retry_after_max_seconds: float = Field(86400.0, ge=0, description="Cap on a Retry-After wait")
+    webhook_disable_after_seconds: float = Field(
+        5 * 86400.0, gt=0, description="A subscription failing this long without a success is disabled"
+    )
+    webhook_secret_overlap_seconds: float = Field(
+        86400.0, ge=0, description="After a rotation the old secret keeps signing this long"
+    )
+    webhook_allowed_hosts: str = Field(
+        "", description="Hosts exempt from the private-address rule, comma-separated (e.g. 127.0.0.1)"
+    )
+    webhook_allow_http: bool = Field(False, description="Allowed hosts may also use plain http")
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _valid_retry_schedule(cls, value: str) -> str:
+        try:
+            waits = [float(p) for p in value.split(",") if p.strip()]
+        except ValueError as exc:
+            raise ValueError("WEBHOOK_RETRY_SCHEDULE: comma-separated seconds, e.g. 5,300,1800") from exc
+        if any(w < 0 for w in waits):
+            raise ValueError("WEBHOOK_RETRY_SCHEDULE: no wait may be negative")
+        return value
+
+    @field_validator("webhook_lease_seconds")
+    @classmethod
+    def _lease_outlasts_attempt(cls, value: float, info: ValidationInfo) -> float:
+        timeout = info.data.get("webhook_timeout_seconds", 0.0)
+        if value <= timeout:
+            raise ValueError("WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TIMEOUT_SECONDS")
+        return value
+
+    @property
+    def webhook_retry_waits(self) -> tuple[float, ...]:
+        """WEBHOOK_RETRY_SCHEDULE as seconds: one more attempt per wait."""
+        return tuple(float(p) for p in self.webhook_retry_schedule.split(",") if p.strip())
+
+    @property
+    def webhook_allowed_host_set(self) -> frozenset[str]:
+        """WEBHOOK_ALLOWED_HOSTS, lower-cased."""
+        return frozenset(h.strip().lower() for h in self.webhook_allowed_hosts.split(",") if h.strip())
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -65,6 +135,31 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("extra_days_off")
+    @classmethod
+    def _valid_dates(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                date.fromisoformat(part)
+            except ValueError as exc:
+                raise ValueError(f"EXTRA_DAYS_OFF: {part!r} is not a YYYY-MM-DD date") from exc
+        return value
+
+    @property
+    def extra_days_off_dates(self) -> frozenset[date]:
+        """EXTRA_DAYS_OFF as dates."""
+        return frozenset(date.fromisoformat(p.strip()) for p in self.extra_days_off.split(",") if p.strip())
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unfit for production (empty in development)."""
+        if self.environment != "production":
+            return []
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if not secret or secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+            problems.append("SECRET_KEY is missing, the default, or shorter than 32 characters")
+        return problems
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,0 +1,107 @@
+"""Reading LAPOR's answers: the `results` of a success, or the error of the tree a failure means."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+import httpx
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from app.sync.errors import (
+    BadAnswerError,
+    GatewayError,
+    GatewayPageError,
+    LaporError,
+    NotFoundError,
+    RateLimitedError,
+    RejectedError,
+    UnauthorizedError,
+    parse_retry_after,
+)
+from app.sync.wire import Envelope
+
+M = TypeVar("M")
+
+_TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def read_results(response: httpx.Response, adapter: TypeAdapter[Envelope[M]]) -> M:
+    """The `results` of a 2xx answer, or the error its status means."""
+    status = response.status_code
+    if 200 <= status < 300:
+        try:
+            return adapter.validate_json(response.content).results
+        except ValidationError as exc:
+            raise BadAnswerError(
+                f"{_where(response)}: answer is not the promised JSON ({_summary(exc)})",
+                status=status,
+                snippet=_snippet(response),
+            ) from exc
+    raise error_for(response)
+
+
+def error_for(response: httpx.Response) -> LaporError:
+    """The error of the tree that a non-2xx answer means."""
+    status = response.status_code
+    problem = _problem(response)
+    where = _where(response)
+    message = problem.get("message")
+    text = f"{where}: {status} {message if isinstance(message, str) else ''}".rstrip()
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    if status in (401, 403):
+        return UnauthorizedError(text, status=status)
+    if status == 404:
+        return NotFoundError(text, status=status)
+    if status == 429:
+        return RateLimitedError(text, status=status, retry_after=retry_after, may_have_been_processed=False)
+    if status in _TRANSIENT_STATUSES:
+        if not problem:
+            return GatewayPageError(
+                f"{where}: {status} with a non-JSON body",
+                status=status,
+                retry_after=retry_after,
+                snippet=_snippet(response),
+            )
+        return GatewayError(text, status=status, retry_after=retry_after)
+    if 400 <= status < 500:
+        return RejectedError(text, status=status, field_errors=_field_errors(problem))
+    return BadAnswerError(f"{where}: unexpected status {status}", status=status)
+
+
+def _problem(response: httpx.Response) -> dict[str, object]:
+    """The JSON error body, or {} when the body is not a JSON object."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _field_errors(problem: Mapping[str, object]) -> dict[str, list[str]]:
+    errors = problem.get("errors")
+    if not isinstance(errors, dict):
+        return {}
+    return {
+        str(field): [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
+        for field, messages in errors.items()
+    }
+
+
+def _where(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url.path}"
+
+
+def _snippet(response: httpx.Response) -> str:
+    """The start of a body that is not JSON (a gateway page): it holds no personal data."""
+    kind = response.headers.get("content-type", "")
+    return "" if "json" in kind else response.text[:200]
+
+
+def _summary(error: ValidationError) -> str:
+    """Where and what, without the input values (which may hold personal data)."""
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc'])}: {e['type']}" for e in error.errors(include_input=False)[:3]
+    ]
+    return "; ".join(parts)

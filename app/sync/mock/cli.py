@@ -1,0 +1,81 @@
+"""`lapor-bridge mock-national`: the mock national LAPOR as a real HTTP server."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import click
+
+from app.sync.mock.national import DEFAULT_BASE_PATH, MockSettings, NationalMock
+
+
+def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | None) -> MockSettings:
+    """Expect the same credentials the service is configured with, when they are set."""
+    defaults = MockSettings()
+    institution = os.environ.get("LAPOR_INSTITUTION_ID")
+    return MockSettings(
+        auth_secret=os.environ.get("LAPOR_AUTH_SECRET") or defaults.auth_secret,
+        token=os.environ.get("LAPOR_TOKEN") or defaults.token,
+        institution_id=int(institution) if institution else defaults.institution_id,
+        has_list_call=has_list_call,
+        rate_limit_per_minute=rate_limit,
+        base_path=base_path,
+    )
+
+
+@click.command("mock-national")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8100, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--seed",
+    type=click.Choice(["demo", "none"]),
+    default="none",
+    show_default=True,
+    help="Load the Kotawaringin Barat demo reports at start.",
+)
+@click.option(
+    "--base-path", default=DEFAULT_BASE_PATH, show_default=True, help="Path prefix of the national API."
+)
+@click.option(
+    "--list-call/--no-list-call",
+    default=True,
+    show_default=True,
+    help="Offer GET /complaints (some gateways do not).",
+)
+@click.option(
+    "--rate-limit", type=int, default=None, help="Answer 429 past this many calls a minute per token."
+)
+@click.option("--log-level", default="warning", show_default=True)
+def mock_national(
+    host: str,
+    port: int,
+    seed: str,
+    base_path: str,
+    list_call: bool,
+    rate_limit: int | None,
+    log_level: str,
+) -> None:
+    """Serve a mock national SP4N-LAPOR! API, with test controls under /__mock/.
+
+    It expects LAPOR_AUTH_SECRET, LAPOR_TOKEN and LAPOR_INSTITUTION_ID from the environment
+    when they are set (else built-in test values), so a service configured with the same
+    environment talks to it as is.
+    """
+    import uvicorn
+
+    from app.sync.mock.asgi import DroppedConnectionFilter, MockServerApp
+
+    settings = _settings_from_env(base_path, list_call, rate_limit)
+    mock = NationalMock(settings, seed=None if seed == "none" else seed)
+    config = uvicorn.Config(MockServerApp(mock), host=host, port=port, log_level=log_level, access_log=False)
+    logging.getLogger("uvicorn.error").addFilter(DroppedConnectionFilter())
+    click.echo(
+        f"mock national LAPOR: http://{host}:{port}{base_path}  "
+        f"(controls: http://{host}:{port}/__mock/, {len(mock.state.complaints)} complaints)"
+    )
+    uvicorn.Server(config).run()
+
+
+if __name__ == "__main__":
+    mock_national()
