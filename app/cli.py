@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.models.enums import Role
 
 
@@ -36,7 +36,7 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
 
     from app.migrate import upgrade
 
-    settings = get_settings()
+    settings = _checked_settings()
     if workers > 1 and settings.is_sqlite:
         raise click.UsageError("several worker processes need PostgreSQL; SQLite serves one process")
     if not no_migrate:
@@ -55,17 +55,16 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
 @main.command()
 def worker() -> None:
     """Run the background jobs until SIGTERM or SIGINT (one per SQLite database)."""
-    from app.db import create_engine, session_factory
-    from app.wiring import build_jobs, register_sinks
+    from app.db import create_engine
+    from app.wiring import build_jobs, sessions_for
     from app.worker import SingleWorkerError, Worker, install_stop_signals, sqlite_worker_lock
 
-    settings = get_settings()
+    settings = _checked_settings()
 
     async def run() -> None:
         engine = create_engine(settings)
         try:
-            register_sinks(settings)
-            runner = Worker(build_jobs(settings, session_factory(engine)))
+            runner = Worker(build_jobs(settings, sessions_for(settings, engine)))
             install_stop_signals(runner.stop)
             click.echo(f"worker started with jobs: {', '.join(j.name for j in runner.jobs) or 'none'}")
             await runner.run()
@@ -139,6 +138,21 @@ def apikey_revoke(key_id: int) -> None:
     click.echo(f"revoked key {key_id}")
 
 
+def _checked_settings() -> Settings:
+    """The settings, or a clear exit naming the setting that is wrong."""
+    from pydantic import ValidationError
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise click.ClickException(f"invalid settings: {wrong}") from exc
+    problems = settings.production_problems()
+    if problems:
+        raise click.ClickException("refusing to start in production: " + "; ".join(problems))
+    return settings
+
+
 def _session():  # type: ignore[no-untyped-def]
     """A session on a fresh engine, for one CLI command."""
     from contextlib import asynccontextmanager
@@ -168,15 +182,12 @@ def _run(coro):  # type: ignore[no-untyped-def]
         sys.exit(2)
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
     from app.sync.mock.cli import mock_national
 
     main.add_command(mock_national, "mock-national")
 
 
-try:
-    _register_optional_commands()
-except ImportError:  # pragma: no cover - the national mock is part of the package
-    pass
+_register_commands()
 if __name__ == "__main__":
     main()

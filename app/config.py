@@ -71,6 +71,20 @@ class Settings(BaseSettings):
     lapor_retry_max_delay_seconds: float = Field(30.0, ge=0)
     lapor_breaker_failures: int = Field(5, ge=1)
     lapor_breaker_cooldown_seconds: float = Field(60.0, ge=0)
+    lapor_default_category_id: int | None = Field(None, description="National category for local categories without one")
+    lapor_location_id: int | None = Field(None, description="National location id of the regency, for filings")
+    lapor_forward_to_institution_id: int | None = Field(
+        None, description="Institution a forwarded (not our authority) report is passed to upstream"
+    )
+
+    # --- sync (app/sync: pull, push) ---
+    sync_pull_interval_seconds: float = Field(30.0, gt=0)
+    sync_sweep_interval_seconds: float = Field(900.0, gt=0)
+    sync_overlap_seconds: float = Field(300.0, ge=0)
+    sync_push_max_attempts: int = Field(10, ge=1)
+    sync_push_base_delay_seconds: float = Field(5.0, ge=0)
+    sync_push_max_delay_seconds: float = Field(3600.0, ge=0)
+    sync_lease_seconds: float = Field(120.0, gt=0)
 
     # --- webhooks (app/webhooks; see docs/webhooks.md) ---
     webhook_timeout_seconds: float = Field(15.0, gt=0, description="Whole-request timeout of one attempt")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -66,9 +66,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+EVENT_SINKS = "event_sinks"
+
+
+def session_factory(engine: AsyncEngine, sinks: Sequence[object] = ()) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit and carry the outbox's sinks.
+
+    The sinks (webhook fan-out, national push) ride on the session, so each app or worker wires
+    its own and nothing is kept in module globals.
+    """
+    return async_sessionmaker(engine, expire_on_commit=False, info={EVENT_SINKS: list(sinks)})
 
 
 @asynccontextmanager

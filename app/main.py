@@ -14,13 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import attachments, directory, keys, moves, reports
+from app.api import attachments, directory, export, keys, moves, reports, stats, webhooks
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
-from app.db import create_engine, session_factory
+from app.dashboard.router import router as dashboard_router
+from app.db import create_engine
 from app.errors import AppError
 from app.keys import KeyCache
-from app.wiring import register_sinks
+from app.reports.deadlines import SlaPolicy
+from app.wiring import sessions_for
 
 log = logging.getLogger("app")
 
@@ -146,13 +148,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for the given (or the environment's) settings."""
     settings = settings or get_settings()
-    register_sinks(settings)
+    problems = settings.production_problems()
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         app.state.engine = engine
-        app.state.sessions = session_factory(engine)
+        app.state.sessions = sessions_for(settings, engine)
         try:
             yield
         finally:
@@ -175,14 +179,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
+    app.state.sla = SlaPolicy.from_settings(settings)
     _install_error_handlers(app)
     for router in (
+        export.router,  # before reports: /reports/export is not a report id
         reports.router,
         moves.router,
         attachments.router,
         directory.agencies_router,
         directory.categories_router,
         keys.router,
+        stats.router,
+        webhooks.router,
+        dashboard_router,
     ):
         app.include_router(router)
     app.add_middleware(

@@ -14,12 +14,10 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.keys import create_key
 from app.main import create_app
 from app.migrate import upgrade
-from app.models import Agency, Category, metadata
-from app.models.enums import Role
-from tests.helpers import Keys
+from app.models import metadata
+from tests.helpers import Keys, make_keys
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -145,29 +143,4 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def keys(app: Any) -> Keys:
     """Two agencies, two categories, and a key for every role."""
-    async with app.state.sessions() as session:
-        session.add_all(
-            [
-                Agency(code="DPUPR", name="Dinas Pekerjaan Umum dan Penataan Ruang"),
-                Agency(code="DINKES", name="Dinas Kesehatan"),
-                Category(code="INFRA", name="Infrastruktur"),
-                Category(code="KESEHATAN", name="Kesehatan"),
-            ]
-        )
-        await session.flush()
-        made: dict[str, dict[str, str]] = {}
-        ids: dict[str, int] = {}
-        for name, role, agency in [
-            ("admin", Role.admin, None),
-            ("coordinator", Role.coordinator, None),
-            ("agency", Role.agency, "DPUPR"),
-            ("other_agency", Role.agency, "DINKES"),
-            ("intake", Role.intake, None),
-            ("other_intake", Role.intake, None),
-            ("viewer", Role.viewer, None),
-        ]:
-            row, raw = await create_key(session, name=name, role=role, agency_code=agency)
-            made[name] = {"X-API-Key": raw}
-            ids[name] = row.id or 0
-        await session.commit()
-    return Keys(ids=ids, **made)
+    return await make_keys(app)

@@ -7,6 +7,10 @@ from typing import Any
 
 import httpx
 
+from app.keys import create_key
+from app.models import Agency, Category
+from app.models.enums import Role
+
 
 @dataclass
 class Keys:
@@ -24,6 +28,36 @@ class Keys:
     def by_name(self, name: str) -> dict[str, str]:
         headers: dict[str, str] = getattr(self, name)
         return headers
+
+
+async def make_keys(app: Any) -> Keys:
+    """Two agencies, two categories, and a key for every role."""
+    async with app.state.sessions() as session:
+        session.add_all(
+            [
+                Agency(code="DPUPR", name="Dinas Pekerjaan Umum dan Penataan Ruang"),
+                Agency(code="DINKES", name="Dinas Kesehatan"),
+                Category(code="INFRA", name="Infrastruktur"),
+                Category(code="KESEHATAN", name="Kesehatan"),
+            ]
+        )
+        await session.flush()
+        made: dict[str, dict[str, str]] = {}
+        ids: dict[str, int] = {}
+        for name, role, agency in [
+            ("admin", Role.admin, None),
+            ("coordinator", Role.coordinator, None),
+            ("agency", Role.agency, "DPUPR"),
+            ("other_agency", Role.agency, "DINKES"),
+            ("intake", Role.intake, None),
+            ("other_intake", Role.intake, None),
+            ("viewer", Role.viewer, None),
+        ]:
+            row, raw = await create_key(session, name=name, role=role, agency_code=agency)
+            made[name] = {"X-API-Key": raw}
+            ids[name] = row.id or 0
+        await session.commit()
+    return Keys(ids=ids, **made)
 
 
 REPORTER = {

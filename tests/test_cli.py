@@ -36,3 +36,14 @@ def test_apikey_agency_needs_known_agency(database_url: str) -> None:
     assert unknown.returncode == 2 and "NOPE" in unknown.stderr
     bad_role = _cli(database_url, "apikey", "create", "--role", "root", "--name", "x")
     assert bad_role.returncode == 2
+
+
+def test_production_refuses_default_secret(database_url: str) -> None:
+    import pytest
+
+    from app.config import Settings
+    from app.main import create_app
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Settings(database_url=database_url, environment="production"))
+    create_app(Settings(database_url=database_url, environment="production", secret_key="x" * 40))

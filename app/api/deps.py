@@ -13,6 +13,7 @@ from app.config import Settings
 from app.errors import Forbidden, Unauthenticated
 from app.keys import KeyCache, Principal, authenticate
 from app.models.enums import Role
+from app.reports.deadlines import SlaPolicy
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key made with `lapor-bridge apikey create`."
@@ -31,8 +32,15 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+def get_sla(request: Request) -> SlaPolicy:
+    """The deadline policy the app was built with."""
+    policy: SlaPolicy = request.app.state.sla
+    return policy
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SlaDep = Annotated[SlaPolicy, Depends(get_sla)]
 
 
 async def current_principal(

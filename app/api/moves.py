@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 from sqlalchemy import select
 
-from app.api.deps import CurrentKey, SessionDep
+from app.api.deps import CurrentKey, SessionDep, SlaDep
 from app.api.render import agency_codes, render_report
 from app.api.report_schemas import (
     AllowedAction,
@@ -32,6 +32,7 @@ from app.keys import Principal
 from app.models import Agency, FollowUp, Rating, Report, StatusEvent
 from app.models.enums import ReportStatus
 from app.reports.access import holds
+from app.reports.deadlines import SlaPolicy
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action, rate_report
 from app.reports.transitions import ACTION_RULES, Action, actions_from
@@ -72,6 +73,7 @@ def _check_version(report: Report, if_match: str | None, body_version: int | Non
 
 async def _move(
     session: SessionDep,
+    sla: SlaPolicy,
     principal: Principal,
     report_id: int,
     action: Action,
@@ -93,7 +95,8 @@ async def _move(
     await apply_action(
         session,
         report,
-        MoveRequest(
+        policy=sla,
+        move=MoveRequest(
             action=action, actor=principal.actor, reason=body.reason, agency=agency, follow_up_text=text
         ),
     )
@@ -108,12 +111,13 @@ def _simple_move(action: Action, summary: str, doc: str) -> None:
     async def endpoint(
         report_id: int,
         session: SessionDep,
+        sla: SlaDep,
         principal: CurrentKey,
         response: Response,
         if_match: IfMatch = None,
         body: MoveBody | None = None,
     ) -> ReportOut:
-        return await _move(session, principal, report_id, action, body or MoveBody(), if_match, response)
+        return await _move(session, sla, principal, report_id, action, body or MoveBody(), if_match, response)
 
     endpoint.__doc__ = doc
     endpoint.__name__ = f"move_{action.value}"
@@ -150,6 +154,7 @@ async def dispose(
     report_id: int,
     body: DisposeBody,
     session: SessionDep,
+    sla: SlaDep,
     principal: CurrentKey,
     response: Response,
     if_match: IfMatch = None,
@@ -163,7 +168,7 @@ async def dispose(
             f"unknown agency {body.agency_code!r}",
             extra={"fields": [{"field": "agency_code", "message": "unknown agency"}]},
         )
-    return await _move(session, principal, report_id, Action.dispose, body, if_match, response, agency=agency)
+    return await _move(session, sla, principal, report_id, Action.dispose, body, if_match, response, agency=agency)
 
 
 @router.post(
@@ -177,13 +182,14 @@ async def post_follow_up(
     report_id: int,
     body: FollowUpBody,
     session: SessionDep,
+    sla: SlaDep,
     principal: CurrentKey,
     response: Response,
     if_match: IfMatch = None,
 ) -> ReportOut:
     """The agency's follow-up (tindak lanjut); moves the report to `followed_up`."""
     return await _move(
-        session, principal, report_id, Action.follow_up, body, if_match, response, text=body.content
+        session, sla, principal, report_id, Action.follow_up, body, if_match, response, text=body.content
     )
 
 

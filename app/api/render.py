@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.report_schemas import (
+    DeadlinesOut,
     LocationOut,
     NationalLink,
     ReporterOut,
@@ -17,7 +19,9 @@ from app.api.report_schemas import (
 from app.keys import Principal
 from app.models import Agency, Category, Report, Reporter
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus
+from app.models.types import utcnow
 from app.reports.access import can_see_identity
+from app.reports.deadlines import missed_deadlines
 
 
 async def agency_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
@@ -45,7 +49,8 @@ async def render_reports(
     if entitled:
         found = await session.execute(select(Reporter).where(Reporter.report_id.in_(entitled)))  # type: ignore[attr-defined]
         reporters = {rep.report_id: rep for rep in found.scalars()}
-    return [_render(r, agencies, categories, reporters.get(r.id or 0)) for r in reports]
+    now = utcnow()
+    return [_render(r, agencies, categories, reporters.get(r.id or 0), now) for r in reports]
 
 
 async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:
@@ -58,6 +63,7 @@ def _render(
     agencies: dict[int, str],
     categories: dict[int, str],
     reporter: Reporter | None,
+    now: datetime,
 ) -> ReportOut:
     national = None
     if report.national_id is not None or report.national_tracking_id is not None:
@@ -92,6 +98,13 @@ def _render(
         version=report.version,
         created_at=report.created_at,
         updated_at=report.updated_at,
+        deadlines=DeadlinesOut(
+            disposition_due_at=report.disposition_due_at,
+            follow_up_due_at=report.follow_up_due_at,
+            auto_complete_at=report.auto_complete_at,
+            resolution_due_at=report.resolution_due_at,
+            overdue=[d.value for d in missed_deadlines(report, now)],
+        ),
         reporter=(
             ReporterOut(
                 name=reporter.name,

@@ -105,6 +105,16 @@ class NationalLink(BaseModel):
     status_name: str | None
 
 
+class DeadlinesOut(BaseModel):
+    """The report's deadlines (UTC) and which of them it has missed."""
+
+    disposition_due_at: datetime | None
+    follow_up_due_at: datetime | None
+    auto_complete_at: datetime | None
+    resolution_due_at: datetime | None
+    overdue: list[str] = Field(description="Deadlines missed and still awaited: disposition, follow_up, resolution.")
+
+
 class ReportOut(BaseModel):
     """A report as the caller may see it."""
 
@@ -127,6 +137,7 @@ class ReportOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    deadlines: DeadlinesOut
     reporter: ReporterOut | None = Field(
         None, description="Present only for roles entitled to the reporter's identity."
     )

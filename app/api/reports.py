@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.api.deps import CurrentKey, SessionDep, SettingsDep, require_roles
+from app.api.deps import CurrentKey, SessionDep, SettingsDep, SlaDep, require_roles
 from app.api.render import render_report, render_reports
 from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
 from app.errors import Unprocessable
 from app.keys import Principal
 from app.models import Category, IdempotencyRecord
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus, Role
+from app.reports.deadlines import Deadline
 from app.reports.queries import ReportFilter, get_visible, list_reports
 from app.reports.service import NewReport, file_report
 
@@ -59,6 +60,7 @@ async def create_report(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    sla: SlaDep,
     principal: FilerKey,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ReportOut:
@@ -96,6 +98,7 @@ async def create_report(
             actor=principal.actor,
             prefix=settings.tracking_prefix,
             tz=ZoneInfo(settings.timezone),
+            policy=sla,
         )
         if idempotency_key:
             session.add(
@@ -137,33 +140,33 @@ async def _category_id(session: SessionDep, code: str | None) -> int | None:
     return int(row.id)
 
 
-@router.get("", response_model=ReportPage, summary="List and search reports")
-async def get_reports(
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: CurrentKey,
+async def report_filter(
     status_: Annotated[list[ReportStatus] | None, Query(alias="status")] = None,
     kind: ReportKind | None = None,
     agency: Annotated[str | None, Query(max_length=32, description="agency code")] = None,
     category: Annotated[str | None, Query(max_length=32, description="category code")] = None,
     channel: Channel | None = None,
     origin: Origin | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    created_to: Annotated[datetime | None, Query(description="ISO 8601 with offset (exclusive)")] = None,
     district: Annotated[str | None, Query(max_length=20)] = None,
     q: Annotated[str | None, Query(max_length=200, description="free text")] = None,
+    overdue: Annotated[
+        str | None,
+        Query(
+            pattern="^(true|false|disposition|follow_up|resolution)$",
+            description="`true`: past any deadline; or one deadline: disposition, follow_up, resolution",
+        ),
+    ] = None,
     order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-) -> ReportPage:
-    """Reports the caller may see, filtered, newest first, one keyset page at a time."""
+) -> ReportFilter:
+    """The report filters shared by the list and the export."""
     for stamp in (created_from, created_to):
         if stamp is not None and stamp.tzinfo is None:
             raise Unprocessable(
                 "created_from/created_to need a time-zone offset, e.g. 2026-11-01T00:00:00+07:00"
             )
-    page_size = min(limit or settings.page_size_default, settings.page_size_max)
-    flt = ReportFilter(
+    return ReportFilter(
         status=[s.value for s in status_] if status_ else None,
         kind=kind.value if kind else None,
         agency_code=agency,
@@ -174,10 +177,33 @@ async def get_reports(
         created_to=created_to,
         district_code=district,
         text=q,
+        overdue=_overdue_filter(overdue),
         oldest_first=order == "oldest",
     )
+
+
+ReportFilterDep = Annotated[ReportFilter, Depends(report_filter)]
+
+
+@router.get("", response_model=ReportPage, summary="List and search reports")
+async def get_reports(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentKey,
+    flt: ReportFilterDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> ReportPage:
+    """Reports the caller may see, filtered, newest first, one keyset page at a time."""
+    page_size = min(limit or settings.page_size_default, settings.page_size_max)
     reports, next_cursor = await list_reports(session, principal, flt, limit=page_size, cursor=cursor)
     return ReportPage(items=await render_reports(session, principal, reports), next_cursor=next_cursor)
+
+
+def _overdue_filter(value: str | None) -> Deadline | Literal["any", "none"] | None:
+    if value is None:
+        return None
+    return {"true": "any", "false": "none"}.get(value) or Deadline(value)  # type: ignore[return-value]
 
 
 @router.get(

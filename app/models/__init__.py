@@ -1,6 +1,9 @@
 """Table models only; importing this package registers every table on the metadata."""
 
+from sqlmodel import SQLModel
+
 from app.models.api_key import ApiKey
+from app.models.deadline import DeadlineBreach
 from app.models.directory import Agency, Category
 from app.models.outbox import DomainEvent, IdempotencyRecord
 from app.models.report import (
@@ -11,20 +14,29 @@ from app.models.report import (
     Reporter,
     StatusEvent,
 )
-from app.models.types import SQLModel
+from app.models.sync import PushJob, SyncCursor, SyncRun
+from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Agency",
     "ApiKey",
     "Attachment",
     "Category",
+    "DeadlineBreach",
+    "DeliveryStatus",
     "DomainEvent",
     "FollowUp",
     "IdempotencyRecord",
+    "PushJob",
     "Rating",
     "Report",
     "Reporter",
     "StatusEvent",
+    "SyncCursor",
+    "SyncRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]
 metadata = SQLModel.metadata

@@ -42,9 +42,19 @@ class Report(SQLModel, table=True):
     national_tracking_id: str | None = Field(default=None, max_length=40)
     national_status_code: str | None = Field(default=None, max_length=16)
     national_status_name: str | None = Field(default=None, max_length=80)
+    national_updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    national_log_seen: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Deadlines (domain.md, SLA), recomputed on every move; milestones for the statistics.
+    disposition_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    follow_up_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    auto_complete_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    resolution_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disposed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    followed_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    follow_up_working_days: int | None = None
 
 
 class Reporter(SQLModel, table=True):

@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import EVENT_SINKS
 from app.models import DomainEvent
 
 
@@ -35,19 +36,20 @@ def event_payload(
     status_after: str,
     agency_code: str | None,
     occurred_at: datetime,
+    extra: dict[str, str] | None = None,
 ) -> str:
     """The event body: what happened to which report, and nothing personal."""
-    return orjson.dumps(
-        {
-            "report_id": report_id,
-            "tracking_number": tracking_number,
-            "kind": kind,
-            "status_before": status_before,
-            "status_after": status_after,
-            "agency": agency_code,
-            "occurred_at": occurred_at.isoformat(),
-        }
-    ).decode()
+    body: dict[str, object] = {
+        "report_id": report_id,
+        "tracking_number": tracking_number,
+        "kind": kind,
+        "status_before": status_before,
+        "status_after": status_after,
+        "agency": agency_code,
+        "occurred_at": occurred_at.isoformat(),
+    }
+    body.update(extra or {})
+    return orjson.dumps(body).decode()
 
 
 @dataclass(frozen=True)
@@ -72,18 +74,10 @@ class EventSink(Protocol):
         ...
 
 
-_sinks: list[EventSink] = []
-
-
-def register_sink(sink: EventSink) -> None:
-    """Add a consumer of outbox events (idempotent: the same sink is kept once)."""
-    if sink not in _sinks:
-        _sinks.append(sink)
-
-
-def registered_sinks() -> list[EventSink]:
-    """The consumers events are handed to."""
-    return list(_sinks)
+def session_sinks(session: AsyncSession) -> list[EventSink]:
+    """The consumers this session hands its events to (wired by `app.wiring`)."""
+    sinks: list[EventSink] = session.info.get(EVENT_SINKS, [])
+    return sinks
 
 
 async def record_events(
@@ -95,6 +89,6 @@ async def record_events(
         [{"type": t.value, "report_id": report_id, "payload": payload, "created_at": at} for t in types],
     )
     events = [OutboxEvent(row.id, row.type, report_id, payload, at) for row in rows]
-    for sink in _sinks:
+    for sink in session_sinks(session):
         await sink.publish(session, events)
     return events

@@ -5,16 +5,19 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import orjson
 from sqlalchemy import ColumnElement, Select, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import NotFound, Unprocessable
 from app.keys import Principal
 from app.models import Agency, Category, Report
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, utcnow
 from app.reports.access import can_see, visible_filter
+from app.reports.deadlines import Deadline, overdue
 
 
 async def get_visible(
@@ -55,6 +58,7 @@ class ReportFilter:
     created_to: datetime | None = None
     district_code: str | None = None
     text: str | None = None
+    overdue: Deadline | Literal["any", "none"] | None = None
     oldest_first: bool = False
 
 
@@ -90,7 +94,7 @@ def _text_condition(session: AsyncSession, query_text: str) -> ColumnElement[boo
     )
 
 
-def _filtered(session: AsyncSession, principal: Principal, flt: ReportFilter) -> Select[tuple[Report]]:
+def filtered_query(session: AsyncSession, principal: Principal, flt: ReportFilter) -> Select[tuple[Report]]:
     query = select(Report).where(visible_filter(principal))
     if flt.status:
         query = query.where(Report.status.in_(flt.status))  # type: ignore[attr-defined]
@@ -112,25 +116,27 @@ def _filtered(session: AsyncSession, principal: Principal, flt: ReportFilter) ->
         query = query.where(Report.created_at >= flt.created_from)  # type: ignore[arg-type]
     if flt.created_to:
         query = query.where(Report.created_at < flt.created_to)  # type: ignore[arg-type]
+    if flt.overdue == "none":
+        query = query.where(~overdue(utcnow()))
+    elif flt.overdue is not None:
+        query = query.where(overdue(utcnow(), None if flt.overdue == "any" else flt.overdue))
     if flt.text and flt.text.strip():
         query = query.where(_text_condition(session, flt.text.strip()))
-    return query
+    if flt.oldest_first:
+        return query.order_by(col(Report.created_at).asc(), col(Report.id).asc())
+    return query.order_by(col(Report.created_at).desc(), col(Report.id).desc())
 
 
 async def list_reports(
     session: AsyncSession, principal: Principal, flt: ReportFilter, *, limit: int, cursor: str | None
 ) -> tuple[list[Report], str | None]:
     """One page of reports, newest first unless asked otherwise, and the next page's cursor."""
-    query = _filtered(session, principal, flt)
+    query = filtered_query(session, principal, flt)
     key = tuple_(Report.created_at, Report.id)
     if cursor:
         created_at, report_id = decode_cursor(cursor)
         position = tuple_(literal(created_at, UTCDateTime()), literal(report_id))
         query = query.where(key > position if flt.oldest_first else key < position)
-    if flt.oldest_first:
-        query = query.order_by(Report.created_at.asc(), Report.id.asc())  # type: ignore[attr-defined, union-attr]
-    else:
-        query = query.order_by(Report.created_at.desc(), Report.id.desc())  # type: ignore[attr-defined, union-attr]
     rows = list((await session.execute(query.limit(limit + 1))).scalars())
     next_cursor = None
     if len(rows) > limit:
@@ -142,5 +148,5 @@ async def list_reports(
 
 async def count_reports(session: AsyncSession, principal: Principal, flt: ReportFilter) -> int:
     """How many reports match, for callers that ask for a total."""
-    sub = _filtered(session, principal, flt).subquery()
+    sub = filtered_query(session, principal, flt).subquery()
     return int((await session.execute(select(func.count()).select_from(sub))).scalar_one())

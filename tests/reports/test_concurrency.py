@@ -100,7 +100,7 @@ async def test_stale_loaded_report_loses_compare_and_set(client: httpx.AsyncClie
     async with app.state.sessions() as session:
         session.add(stale)
         with pytest.raises(VersionConflict):
-            await apply_action(session, stale, MoveRequest(action=Action.verify, actor="test"))
+            await apply_action(session, stale, MoveRequest(action=Action.verify, actor="test"), app.state.sla)
         await session.rollback()
     current = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "on_hold"

@@ -1,0 +1,219 @@
+"""Statistics for the regency, computed in SQL with grouping (never by loading reports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.enums import ReportStatus
+from app.reports.deadlines import WAITING, Deadline
+
+# The dimensions counted, and the SQL expression each one groups by.
+DIMENSIONS = ("kind", "status", "channel", "agency", "category", "district")
+_DIMENSION_SQL = {
+    "kind": "r.kind",
+    "status": "r.status",
+    "channel": "r.channel",
+    "agency": "a.code",
+    "category": "c.code",
+    "district": "r.district_code",
+}
+_FROM = """
+FROM reports r
+LEFT JOIN agencies a ON a.id = r.agency_id
+LEFT JOIN categories c ON c.id = r.category_id
+WHERE r.created_at >= :start AND r.created_at < :end
+"""
+
+
+@dataclass
+class DateRange:
+    """Whole local days, `first` to `last` inclusive, in the regency's time zone."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        """The first instant of the range."""
+        return datetime.combine(self.first, time(0), tzinfo=self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the range."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.tz)
+
+
+@dataclass
+class AgencyCompliance:
+    """How one agency meets its deadlines."""
+
+    agency: str | None
+    reports: int
+    disposed: int
+    disposed_on_time: int
+    followed_up: int
+    followed_up_on_time: int
+    median_follow_up_working_days: float | None
+    p90_follow_up_working_days: float | None
+
+    @property
+    def disposed_on_time_share(self) -> float | None:
+        """Share dispositioned within the disposition deadline."""
+        return round(self.disposed_on_time / self.disposed, 4) if self.disposed else None
+
+    @property
+    def followed_up_on_time_share(self) -> float | None:
+        """Share followed up within the follow-up deadline."""
+        return round(self.followed_up_on_time / self.followed_up, 4) if self.followed_up else None
+
+
+@dataclass
+class Summary:
+    """Every figure of the statistics page for one date range."""
+
+    total: int = 0
+    counts: dict[str, dict[str | None, int]] = field(default_factory=dict)
+    monthly: list[tuple[str, str, int]] = field(default_factory=list)
+    agencies: list[AgencyCompliance] = field(default_factory=list)
+    overdue_now: int = 0
+
+
+def _month_sql(dialect: str, tz: ZoneInfo) -> str:
+    if dialect == "postgresql":
+        return f"to_char(r.created_at AT TIME ZONE '{tz.key}', 'YYYY-MM')"
+    # SQLite keeps UTC text; shift by the zone's offset now (Indonesian zones have no DST).
+    offset = datetime.now(tz).utcoffset() or timedelta(0)
+    return f"strftime('%Y-%m', r.created_at, '{int(offset.total_seconds())} seconds')"
+
+
+def grouped_counts_sql(dialect: str, tz: ZoneInfo) -> str:
+    """One statement for every dimension's counts and the monthly volume by kind."""
+    month = _month_sql(dialect, tz)
+    if dialect == "postgresql":
+        sets = ", ".join(f"({_DIMENSION_SQL[d]})" for d in DIMENSIONS)
+        columns = ", ".join(f"{_DIMENSION_SQL[d]} AS {d}" for d in DIMENSIONS)
+        groupings = ", ".join(f"GROUPING({_DIMENSION_SQL[d]}) AS g_{d}" for d in DIMENSIONS)
+        return (
+            f"SELECT {columns}, {month} AS month, {groupings}, GROUPING({month}) AS g_month, "
+            f"count(*) AS n {_FROM} GROUP BY GROUPING SETS ({sets}, ({month}, r.kind), ())"
+        )
+    parts = [
+        f"SELECT '{d}' AS dim, {_DIMENSION_SQL[d]} AS k1, NULL AS k2, count(*) AS n {_FROM} "
+        f"GROUP BY {_DIMENSION_SQL[d]}"
+        for d in DIMENSIONS
+    ]
+    parts.append(f"SELECT 'month' AS dim, {month} AS k1, r.kind AS k2, count(*) AS n {_FROM} GROUP BY 1, 2, 3")
+    parts.append(f"SELECT 'total' AS dim, NULL AS k1, NULL AS k2, count(*) AS n {_FROM}")
+    return " UNION ALL ".join(parts)
+
+
+_COMPLIANCE_SQL = f"""
+WITH scoped AS (
+    SELECT r.agency_id, r.disposed_at, r.disposition_due_at, r.followed_up_at, r.follow_up_due_at,
+           r.follow_up_working_days AS days
+    {_FROM} AND r.agency_id IS NOT NULL
+),
+ranked AS (
+    SELECT agency_id, days,
+           row_number() OVER (PARTITION BY agency_id ORDER BY days) AS rn,
+           count(*) OVER (PARTITION BY agency_id) AS n
+    FROM scoped WHERE days IS NOT NULL
+),
+percentiles AS (
+    SELECT agency_id,
+           min(CASE WHEN rn >= 0.5 * n THEN days END) AS median_days,
+           min(CASE WHEN rn >= 0.9 * n THEN days END) AS p90_days
+    FROM ranked GROUP BY agency_id
+),
+totals AS (
+    SELECT agency_id,
+           count(*) AS reports,
+           count(disposed_at) AS disposed,
+           sum(CASE WHEN disposed_at <= disposition_due_at THEN 1 ELSE 0 END) AS disposed_on_time,
+           count(followed_up_at) AS followed_up,
+           sum(CASE WHEN followed_up_at <= follow_up_due_at THEN 1 ELSE 0 END) AS followed_up_on_time
+    FROM scoped GROUP BY agency_id
+)
+SELECT a.code AS agency, t.reports, t.disposed, t.disposed_on_time, t.followed_up,
+       t.followed_up_on_time, p.median_days, p.p90_days
+FROM totals t
+JOIN agencies a ON a.id = t.agency_id
+LEFT JOIN percentiles p ON p.agency_id = t.agency_id
+ORDER BY a.code
+"""
+
+
+def _overdue_sql() -> str:
+    clauses = []
+    for deadline, column in (
+        (Deadline.disposition, "disposition_due_at"),
+        (Deadline.follow_up, "follow_up_due_at"),
+        (Deadline.resolution, "resolution_due_at"),
+    ):
+        waiting = ", ".join(f"'{s.value}'" for s in sorted(WAITING[deadline]))
+        clauses.append(f"(r.{column} < :now AND r.status IN ({waiting}))")
+    return f"SELECT count(*) {_FROM} AND ({' OR '.join(clauses)})"
+
+
+async def summary(session: AsyncSession, period: DateRange, now: datetime) -> Summary:
+    """The statistics of reports received within the range (overdue: as of `now`)."""
+    dialect = session.bind.dialect.name
+    params = {"start": period.start, "end": period.end, "now": now}
+    if dialect == "sqlite":  # SQLite stores naive UTC text: compare like with like
+        params = {k: v.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S.%f") for k, v in params.items()}  # type: ignore[misc]
+    result = Summary(counts={d: {} for d in DIMENSIONS})
+    rows = (await session.execute(text(grouped_counts_sql(dialect, period.tz)), params)).mappings().all()
+    for row in rows:
+        _collect(result, row, dialect)
+    compliance = (await session.execute(text(_COMPLIANCE_SQL), params)).mappings().all()
+    result.agencies = [
+        AgencyCompliance(
+            agency=row["agency"],
+            reports=int(row["reports"]),
+            disposed=int(row["disposed"]),
+            disposed_on_time=int(row["disposed_on_time"] or 0),
+            followed_up=int(row["followed_up"]),
+            followed_up_on_time=int(row["followed_up_on_time"] or 0),
+            median_follow_up_working_days=_num(row["median_days"]),
+            p90_follow_up_working_days=_num(row["p90_days"]),
+        )
+        for row in compliance
+    ]
+    result.overdue_now = int((await session.execute(text(_overdue_sql()), params)).scalar_one())
+    result.monthly.sort()
+    return result
+
+
+def _num(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _collect(result: Summary, row: object, dialect: str) -> None:
+    """Fold one grouped row into the summary."""
+    get = row.__getitem__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        if all(get(f"g_{d}") == 1 for d in DIMENSIONS) and get("g_month") == 1:
+            result.total = int(get("n"))
+            return
+        if get("g_month") == 0:
+            result.monthly.append((get("month"), get("kind"), int(get("n"))))
+            return
+        dim = next(d for d in DIMENSIONS if get(f"g_{d}") == 0)
+        result.counts[dim][get(dim)] = int(get("n"))
+        return
+    dim = get("dim")
+    if dim == "total":
+        result.total = int(get("n"))
+    elif dim == "month":
+        result.monthly.append((get("k1"), get("k2"), int(get("n"))))
+    else:
+        result.counts[dim][get("k1")] = int(get("n"))
+
+
+STATUS_ORDER = [s.value for s in ReportStatus]

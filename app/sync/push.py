@@ -1,0 +1,192 @@
+"""Push: durable jobs, written with the local change, that carry it to national LAPOR in order."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import orjson
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from app.config import Settings
+from app.models import PushJob
+from app.models.enums import EventSource, Origin, ReportStatus
+from app.models.types import utcnow
+from app.reports.events import EventType, OutboxEvent, record_events
+from app.sync.client import LaporClient
+from app.sync.errors import LaporError, RateLimitedError, TransientError
+from app.sync.push_actions import PushFailed, execute
+
+log = logging.getLogger("app.sync.push")
+
+
+class JobKind:
+    """What a push job sends upstream."""
+
+    file = "file"
+    follow_up = "follow_up"
+    forward = "forward"
+
+
+class PushSink:
+    """Writes push jobs for the events national LAPOR must hear of, in the change's transaction."""
+
+    async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
+        """Add a job per event that concerns upstream."""
+        jobs = [job for event in events if (job := _job_for(event)) is not None]
+        if jobs:
+            session.add_all(jobs)
+            await session.flush()
+
+
+def _job_for(event: OutboxEvent) -> PushJob | None:
+    if event.report_id is None:
+        return None
+    payload = orjson.loads(event.payload)
+    if payload.get("source") == EventSource.national.value:
+        return None  # upstream's own change coming back: nothing to send (echo suppression)
+    kind = None
+    if event.type == EventType.report_created.value and payload.get("origin") == Origin.local.value:
+        kind = JobKind.file
+    elif event.type == EventType.report_followed_up.value:
+        kind = JobKind.follow_up
+    elif event.type == EventType.report_status_changed.value and payload.get("status_after") == ReportStatus.forwarded:
+        kind = JobKind.forward
+    if kind is None:
+        return None
+    return PushJob(report_id=event.report_id, event_id=event.id, kind=kind, created_at=event.created_at)
+
+
+class Pusher:
+    """The worker job that claims due push jobs and runs them, one report's jobs in order."""
+
+    name = "push"
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        client: LaporClient,
+        settings: Settings,
+        *,
+        batch_size: int = 20,
+        idle_seconds: float = 1.0,
+        clock: Callable[[], datetime] = utcnow,
+        worker_id: str = "worker",
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.settings = settings
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self.worker_id = worker_id
+
+    async def run_once(self) -> int:
+        """Claim a batch of due jobs and run each; how many were run."""
+        claimed = await self.claim()
+        for job_id in claimed:
+            await self.run_job(job_id)
+        return len(claimed)
+
+    async def claim(self) -> list[int]:
+        """Lease due jobs whose earlier jobs (same report) are all done; SKIP LOCKED on PostgreSQL."""
+        now = self.clock()
+        earlier = aliased(PushJob)
+        blocked = exists().where(
+            col(earlier.report_id) == col(PushJob.report_id),
+            col(earlier.id) < col(PushJob.id),
+            col(earlier.status) != "done",
+        )
+        due = or_(
+            and_(col(PushJob.status) == "pending", col(PushJob.next_attempt_at) <= now),
+            and_(col(PushJob.status) == "running", col(PushJob.lease_until) < now),
+        )
+        query = select(PushJob.id).where(due, ~blocked).order_by(col(PushJob.id)).limit(self.batch_size)
+        async with self.sessions() as session:
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=PushJob)
+            ids = [int(i) for i in (await session.execute(query)).scalars()]
+            if ids:
+                await session.execute(
+                    update(PushJob)
+                    .where(col(PushJob.id).in_(ids))
+                    .values(
+                        status="running",
+                        lease_until=now + timedelta(seconds=self.settings.sync_lease_seconds),
+                        attempts=PushJob.attempts + 1,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            await session.commit()
+        return ids
+
+    async def run_job(self, job_id: int) -> None:
+        """Send one claimed job and record how it went (done, retry later, or dead)."""
+        async with self.sessions() as session:
+            job = await session.get(PushJob, job_id)
+            if job is None or job.status != "running":
+                return
+            try:
+                await execute(session, self.client, self.settings, job)
+            except TransientError as exc:
+                await session.rollback()
+                await self._retry_or_bury(job_id, exc)
+                return
+            except (LaporError, PushFailed) as exc:
+                await session.rollback()
+                await self._bury(job_id, f"{type(exc).__name__}: {exc}")
+                return
+            job.status = "done"
+            job.lease_until = None
+            job.last_error = None
+            job.updated_at = self.clock()
+            await session.commit()
+
+    async def _retry_or_bury(self, job_id: int, exc: TransientError) -> None:
+        async with self.sessions() as session:
+            job = await session.get(PushJob, job_id)
+            if job is None:
+                return
+            if job.attempts >= self.settings.sync_push_max_attempts:
+                await session.rollback()
+                await self._bury(job_id, f"{type(exc).__name__}: {exc}")
+                return
+            delay = self.backoff(job.attempts)
+            if isinstance(exc, RateLimitedError) and exc.retry_after:
+                delay = max(delay, exc.retry_after)
+            job.status = "pending"
+            job.lease_until = None
+            job.next_attempt_at = self.clock() + timedelta(seconds=delay)
+            job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            job.updated_at = self.clock()
+            await session.commit()
+        log.info("push job %s (%s) will retry in %.1fs", job_id, type(exc).__name__, delay)
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential back-off with full jitter, capped."""
+        base = self.settings.sync_push_base_delay_seconds
+        ceiling = min(self.settings.sync_push_max_delay_seconds, base * (2 ** max(attempts - 1, 0)))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
+
+    async def _bury(self, job_id: int, error: str) -> None:
+        """Dead-letter a job with its last error, and tell the subscribers."""
+        async with self.sessions() as session:
+            job = await session.get(PushJob, job_id)
+            if job is None:
+                return
+            job.status = "dead"
+            job.lease_until = None
+            job.last_error = error[:2000]
+            job.updated_at = self.clock()
+            payload = orjson.dumps(
+                {"report_id": job.report_id, "push_job_id": job.id, "kind": job.kind, "error": error.split(":")[0]}
+            ).decode()
+            await record_events(session, job.report_id, [EventType.sync_failed], payload, self.clock())
+            await session.commit()
+        log.warning("push job %s is dead: %s", job_id, error.split(":")[0])

@@ -1,0 +1,147 @@
+"""What each kind of push job sends upstream, and how a repeat after a lost answer is made safe."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.config import Settings
+from app.models import Category, FollowUp, PushJob, Report, StatusEvent
+from app.models.enums import EventSource, ReportKind, ReportStatus
+from app.sync.apply import MARKER, follow_up_marker
+from app.sync.client import LaporClient
+from app.sync.mapping import CLASSIFICATION_BY_KIND
+from app.sync.wire import ComplaintFiling, FollowUpPosting
+
+FOLLOW_UP_TEMPLATE = "tindak_lanjut"
+
+
+class PushFailed(Exception):
+    """A job that cannot succeed as things stand (configuration, missing link); not retried."""
+
+
+async def execute(session: AsyncSession, client: LaporClient, settings: Settings, job: PushJob) -> None:
+    """Send one job; the local bookkeeping is written in `session` (the caller commits)."""
+    report = await session.get(Report, job.report_id)
+    if report is None:
+        raise PushFailed("the report no longer exists")
+    if job.kind == "file":
+        await _file(session, client, settings, report, may_exist=job.attempts > 1)
+    elif job.kind == "follow_up":
+        await _follow_ups(session, client, settings, report, may_exist=job.attempts > 1)
+    elif job.kind == "forward":
+        await _forward(session, client, settings, report, may_exist=job.attempts > 1)
+    else:
+        raise PushFailed(f"unknown push job kind {job.kind!r}")
+
+
+async def _file(
+    session: AsyncSession, client: LaporClient, settings: Settings, report: Report, *, may_exist: bool
+) -> None:
+    """File a local report upstream (looked up by its tracking number first when in doubt)."""
+    if report.national_id is not None:
+        return  # already linked (a pull found it by its tag)
+    if settings.lapor_institution_id is None or settings.lapor_location_id is None:
+        raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
+    category_id = settings.lapor_default_category_id
+    if report.category_id is not None:
+        national = (
+            await session.execute(select(Category.national_category_id).where(col(Category.id) == report.category_id))
+        ).scalar_one_or_none()
+        category_id = national or category_id
+    if category_id is None:
+        raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
+    filing = ComplaintFiling(
+        title=report.title,
+        content=report.content,
+        classification_id=CLASSIFICATION_BY_KIND[ReportKind(report.kind)],
+        disposition_id=settings.lapor_institution_id,
+        category_id=category_id,
+        location_id=settings.lapor_location_id,
+        date_of_incident=report.incident_date or report.created_at.astimezone(UTC).date(),
+        is_anonymous=report.is_anonymous,
+        is_secret=report.is_secret,
+    )
+    receipt = await client.file_complaint(filing, tracking_number=report.tracking_number or "", may_exist=may_exist)
+    await session.execute(
+        update(Report)
+        .where(col(Report.id) == report.id, col(Report.national_id).is_(None))
+        .values(national_id=receipt.national_id, national_tracking_id=receipt.tracking_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _follow_ups(
+    session: AsyncSession, client: LaporClient, settings: Settings, report: Report, *, may_exist: bool
+) -> None:
+    """Post every local follow-up not yet upstream, oldest first, each carrying its marker."""
+    if report.national_id is None:
+        raise PushFailed("the report is not linked to a national complaint (was its filing pushed?)")
+    pending = list(
+        (
+            await session.execute(
+                select(FollowUp)
+                .where(
+                    col(FollowUp.report_id) == report.id,
+                    col(FollowUp.source) == EventSource.local.value,
+                    col(FollowUp.national_follow_up_id).is_(None),
+                )
+                .order_by(col(FollowUp.id))
+            )
+        ).scalars()
+    )
+    if not pending:
+        return
+    already: dict[int, int] = {}
+    if may_exist:
+        async for posted in client.iter_followups(report.national_id):
+            found = MARKER.search(posted.content or "")
+            if found and found["number"] == report.tracking_number:
+                already[int(found["id"])] = posted.id
+    institution = settings.lapor_institution_id or 0
+    for follow_up in pending:
+        national_id = already.get(follow_up.id or 0)
+        if national_id is None:
+            posting = FollowUpPosting(
+                user_id=institution,
+                institution_from_id=institution,
+                institution_to_id=institution,
+                complaint_id=report.national_id,
+                template_code=FOLLOW_UP_TEMPLATE,
+                is_secret=report.is_secret,
+                content=f"{follow_up.content}\n\n{follow_up_marker(report.tracking_number or '', follow_up.id or 0)}",
+            )
+            national_id = await client.post_followup(posting)
+        follow_up.national_follow_up_id = national_id
+        await session.flush()
+        # Each posted follow-up is recorded at once, so a failure later in the loop repeats none.
+        await session.commit()
+
+
+async def _forward(
+    session: AsyncSession, client: LaporClient, settings: Settings, report: Report, *, may_exist: bool
+) -> None:
+    """"Bukan wewenang": tell LAPOR the report is not ours, passing it on."""
+    if report.national_id is None:
+        raise PushFailed("the report is not linked to a national complaint")
+    target = settings.lapor_forward_to_institution_id
+    if target is None:
+        raise PushFailed("set LAPOR_FORWARD_TO_INSTITUTION_ID to forward reports upstream")
+    if may_exist:
+        detail = await client.get_complaint(report.national_id)
+        if detail.data.disposition_id not in (None, settings.lapor_institution_id):
+            return  # the earlier attempt went through
+    reason = (
+        await session.execute(
+            select(StatusEvent.reason)
+            .where(col(StatusEvent.report_id) == report.id, col(StatusEvent.to_status) == ReportStatus.forwarded.value)
+            .order_by(col(StatusEvent.id).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    await client.reject_not_authority(
+        report.national_id, to_institution_id=target, description=reason or "Bukan kewenangan pemerintah kabupaten"
+    )

@@ -1,0 +1,269 @@
+"""Throughput of `POST /api/v1/reports` on PostgreSQL, beside a bare Starlette + asyncpg baseline.
+
+Creates and migrates a fresh database, makes an intake key with the service's own CLI, then loads
+each server in turn with wrk (a separate process) POSTing realistic reports with their reporter's
+identity. Prints both throughputs, their ratio (target: at least 0.33), the API process's peak
+memory (target: under 200 MB), and checks that every report the API accepted was stored with its
+status event. Only the ratio means something: the two figures come from the same run.
+
+    .venv/bin/python bench/create_reports.py [-t 2] [-c 32] [-d 8s]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    WRK_DONE_LUA,
+    WrkResult,
+    app_env,
+    create_api_key,
+    drop_database,
+    dsn,
+    fail,
+    mark,
+    migrate,
+    recreate_database,
+    require_wrk,
+    run_wrk,
+    serve,
+)
+from corpus import AGENCY_NAMES, KINDS, LOCAL_CHANNELS, THEMES, report_text, reporter
+
+RATIO_TARGET = 0.33
+MEMORY_TARGET_MB = 200
+PATH = "/api/v1/reports"
+
+
+def report_bodies(count: int, seed: int = 7) -> list[bytes]:
+    """Report bodies as a regency channel would send them, each with its reporter."""
+    rng = random.Random(seed)
+    bodies = []
+    for _ in range(count):
+        text = report_text(rng)
+        bodies.append(
+            orjson.dumps(
+                {
+                    "kind": KINDS.pick(rng),
+                    "title": text.title,
+                    "content": text.content,
+                    "channel": LOCAL_CHANNELS.pick(rng),  # filed here, not pulled from LAPOR
+                    "category_code": text.theme.category,
+                    "location": {
+                        "district_code": text.district_code,
+                        "village_code": text.village_code,
+                        "latitude": round(-2.68 + rng.uniform(-0.2, 0.2), 6),
+                        "longitude": round(111.62 + rng.uniform(-0.2, 0.2), 6),
+                    },
+                    "incident_date": (date.today() - timedelta(days=rng.randrange(0, 30))).isoformat(),
+                    "is_anonymous": rng.random() < 0.1,
+                    "is_secret": rng.random() < 0.03,
+                    "reporter": reporter(rng),
+                }
+            )
+        )
+    return bodies
+
+
+def lua_script(bodies: list[bytes], api_key: str) -> str:
+    """A wrk script cycling through the bodies, with the key, reporting through `done`."""
+    items = ",\n".join(f"[==[{b.decode()}]==]" for b in bodies)
+    return f"""
+local bodies = {{
+{items}
+}}
+local prepared = {{}}
+local counter = 0
+
+function init(args)
+  for i, body in ipairs(bodies) do
+    prepared[i] = wrk.format("POST", "{PATH}",
+      {{["Content-Type"] = "application/json", ["X-API-Key"] = "{api_key}"}}, body)
+  end
+end
+
+function request()
+  counter = counter + 1
+  return prepared[(counter % #prepared) + 1]
+end
+{WRK_DONE_LUA}
+"""
+
+
+async def seed_directory(database: str) -> None:
+    """The categories the bodies name and the regency's agencies."""
+    conn = await asyncpg.connect(dsn(database))
+    try:
+        await conn.executemany(
+            "INSERT INTO categories (code, name, active, created_at, updated_at)"
+            " VALUES ($1, $2, true, now(), now())",
+            [(t.category, t.category_name) for t in THEMES],
+        )
+        await conn.executemany(
+            "INSERT INTO agencies (code, name, active, created_at, updated_at)"
+            " VALUES ($1, $2, true, now(), now())",
+            list(AGENCY_NAMES.items()),
+        )
+    finally:
+        await conn.close()
+
+
+async def stored_counts(database: str, key_id: int) -> dict[str, int]:
+    """What the API wrote for the bench key's reports."""
+    conn = await asyncpg.connect(dsn(database))
+    try:
+        row = await conn.fetchrow(
+            """
+            WITH mine AS (SELECT id FROM reports WHERE filed_by_key_id = $1)
+            SELECT
+              (SELECT count(*) FROM mine) AS reports,
+              (SELECT count(*) FROM status_events e JOIN mine ON e.report_id = mine.id
+                 WHERE e.action = 'file' AND e.to_status = 'unverified') AS status_events,
+              (SELECT count(*) FROM mine WHERE NOT EXISTS (
+                 SELECT 1 FROM status_events e WHERE e.report_id = mine.id)) AS without_event,
+              (SELECT count(*) FROM reporters p JOIN mine ON p.report_id = mine.id) AS reporters,
+              (SELECT count(*) FROM domain_events d JOIN mine ON d.report_id = mine.id
+                 WHERE d.type = 'report.created') AS domain_events,
+              (SELECT count(*) FROM mine JOIN reports r USING (id) WHERE r.tracking_number IS NULL)
+                 AS without_number
+            """,
+            key_id,
+        )
+        return dict(row)
+    finally:
+        await conn.close()
+
+
+async def key_id_of(database: str, name: str) -> int:
+    """The id of the key made for the benchmark."""
+    conn = await asyncpg.connect(dsn(database))
+    try:
+        return int(await conn.fetchval("SELECT max(id) FROM api_keys WHERE name = $1", name))
+    finally:
+        await conn.close()
+
+
+def smoke(base_url: str, body: bytes, api_key: str, label: str) -> None:
+    """One request first, so a broken set-up stops with its answer instead of a zero."""
+    answer = httpx.post(
+        base_url + PATH, content=body, headers={"Content-Type": "application/json", "X-API-Key": api_key}
+    )
+    if answer.status_code != 201:
+        fail(f"{label}: POST {PATH} answered {answer.status_code}: {answer.text[:500]}")
+
+
+def load(label: str, base_url: str, script: Path, args: argparse.Namespace) -> tuple[WrkResult, WrkResult]:
+    """A warm-up run, then the measured run."""
+    print(
+        f"  {label}: warm-up {args.warmup}, then wrk -t{args.threads} -c{args.connections} -d{args.duration}"
+    )
+    warm = run_wrk(
+        base_url + PATH, script, threads=args.threads, connections=args.connections, duration=args.warmup
+    )
+    measured = run_wrk(
+        base_url + PATH, script, threads=args.threads, connections=args.connections, duration=args.duration
+    )
+    return warm, measured
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("-t", "--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("-c", "--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("-d", "--duration", default="8s", help="measured wrk duration (default 8s)")
+    parser.add_argument("--warmup", default="2s", help="unmeasured wrk run before each (default 2s)")
+    parser.add_argument("--database", default="lb_bench_create", help="database to create and drop")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    require_wrk()
+    print(f"database {args.database}: creating and migrating")
+    recreate_database(args.database)
+    try:
+        run(args)
+    finally:
+        if not args.keep:
+            drop_database(args.database)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Everything between creating the database and dropping it."""
+    database = args.database
+    migrate(database)
+    asyncio.run(seed_directory(database))
+    api_key = create_api_key(database, "intake", "bench")
+    key_id = asyncio.run(key_id_of(database, "bench"))
+    bodies = report_bodies(32)
+
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "create_reports.lua"
+        script.write_text(lua_script(bodies, api_key))
+
+        bare_env = app_env(database, BENCH_DSN=dsn(database), BENCH_KEY=api_key)
+        with serve("baseline", "bare:create_reports_app", bare_env, health_path="/healthz") as bare:
+            smoke(bare.base_url, bodies[0], api_key, "baseline")
+            _, baseline = load(
+                "baseline (Starlette + asyncpg, one INSERT … RETURNING)", bare.base_url, script, args
+            )
+            baseline_rss = bare.peak_rss_mb
+
+        with serve("API", "app.main:create_app", app_env(database), health_path="/healthz") as api:
+            smoke(api.base_url, bodies[0], api_key, "API")
+            warm, measured = load("API (lapor-bridge)", api.base_url, script, args)
+            api_rss = api.peak_rss_mb
+
+    counts = asyncio.run(stored_counts(database, key_id))
+    accepted = 1 + warm.ok + measured.ok  # the smoke request, the warm-up and the measured run
+    ratio = measured.rps / baseline.rps if baseline.rps else 0.0
+
+    print()
+    print(f"POST {PATH}, wrk -t{args.threads} -c{args.connections} -d{args.duration}")
+    for label, result in (("baseline", baseline), ("API", measured)):
+        print(
+            f"  {label:<9} {result.rps:>9,.0f} requests/s   latency p50 {result.p50_ms:6.1f} ms"
+            f"  p99 {result.p99_ms:6.1f} ms   non-2xx {result.non_2xx}  socket errors {result.socket_errors}"
+        )
+    print(f"  ratio     {ratio:9.2f}   (target ≥ {RATIO_TARGET}: {mark(ratio >= RATIO_TARGET)})")
+    print(
+        f"  API peak memory (VmHWM) {api_rss:.0f} MB   (target < {MEMORY_TARGET_MB} MB: "
+        f"{mark(api_rss < MEMORY_TARGET_MB)});  baseline {baseline_rss:.0f} MB"
+    )
+
+    # wrk counts only the answers it read before stopping; requests still in flight then may
+    # have been stored too, so the store may hold up to one more report per connection.
+    in_flight = counts["reports"] - accepted
+    complete = (
+        counts["without_event"] == 0
+        and counts["status_events"] == counts["reports"]
+        and counts["domain_events"] == counts["reports"]
+        and counts["reporters"] == counts["reports"]
+        and counts["without_number"] == 0
+        and 0 <= in_flight <= 2 * args.connections
+    )
+    print(
+        f"  stored: {counts['reports']:,} reports for {accepted:,} 2xx answers"
+        f" (+{in_flight} in flight at stop), "
+        f"{counts['status_events']:,} status events, {counts['reporters']:,} reporters, "
+        f"{counts['domain_events']:,} report.created events, {counts['without_event']} reports without "
+        f"a status event: {'complete' if complete else 'INCOMPLETE'}"
+    )
+    if not complete:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

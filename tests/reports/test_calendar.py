@@ -1,0 +1,79 @@
+"""The working-day calendar around real Indonesian holidays, weekends and year ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.reports.calendar import WorkingCalendar
+
+WIB = ZoneInfo("Asia/Jakarta")
+calendar = WorkingCalendar(WIB)
+
+
+def wib(*args: int) -> datetime:
+    return datetime(*args, tzinfo=WIB)
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 11, 27), True),  # a Friday
+        (date(2026, 11, 28), False),  # Saturday
+        (date(2026, 11, 29), False),  # Sunday
+        (date(2026, 8, 17), False),  # Independence Day (Monday)
+        (date(2026, 3, 20), False),  # cuti bersama Idul Fitri (Friday)
+        (date(2026, 3, 23), False),  # cuti bersama Idul Fitri (Monday)
+        (date(2026, 3, 24), False),  # cuti bersama Idul Fitri (Tuesday)
+        (date(2026, 3, 25), True),
+        (date(2026, 12, 24), False),  # cuti bersama Christmas
+        (date(2026, 12, 25), False),  # Christmas
+        (date(2025, 12, 26), False),  # cuti bersama Christmas 2025
+        (date(2025, 4, 7), False),  # cuti bersama Idul Fitri 2025
+        (date(2027, 1, 1), False),  # New Year's Day
+    ],
+)
+def test_working_days(day: date, working: bool) -> None:
+    assert calendar.is_working_day(day) is working
+
+
+def test_idul_fitri_2026_with_collective_leave() -> None:
+    # Received Tuesday 17 March 2026: 18–24 March are holidays or collective leave (or weekend),
+    # so 3 working days end on Friday 27 March, not on Friday 20 March.
+    due = calendar.due_after(wib(2026, 3, 17, 9, 30), 3)
+    assert due == wib(2026, 3, 28).astimezone(UTC)
+
+
+def test_weekend_receipt_counts_from_monday() -> None:
+    assert calendar.due_after(wib(2026, 11, 28, 15, 0), 3) == wib(2026, 12, 3).astimezone(UTC)
+
+
+def test_christmas_and_year_end() -> None:
+    # Received Wednesday 23 Dec 2026: 24, 25 Dec off, weekend, then 28, 29, 30 Dec.
+    assert calendar.due_after(wib(2026, 12, 23, 10, 0), 3) == wib(2026, 12, 31).astimezone(UTC)
+    # Received 30 Dec 2026: 31 Dec, (1 Jan off, weekend) 4 Jan, (5 Jan Isra' Mi'raj off) 6 Jan.
+    assert calendar.due_after(wib(2026, 12, 30, 10, 0), 3) == wib(2027, 1, 7).astimezone(UTC)
+
+
+def test_independence_day() -> None:
+    # Received Friday 14 Aug 2026; Monday 17 Aug is off: 18, 19, 20 Aug.
+    assert calendar.due_after(wib(2026, 8, 14, 16, 0), 3) == wib(2026, 8, 21).astimezone(UTC)
+
+
+def test_local_day_not_utc_day() -> None:
+    # 23:30 UTC on Thursday is already Friday morning in Jakarta.
+    due = calendar.due_after(datetime(2026, 11, 26, 23, 30, tzinfo=UTC), 1)
+    assert due == wib(2026, 12, 1).astimezone(UTC)  # Friday 27 + next working day Monday 30
+
+
+def test_extra_days_off_from_settings() -> None:
+    regional = WorkingCalendar(WIB, frozenset({date(2026, 12, 1)}))
+    assert regional.due_after(wib(2026, 11, 30, 9, 0), 1) == wib(2026, 12, 3).astimezone(UTC)
+
+
+def test_working_days_between() -> None:
+    assert calendar.working_days_between(wib(2026, 3, 17, 9), wib(2026, 3, 27, 9)) == 3
+    assert calendar.working_days_between(wib(2026, 11, 27, 9), wib(2026, 11, 27, 17)) == 0
+    assert calendar.working_days_between(wib(2026, 11, 27, 9), wib(2026, 11, 30, 8)) == 1

@@ -1,0 +1,51 @@
+"""The retry schedule: Standard Webhooks waits, jitter within bounds, Retry-After capped."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+from app.config import Settings
+from app.webhooks.schedule import RetrySchedule, parse_retry_after
+from app.webhooks.signing import message_body, new_secret, signed_headers
+
+
+def test_default_schedule_is_standard_webhooks() -> None:
+    schedule = RetrySchedule.from_settings(Settings(webhook_retry_jitter=0))
+    assert schedule.max_attempts == 10
+    waits = [schedule.next_wait(n) for n in range(1, 11)]
+    assert waits == [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400, None]
+
+
+def test_jitter_stays_within_its_fraction() -> None:
+    schedule = RetrySchedule(jitter=0.1, rng=random.Random(3))
+    waits = {schedule.next_wait(2) for _ in range(200)}
+    assert len(waits) > 100 and all(270 <= w <= 330 for w in waits if w is not None)
+
+
+def test_retry_after_is_used_and_capped() -> None:
+    schedule = RetrySchedule(jitter=0, retry_after_max=3600)
+    assert schedule.next_wait(1, retry_after=42) == 42
+    assert schedule.next_wait(1, retry_after=10**6) == 3600
+    assert schedule.next_wait(10, retry_after=42) is None  # attempts are still counted
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    assert parse_retry_after("120") == 120
+    assert parse_retry_after(format_datetime(now + timedelta(minutes=2), usegmt=True), now) == 120
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_signing_uses_utc_whatever_the_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from standardwebhooks import Webhook
+
+    secret = new_secret()
+    body = message_body("report.created", datetime.now(UTC), {"report_id": 1})
+    jakarta = datetime.now(ZoneInfo("Asia/Jakarta"))
+    headers = signed_headers("msg_1", body, [secret], jakarta)
+    assert abs(int(headers["webhook-timestamp"]) - datetime.now(UTC).timestamp()) < 5
+    assert Webhook(secret).verify(body, headers)["data"] == {"report_id": 1}
