@@ -14,9 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: migrate the database (SQLite by default) and serve the API on http://127.0.0.1:8000
+## run: migrate the database (SQLite by default), then serve the API on http://127.0.0.1:8000
+## with the worker (and, without LAPOR_BASE_URL, a seeded mock national LAPOR on :8100)
 run: $(STAMP)
-	$(VENV)/bin/lapor-bridge serve
+	$(VENV)/bin/lapor-bridge up
 
 ## test: the whole suite, against SQLite and against PostgreSQL
 test: test-sqlite test-postgresql

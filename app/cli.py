@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -53,6 +55,14 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
 
 
 @main.command()
+def up() -> None:
+    """The API and the worker together (plus a seeded mock national LAPOR without LAPOR_BASE_URL)."""
+    from app.devstack import run_stack
+
+    run_stack(_checked_settings())
+
+
+@main.command()
 def worker() -> None:
     """Run the background jobs until SIGTERM or SIGINT (one per SQLite database)."""
     from app.db import create_engine
@@ -71,6 +81,61 @@ def worker() -> None:
         finally:
             await engine.dispose()
         click.echo("worker stopped")
+
+    try:
+        with sqlite_worker_lock(settings):
+            asyncio.run(run())
+    except SingleWorkerError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pull, then push until nothing is due (for cron).")
+@click.option("--backfill", is_flag=True, help="Pull everything changed since --since.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="With --backfill: from this day.")
+def sync(once: bool, backfill: bool, since: datetime | None) -> None:
+    """Run the national sync by hand: `--once` or `--backfill --since DATE`."""
+    from app.db import create_engine
+    from app.sync.client import LaporClient
+    from app.sync.pull import Puller
+    from app.sync.push import Pusher
+    from app.wiring import sessions_for, sync_enabled
+    from app.worker import SingleWorkerError, sqlite_worker_lock
+
+    settings = _checked_settings()
+    if not sync_enabled(settings):
+        raise click.ClickException("LAPOR_BASE_URL is not set: there is no national LAPOR to sync with")
+    if once == backfill:
+        raise click.UsageError("give exactly one of --once or --backfill")
+    if backfill and since is None:
+        raise click.UsageError("--backfill needs --since YYYY-MM-DD")
+
+    async def run() -> None:
+        engine = create_engine(settings)
+        sessions = sessions_for(settings, engine)
+        async with LaporClient.from_settings(settings) as lapor:
+            puller = Puller(sessions, lapor, settings)
+            try:
+                if backfill and since is not None:
+                    start = since.replace(tzinfo=ZoneInfo(settings.timezone))
+                    first = await lapor.list_complaints(
+                        updated_since=start, disposition_id=settings.lapor_institution_id, page_size=1
+                    )
+                    total = first.total if first.total is not None else 0
+                    with click.progressbar(length=total, label="backfill", show_pos=True, file=sys.stderr) as bar:
+                        result = await puller.backfill(start, progress=bar.update)
+                else:
+                    result = await puller.pull()
+                    pusher = Pusher(sessions, lapor, settings)
+                    while await pusher.run_once():
+                        pass
+                click.echo(
+                    f"{result.kind} {result.status}: fetched {result.fetched}, created {result.created}, "
+                    f"updated {result.updated}, follow-ups {result.follow_ups}, conflicts {result.conflicts}, "
+                    f"errors {result.errors}"
+                )
+            finally:
+                await engine.dispose()
 
     try:
         with sqlite_worker_lock(settings):

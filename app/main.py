@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import attachments, directory, export, keys, moves, reports, stats, webhooks
+from app.api import attachments, directory, export, keys, moves, reports, stats, sync, webhooks
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
 from app.dashboard.router import router as dashboard_router
@@ -190,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         directory.categories_router,
         keys.router,
         stats.router,
+        sync.router,
         webhooks.router,
         dashboard_router,
     ):

@@ -173,13 +173,12 @@ class EventWriter:
 
     def __init__(self, database: str) -> None:
         from app.config import Settings
-        from app.db import create_engine, session_factory
-        from app.wiring import register_sinks
+        from app.db import create_engine
+        from app.wiring import sessions_for
 
         settings = Settings(database_url=sqlalchemy_url(database))
-        register_sinks(settings)
         self.engine = create_engine(settings)
-        self.sessions = session_factory(self.engine)
+        self.sessions = sessions_for(settings, self.engine)  # with the outbox's sinks, as the API has
 
     async def write(self, report_ids: list[int]) -> list[str]:
         """One `report.status_changed` per report id, in one transaction; their `occurred_at`."""

@@ -107,12 +107,19 @@ async def _apply_log(
     agency_code = await _agency_code(session, report.agency_id)
     new_entries = detail.data_logs[report.national_log_seen :]
     steps: list[tuple[int | None, bool, str | None]] = [
-        (log_status_code(e), detail_is_forwarded(detail, e, ctx.institution_id), e.content) for e in new_entries
+        (log_status_code(e), detail_is_forwarded(detail, e, ctx.institution_id), e.content)
+        for e in new_entries
     ]
     if not detail.data_logs and str(detail.data.status_code) != (report.national_status_code or ""):
         # No log at all: fall back on the complaint's own status, once per change of code.
         code = detail.data.status_code
-        steps = [(int(code) if str(code).isdigit() else None, detail_is_forwarded(detail, None, ctx.institution_id), None)]
+        steps = [
+            (
+                int(code) if str(code).isdigit() else None,
+                detail_is_forwarded(detail, None, ctx.institution_id),
+                None,
+            )
+        ]
     for code, forwarded, reason in steps:
         target = target_for_existing(report, code, forwarded=forwarded)
         if target is None:

@@ -67,7 +67,10 @@ class PullSchedule:
         async with self.sessions() as session:
             run = (
                 await session.execute(
-                    select(SyncRun).where(col(SyncRun.status) == "requested").order_by(col(SyncRun.id)).limit(1)
+                    select(SyncRun)
+                    .where(col(SyncRun.status) == "requested")
+                    .order_by(col(SyncRun.id))
+                    .limit(1)
                 )
             ).scalar_one_or_none()
             if run is None:

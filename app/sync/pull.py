@@ -27,7 +27,10 @@ from app.sync.wire import NationalComplaint
 
 log = logging.getLogger("app.sync.pull")
 PULL_CURSOR = "pull"
-CLOSED = [s.value for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)]
+CLOSED = [
+    s.value
+    for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
+]
 _PULL_LOCK = 0x4C42_5055  # PostgreSQL advisory lock: one pull at a time across all workers
 _SAVE_EVERY = 50
 
@@ -77,12 +80,16 @@ class Puller:
         async with self._run(kind, run_id) as run:
             async with self.sessions() as session:
                 ids = (
-                    await session.execute(
-                        select(Report.national_id).where(
-                            col(Report.national_id).is_not(None), col(Report.status).not_in(CLOSED)
-                        ).order_by(col(Report.national_id))
+                    (
+                        await session.execute(
+                            select(Report.national_id)
+                            .where(col(Report.national_id).is_not(None), col(Report.status).not_in(CLOSED))
+                            .order_by(col(Report.national_id))
+                        )
                     )
-                ).scalars().all()
+                    .scalars()
+                    .all()
+                )
             for national_id in ids:
                 if national_id is not None:
                     await self._refresh(run, national_id, None)
@@ -144,7 +151,9 @@ class Puller:
 
     async def _context(self, session: AsyncSession) -> ApplyContext:
         rows = await session.execute(
-            select(Category.national_category_id, Category.id).where(col(Category.national_category_id).is_not(None))
+            select(Category.national_category_id, Category.id).where(
+                col(Category.national_category_id).is_not(None)
+            )
         )
         return ApplyContext(
             institution_id=self.settings.lapor_institution_id,
@@ -177,7 +186,9 @@ class Puller:
         """Record a run (taking over a requested one), hold the pull lock, log its counts."""
         async with self.sessions() as lock_session:
             if lock_session.bind.dialect.name == "postgresql":
-                got = (await lock_session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PULL_LOCK})).scalar()
+                got = (
+                    await lock_session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PULL_LOCK})
+                ).scalar()
                 if not got:
                     raise PullBusy("another worker is pulling")
             try:
@@ -221,6 +232,13 @@ class Puller:
             await session.commit()
         log.info(
             "sync %s run %s %s: fetched=%d created=%d updated=%d follow_ups=%d conflicts=%d errors=%d",
-            run.kind, run.id, status, run.fetched, run.created, run.updated, run.follow_ups,
-            run.conflicts, run.errors,
+            run.kind,
+            run.id,
+            status,
+            run.fetched,
+            run.created,
+            run.updated,
+            run.follow_ups,
+            run.conflicts,
+            run.errors,
         )

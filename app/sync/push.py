@@ -20,7 +20,7 @@ from app.models.types import utcnow
 from app.reports.events import EventType, OutboxEvent, record_events
 from app.sync.client import LaporClient
 from app.sync.errors import LaporError, RateLimitedError, TransientError
-from app.sync.push_actions import PushFailed, execute
+from app.sync.push_actions import PushFailed, PushNotYet, execute
 
 log = logging.getLogger("app.sync.push")
 
@@ -55,7 +55,10 @@ def _job_for(event: OutboxEvent) -> PushJob | None:
         kind = JobKind.file
     elif event.type == EventType.report_followed_up.value:
         kind = JobKind.follow_up
-    elif event.type == EventType.report_status_changed.value and payload.get("status_after") == ReportStatus.forwarded:
+    elif (
+        event.type == EventType.report_status_changed.value
+        and payload.get("status_after") == ReportStatus.forwarded
+    ):
         kind = JobKind.forward
     if kind is None:
         return None
@@ -138,6 +141,10 @@ class Pusher:
                 await session.rollback()
                 await self._retry_or_bury(job_id, exc)
                 return
+            except PushNotYet as exc:
+                await session.rollback()
+                await self._wait(job_id, str(exc))
+                return
             except (LaporError, PushFailed) as exc:
                 await session.rollback()
                 await self._bury(job_id, f"{type(exc).__name__}: {exc}")
@@ -168,6 +175,20 @@ class Pusher:
             await session.commit()
         log.info("push job %s (%s) will retry in %.1fs", job_id, type(exc).__name__, delay)
 
+    async def _wait(self, job_id: int, reason: str) -> None:
+        """Put a job back until the next pull may have changed things; the attempt is not counted."""
+        async with self.sessions() as session:
+            job = await session.get(PushJob, job_id)
+            if job is None:
+                return
+            job.status = "pending"
+            job.attempts = max(job.attempts - 1, 0)
+            job.lease_until = None
+            job.next_attempt_at = self.clock() + timedelta(seconds=self.settings.sync_pull_interval_seconds)
+            job.last_error = reason
+            job.updated_at = self.clock()
+            await session.commit()
+
     def backoff(self, attempts: int) -> float:
         """Exponential back-off with full jitter, capped."""
         base = self.settings.sync_push_base_delay_seconds
@@ -185,7 +206,12 @@ class Pusher:
             job.last_error = error[:2000]
             job.updated_at = self.clock()
             payload = orjson.dumps(
-                {"report_id": job.report_id, "push_job_id": job.id, "kind": job.kind, "error": error.split(":")[0]}
+                {
+                    "report_id": job.report_id,
+                    "push_job_id": job.id,
+                    "kind": job.kind,
+                    "error": error.split(":")[0],
+                }
             ).decode()
             await record_events(session, job.report_id, [EventType.sync_failed], payload, self.clock())
             await session.commit()

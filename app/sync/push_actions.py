@@ -23,6 +23,14 @@ class PushFailed(Exception):
     """A job that cannot succeed as things stand (configuration, missing link); not retried."""
 
 
+class PushNotYet(Exception):
+    """Upstream is not ready for this job yet (e.g. not dispositioned): wait, without using an attempt."""
+
+
+# National codes under which a complaint is held by an institution and takes follow-ups.
+_TAKES_FOLLOW_UPS = {"2", "3", "4"}
+
+
 async def execute(session: AsyncSession, client: LaporClient, settings: Settings, job: PushJob) -> None:
     """Send one job; the local bookkeeping is written in `session` (the caller commits)."""
     report = await session.get(Report, job.report_id)
@@ -49,7 +57,9 @@ async def _file(
     category_id = settings.lapor_default_category_id
     if report.category_id is not None:
         national = (
-            await session.execute(select(Category.national_category_id).where(col(Category.id) == report.category_id))
+            await session.execute(
+                select(Category.national_category_id).where(col(Category.id) == report.category_id)
+            )
         ).scalar_one_or_none()
         category_id = national or category_id
     if category_id is None:
@@ -65,7 +75,9 @@ async def _file(
         is_anonymous=report.is_anonymous,
         is_secret=report.is_secret,
     )
-    receipt = await client.file_complaint(filing, tracking_number=report.tracking_number or "", may_exist=may_exist)
+    receipt = await client.file_complaint(
+        filing, tracking_number=report.tracking_number or "", may_exist=may_exist
+    )
     await session.execute(
         update(Report)
         .where(col(Report.id) == report.id, col(Report.national_id).is_(None))
@@ -80,6 +92,8 @@ async def _follow_ups(
     """Post every local follow-up not yet upstream, oldest first, each carrying its marker."""
     if report.national_id is None:
         raise PushFailed("the report is not linked to a national complaint (was its filing pushed?)")
+    if report.national_status_code not in _TAKES_FOLLOW_UPS:
+        raise PushNotYet("upstream has not dispositioned the complaint yet; posting after the next pull")
     pending = list(
         (
             await session.execute(
@@ -124,7 +138,7 @@ async def _follow_ups(
 async def _forward(
     session: AsyncSession, client: LaporClient, settings: Settings, report: Report, *, may_exist: bool
 ) -> None:
-    """"Bukan wewenang": tell LAPOR the report is not ours, passing it on."""
+    """ "Bukan wewenang": tell LAPOR the report is not ours, passing it on."""
     if report.national_id is None:
         raise PushFailed("the report is not linked to a national complaint")
     target = settings.lapor_forward_to_institution_id
@@ -137,11 +151,16 @@ async def _forward(
     reason = (
         await session.execute(
             select(StatusEvent.reason)
-            .where(col(StatusEvent.report_id) == report.id, col(StatusEvent.to_status) == ReportStatus.forwarded.value)
+            .where(
+                col(StatusEvent.report_id) == report.id,
+                col(StatusEvent.to_status) == ReportStatus.forwarded.value,
+            )
             .order_by(col(StatusEvent.id).desc())
             .limit(1)
         )
     ).scalar_one_or_none()
     await client.reject_not_authority(
-        report.national_id, to_institution_id=target, description=reason or "Bukan kewenangan pemerintah kabupaten"
+        report.national_id,
+        to_institution_id=target,
+        description=reason or "Bukan kewenangan pemerintah kabupaten",
     )

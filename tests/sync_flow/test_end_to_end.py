@@ -3,115 +3,16 @@ upstream and pulled back, with and without faults; the final states must be the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import col
 
-from app.main import create_app
-from app.models import FollowUp, PushJob, Report, StatusEvent
-from app.models.types import utcnow
-from app.sync.client import LaporClient
-from app.sync.mock.inprocess import LaporMock
-from app.sync.pull import Puller
-from app.sync.push import Pusher
+from app.models import FollowUp, Report, StatusEvent
 from tests.helpers import Keys, make_keys, report_body
+from tests.sync_flow.conftest import REGENCY, SyncRig
 
-REGENCY = 6201  # the mock's regency institution (REGENCY_ID)
 FOLLOW_UP = "Jalan sudah ditambal oleh UPT Jalan Dinas PUPR pada 25 November 2026."
-
-
-class Clock:
-    """A clock the test moves forward, so back-offs become due without sleeping."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def advance(self, **kwargs: float) -> None:
-        self.offset += timedelta(**kwargs)
-
-
-async def _no_sleep(_: float) -> None:
-    return None
-
-
-@dataclass
-class SyncRig:
-    """The service, its sync pieces and the mock, wired together for one test."""
-
-    app: Any
-    client: httpx.AsyncClient
-    mock: LaporMock
-    puller: Puller
-    pusher: Pusher
-    clock: Clock
-
-    async def drain(self, rounds: int = 60) -> None:
-        """Push until nothing is pending (moving the clock past every back-off)."""
-        for _ in range(rounds):
-            await self.pusher.run_once()
-            async with self.app.state.sessions() as session:
-                pending = (
-                    await session.execute(
-                        select(func.count()).select_from(PushJob).where(col(PushJob.status).in_(["pending", "running"]))
-                    )
-                ).scalar_one()
-            if pending == 0:
-                return
-            self.clock.advance(hours=2)
-        raise AssertionError("push jobs still pending after every round")
-
-    async def pull(self, rounds: int = 20) -> None:
-        """Pull until a run succeeds (runs fail while injected faults outlast the retries)."""
-        for _ in range(rounds):
-            try:
-                run = await self.puller.pull()
-            except Exception:  # noqa: BLE001 - a failed run is recorded; try again as the worker would
-                self.clock.advance(minutes=1)
-                continue
-            if run.status == "succeeded":
-                return
-        raise AssertionError("no pull run succeeded")
-
-
-@pytest.fixture
-async def rig(lapor_mock: LaporMock, database_url: str, tmp_path: Path) -> AsyncIterator[SyncRig]:
-    settings = lapor_mock.app_settings(
-        database_url=database_url,
-        attachment_dir=tmp_path / "attachments",
-        api_key_cache_seconds=0,
-        lapor_rate_limit_per_minute=600_000,
-        lapor_rate_limit_burst=10_000,
-        lapor_location_id=6201,
-        lapor_default_category_id=1,
-        lapor_forward_to_institution_id=1,
-        lapor_timeout_seconds=2,
-        sync_overlap_seconds=300,
-    )
-    app = create_app(settings)
-    clock = Clock()
-    async with app.router.lifespan_context(app):
-        lapor = LaporClient.from_settings(settings, sleep=_no_sleep)
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield SyncRig(
-                app=app,
-                client=client,
-                mock=lapor_mock,
-                puller=Puller(app.state.sessions, lapor, settings, clock=clock),
-                pusher=Pusher(app.state.sessions, lapor, settings, clock=clock),
-                clock=clock,
-            )
-        await lapor.aclose()
 
 
 async def _life_of_reports(rig: SyncRig, keys: Keys) -> dict[str, Any]:
