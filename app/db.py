@@ -37,7 +37,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         hide_parameters=True,  # statement parameters may hold personal data: keep them out of errors
         connect_args=connect_args,
     )

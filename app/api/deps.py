@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.errors import Forbidden, Unauthenticated
@@ -26,19 +26,26 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sla(request: Request) -> SlaPolicy:
+async def get_sla(request: Request) -> SlaPolicy:
     """The deadline policy the app was built with."""
     policy: SlaPolicy = request.app.state.sla
     return policy
 
 
+async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The session factory, for work that needs several sessions side by side."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    return sessions
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SlaDep = Annotated[SlaPolicy, Depends(get_sla)]
 
@@ -55,6 +62,9 @@ async def current_principal(
         raise Unauthenticated("an API key is required (header X-API-Key)")
     cache: KeyCache = request.app.state.key_cache
     principal = await authenticate(session, raw_key, cache)
+    # Authentication is its own unit of work: end its transaction so the request starts clean
+    # (on SQLite this also releases the lock that every transaction takes).
+    await session.commit()
     if principal is None:
         raise Unauthenticated("the API key is unknown or revoked")
     request.state.principal = principal

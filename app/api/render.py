@@ -53,6 +53,17 @@ async def render_reports(
     return [_render(r, agencies, categories, reporters.get(r.id or 0), now) for r in reports]
 
 
+def render_filed(
+    principal: Principal, report: Report, category_code: str | None, reporter: dict[str, str | None]
+) -> ReportOut:
+    """The API form of a report just filed, from what was written (no read-back)."""
+    categories = {report.category_id: category_code} if report.category_id and category_code else {}
+    shown = None
+    if reporter and any(reporter.values()) and can_see_identity(principal, report):
+        shown = Reporter(report_id=report.id or 0, **reporter)
+    return _render(report, {}, categories, shown, utcnow())  # type: ignore[arg-type]
+
+
 async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:
     """The API form of one report."""
     return (await render_reports(session, principal, [report]))[0]

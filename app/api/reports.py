@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import CurrentKey, SessionDep, SettingsDep, SlaDep, require_roles
-from app.api.render import render_report, render_reports
+from app.api.render import render_filed, render_report, render_reports
 from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
 from app.errors import Unprocessable
 from app.keys import Principal
@@ -91,7 +91,7 @@ async def create_report(
         reporter=body.reporter.model_dump() if body.reporter else {},
     )
     try:
-        report_id = await file_report(
+        report = await file_report(
             session,
             new,
             filed_by_key_id=principal.key_id,
@@ -103,7 +103,10 @@ async def create_report(
         if idempotency_key:
             session.add(
                 IdempotencyRecord(
-                    api_key_id=principal.key_id, key=idempotency_key, request_hash=digest, report_id=report_id
+                    api_key_id=principal.key_id,
+                    key=idempotency_key,
+                    request_hash=digest,
+                    report_id=report.id or 0,
                 )
             )
             await session.flush()
@@ -117,11 +120,10 @@ async def create_report(
         if replayed is None:
             raise
         response.headers["Idempotent-Replayed"] = "true"
-        report_id = replayed
-    report = await get_visible(session, principal, report_id=report_id)
-    response.headers["Location"] = f"/api/v1/reports/{report_id}"
+        return await render_report(session, principal, await get_visible(session, principal, report_id=replayed))
+    response.headers["Location"] = f"/api/v1/reports/{report.id}"
     response.headers["ETag"] = f'"{report.version}"'
-    return await render_report(session, principal, report)
+    return render_filed(principal, report, body.category_code, new.reporter)
 
 
 async def _category_id(session: SessionDep, code: str | None) -> int | None:

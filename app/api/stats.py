@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from app.api.deps import SessionDep, SettingsDep, require_roles
+from app.api.deps import SessionsDep, SettingsDep, require_roles
 from app.api.report_schemas import status_label
 from app.errors import Unprocessable
 from app.keys import Principal
@@ -88,7 +88,7 @@ def _counts(values: dict[str | None, int], labelled: bool = False) -> list[Count
 
 @router.get("/summary", response_model=SummaryOut, summary="Statistics for a date range")
 async def get_summary(
-    session: SessionDep,
+    sessions: SessionsDep,
     settings: SettingsDep,
     _: StatsKey,
     first: Annotated[date | None, Query(alias="from", description="First day (local), default a year ago")] = None,
@@ -96,7 +96,7 @@ async def get_summary(
 ) -> SummaryOut:
     """Counts by kind, status, channel, agency, category, district and month; per-agency compliance."""
     period = _period(first, last, ZoneInfo(settings.timezone))
-    figures = await summary(session, period, utcnow())
+    figures = await summary(sessions, period, utcnow())
     return SummaryOut(
         first_day=period.first,
         last_day=period.last,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.api.render import agency_codes
@@ -107,7 +107,8 @@ async def gather(
     session: AsyncSession, principal: Principal, period: DateRange, now: datetime
 ) -> DashboardFigures:
     """Every figure of the main page, computed in the database."""
-    figures = await summary(session, period, now)
+    await session.commit()  # the summary reads on sessions of its own; hold no lock meanwhile
+    figures = await summary(async_sessionmaker(session.bind), period, now)
     overdue, listed = await _overdue(session, principal, period)
     codes = {a.agency for a in figures.agencies if a.agency} | {r.agency for r in overdue if r.agency}
     return DashboardFigures(

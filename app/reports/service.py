@@ -54,8 +54,11 @@ async def file_report(
     prefix: str,
     tz: ZoneInfo,
     policy: SlaPolicy,
-) -> int:
-    """Store a new local report, its reporter, its first status event and its event."""
+) -> Report:
+    """Store a new local report, its reporter, its first status event and its event.
+
+    Returns the report as written (not attached to the session), so callers need not read it back.
+    """
     now = utcnow()
     values = {
         **policy.on_receipt(now),
@@ -99,7 +102,7 @@ async def file_report(
         extra={"origin": Origin.local.value},
     )
     await record_events(session, report_id, [EventType.report_created], payload, now)
-    return report_id
+    return Report(id=report_id, tracking_number=number, **values)
 
 
 async def _insert_filing(

@@ -1,12 +1,14 @@
 """The worker job that delivers webhooks: claim due deliveries, send them, record what happened.
 
-Up to `WEBHOOK_CONCURRENCY` attempts are in flight at once. Each attempt records its own outcome
-as soon as it ends, so a slow receiver holds up only its own slot, never the other subscriptions.
+Up to `WEBHOOK_CONCURRENCY` requests are in flight at once, each in its own task: a slow receiver
+holds up only its own slot, never the other subscriptions. A slot is free again as soon as the
+receiver has answered; the outcomes are written meanwhile, in groups (see `recording`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -53,24 +55,26 @@ class DeliveryJob:
         self._timeout = settings.webhook_timeout_seconds
         self._lease = timedelta(seconds=settings.webhook_lease_seconds)
         self._concurrency = settings.webhook_concurrency
-        # Claim in groups when busy: one claim query per quarter of the slots, not per slot.
-        self._claim_when_free = max(1, self._concurrency // 4)
+        # Claim in groups when busy: one claim query per half of the slots, not per slot.
+        self._claim_when_free = max(1, self._concurrency // 2)
         self._recorder = OutcomeRecorder(
             sessions,
             schedule=RetrySchedule.from_settings(settings, rng),
             disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
         )
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # attempts being sent or recorded
+        self._sending = 0  # attempts whose request is in flight: these hold the slots
         self._finished = 0
+        self._progress = asyncio.Event()  # set when a request ends or an outcome is recorded
 
     async def run_once(self) -> int:
         """Start attempts for due deliveries in free slots; how many started or finished meanwhile."""
         finished_before = self._finished
-        if self._concurrency - len(self._in_flight) < self._claim_when_free:
-            await self._wait_for_any()
-        started = await self._start_due(self._concurrency - len(self._in_flight))
-        if not started and self._in_flight:
-            await self._wait_for_any()  # a finished attempt may free the next event of its report
+        if self._free_slots() < self._claim_when_free:
+            await self._wait_for_progress()
+        started = await self._start_due(self._free_slots())
+        if not started and self._tasks:
+            await self._wait_for_progress()  # a recorded attempt may free the next event of its report
         return started + self._finished - finished_before
 
     @property
@@ -80,8 +84,8 @@ class DeliveryJob:
 
     async def drain(self) -> None:
         """Wait until every attempt in flight has been sent and recorded."""
-        while self._in_flight:
-            await asyncio.wait(set(self._in_flight))
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
 
     async def aclose(self) -> None:
         """Finish the attempts in flight and close the HTTP client."""
@@ -94,31 +98,42 @@ class DeliveryJob:
         async with unit_of_work(self._sessions) as session:
             return await claim_due(session, now=now, lease_until=now + self._lease, limit=limit)
 
+    def _free_slots(self) -> int:
+        # Recording lags sending under load; cap the outcomes waiting to be written as well.
+        return min(self._concurrency - self._sending, 4 * self._concurrency - len(self._tasks))
+
     async def _start_due(self, free: int) -> int:
         if free <= 0:
             return 0
         claimed = await self.claim(free)
         for delivery in claimed:
+            self._sending += 1
             task = asyncio.create_task(self._deliver(delivery), name=f"webhook {delivery.msg_id}")
-            self._in_flight.add(task)
-            task.add_done_callback(self._done)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return len(claimed)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._in_flight.discard(task)
-        self._finished += 1
-
-    async def _wait_for_any(self) -> None:
-        if self._in_flight:
-            await asyncio.wait(
-                set(self._in_flight), timeout=self.idle_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
+    async def _wait_for_progress(self) -> None:
+        self._progress.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout=self.idle_seconds)
 
     async def _deliver(self, delivery: ClaimedDelivery) -> None:
-        outcome = await send_attempt(
-            self._client, self._policy, delivery, attempted_at=self._clock(), timeout_seconds=self._timeout
-        )
+        try:
+            outcome = await send_attempt(
+                self._client,
+                self._policy,
+                delivery,
+                attempted_at=self._clock(),
+                timeout_seconds=self._timeout,
+            )
+        finally:
+            self._sending -= 1  # the slot is free as soon as the receiver has answered
+            self._progress.set()
         try:
             await self._recorder.record(outcome)
         except Exception:  # the lease brings the delivery back; it is sent again with the same id
             log.exception("recording webhook attempt of delivery %d failed", delivery.delivery_id)
+        finally:
+            self._finished += 1
+            self._progress.set()

@@ -41,7 +41,8 @@ async def record_outcomes(
         col(WebhookDelivery.id).in_(ids)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()  # a delivery deleted meanwhile is simply skipped
+        # Keeps the rows from being deleted until the attempts referring to them are written.
+        query = query.with_for_update(key_share=True)
     current = {row.id: row for row in (await session.execute(query)).all()}
     outcomes = [o for o in outcomes if o.delivery_id in current]
     if not outcomes:

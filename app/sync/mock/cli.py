@@ -29,10 +29,18 @@ def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | No
 @click.option("--port", default=8100, show_default=True, type=int, help="Port to listen on.")
 @click.option(
     "--seed",
-    type=click.Choice(["demo", "none"]),
+    type=click.Choice(["demo", "bulk", "none"]),
     default="none",
     show_default=True,
-    help="Load the Kotawaringin Barat demo reports at start.",
+    help="Load the Kotawaringin Barat demo reports (or --count bulk copies of them) at start.",
+)
+@click.option("--count", default=1000, show_default=True, type=int, help="With --seed bulk: how many.")
+@click.option(
+    "--follow-ups-each",
+    default=0,
+    show_default=True,
+    type=int,
+    help="With --seed bulk: hold every complaint at the regency with this many follow-ups.",
 )
 @click.option(
     "--base-path", default=DEFAULT_BASE_PATH, show_default=True, help="Path prefix of the national API."
@@ -51,6 +59,8 @@ def mock_national(
     host: str,
     port: int,
     seed: str,
+    count: int,
+    follow_ups_each: int,
     base_path: str,
     list_call: bool,
     rate_limit: int | None,
@@ -67,7 +77,9 @@ def mock_national(
     from app.sync.mock.asgi import DroppedConnectionFilter, MockServerApp
 
     settings = _settings_from_env(base_path, list_call, rate_limit)
-    mock = NationalMock(settings, seed=None if seed == "none" else seed)
+    mock = NationalMock(settings)
+    if seed != "none":
+        mock.seed(seed, count=count, follow_ups_each=follow_ups_each)
     config = uvicorn.Config(MockServerApp(mock), host=host, port=port, log_level=log_level, access_log=False)
     logging.getLogger("uvicorn.error").addFilter(DroppedConnectionFilter())
     click.echo(

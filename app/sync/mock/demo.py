@@ -6,7 +6,7 @@ the mock's own, not official region codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from app.sync.mock.state import WIB, Complaint, NationalState
@@ -63,6 +63,8 @@ AGENCIES: dict[str, str] = {
 }
 
 COMPLAINT, ASPIRATION, INFORMATION = 1, 2, 3
+_DEMO_STEP = timedelta(hours=7)
+_BULK_STEP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -409,8 +411,14 @@ def load_demo(state: NationalState) -> list[int]:
     return [_file(state, report, now - timedelta(days=report.days_ago), now).id for report in REPORTS]
 
 
-def load_bulk(state: NationalState, count: int) -> list[int]:
-    """`count` more complaints made from the demo texts, spread over the last 90 days."""
+def load_bulk(state: NationalState, count: int, follow_ups_each: int = 0) -> list[int]:
+    """`count` more complaints made from the demo texts, spread over the last 90 days.
+
+    With `follow_ups_each` > 0, every one is instead verified, dispositioned to the regency, taken
+    up and followed up that many times, an hour apart, its last change spread evenly up to now.
+    """
+    if follow_ups_each > 0:
+        return _load_followed_up(state, count, follow_ups_each)
     _load_masters(state)
     now = state.clock()
     ids = []
@@ -418,6 +426,31 @@ def load_bulk(state: NationalState, count: int) -> list[int]:
         report = REPORTS[n % len(REPORTS)]
         filed = now - timedelta(days=90) + timedelta(seconds=n * 90 * 86_400 // max(count, 1))
         ids.append(_file(state, report, filed, now, suffix=f" ({n + 1})").id)
+    return ids
+
+
+def _load_followed_up(state: NationalState, count: int, follow_ups_each: int) -> list[int]:
+    """Bulk complaints held by the regency, each with `follow_ups_each` follow-ups."""
+    _load_masters(state)
+    now = state.clock()
+    span = 90 * 86_400
+    start = now - timedelta(seconds=span)
+    road = ("verify", "dispose", "process") + ("follow_up",) * follow_ups_each
+    reports = [
+        replace(
+            r,
+            steps=road,
+            follow_up=r.follow_up or f"Laporan telah ditindaklanjuti oleh {AGENCIES[r.agency]}.",
+        )
+        for r in REPORTS
+    ]
+    ids = []
+    for n in range(count):
+        last = start + timedelta(seconds=(n + 1) * span // count)
+        filed = last - len(road) * _BULK_STEP
+        ids.append(
+            _file(state, reports[n % len(reports)], filed, now, suffix=f" ({n + 1})", gap=_BULK_STEP).id
+        )
     return ids
 
 
@@ -429,7 +462,12 @@ def _load_masters(state: NationalState) -> None:
 
 
 def _file(
-    state: NationalState, report: DemoReport, filed: datetime, now: datetime, suffix: str = ""
+    state: NationalState,
+    report: DemoReport,
+    filed: datetime,
+    now: datetime,
+    suffix: str = "",
+    gap: timedelta = _DEMO_STEP,
 ) -> Complaint:
     reporter = None
     if report.reporter:
@@ -452,7 +490,7 @@ def _file(
     agency = f"{AGENCIES[report.agency]} Kabupaten Kotawaringin Barat"
     moment = filed
     for step in report.steps:
-        moment = min(moment + timedelta(hours=7), now)
+        moment = min(moment + gap, now)
         if step == "follow_up":
             state.add_follow_up(
                 complaint.id, content=report.follow_up, institution_from_name=agency, at=moment

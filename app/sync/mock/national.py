@@ -179,13 +179,18 @@ class NationalMock(MockControls):
         categories: Sequence[Mapping[str, object]] = (),
         complaints: Sequence[Mapping[str, object]] = (),
         count: int | None = None,
+        follow_ups_each: int = 0,
     ) -> list[int]:
-        """Add a preset and/or records; the new complaint ids."""
+        """Add a preset and/or records; the new complaint ids.
+
+        `follow_ups_each` (bulk only; in process or `mock-national --follow-ups-each`): every bulk
+        complaint is held by the regency and carries that many follow-ups.
+        """
         ids: list[int] = []
         if preset == "demo":
             ids += load_demo(self.state)
         elif preset == "bulk":
-            ids += load_bulk(self.state, count if count is not None else 1000)
+            ids += load_bulk(self.state, count if count is not None else 1000, follow_ups_each)
         elif preset is not None:
             raise MockProblem(400, f"unknown preset {preset!r}; one of {PRESETS}")
         ids += seed_records(
