@@ -44,8 +44,10 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
     if not no_migrate:
         upgrade(settings.database_url)
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:serve_app",
         factory=True,
+        log_config=None,
+        access_log=False,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
@@ -67,14 +69,17 @@ def worker() -> None:
     """Run the background jobs until SIGTERM or SIGINT (one per SQLite database)."""
     from app.db import create_engine
     from app.wiring import build_jobs, sessions_for
-    from app.worker import SingleWorkerError, Worker, install_stop_signals, sqlite_worker_lock
+    from app.observability import configure_logging
+    from app.worker import HeartbeatRecorder, SingleWorkerError, Worker, install_stop_signals, sqlite_worker_lock
 
     settings = _checked_settings()
+    configure_logging(settings.log_level, settings.log_format)
 
     async def run() -> None:
         engine = create_engine(settings)
         try:
-            runner = Worker(build_jobs(settings, sessions_for(settings, engine)))
+            sessions = sessions_for(settings, engine)
+            runner = Worker(build_jobs(settings, sessions), reporter=HeartbeatRecorder(sessions))
             install_stop_signals(runner.stop)
             click.echo(f"worker started with jobs: {', '.join(j.name for j in runner.jobs) or 'none'}")
             await runner.run()

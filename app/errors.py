@@ -84,3 +84,21 @@ class Unprocessable(AppError):
 
     status_code = 422
     code = "unprocessable"
+
+
+class TooManyRequests(AppError):
+    """The key went over its request budget; `Retry-After` says when to come back."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class ServiceUnavailable(AppError):
+    """The service cannot answer now (database down, schema behind)."""
+
+    status_code = 503
+    code = "unavailable"

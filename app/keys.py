@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.errors import NotFound, Unprocessable
 from app.models import Agency, ApiKey
@@ -47,7 +48,7 @@ async def create_key(
         if not agency_code:
             raise Unprocessable("an agency key needs --agency CODE")
         agency = (
-            await session.execute(select(Agency).where(Agency.code == agency_code))
+            await session.execute(select(Agency).where(col(Agency.code) == agency_code))
         ).scalar_one_or_none()
         if agency is None:
             raise NotFound(f"no agency with code {agency_code!r}")
@@ -65,7 +66,7 @@ async def revoke_key(session: AsyncSession, key_id: int) -> None:
     """Revoke a key; it stops working within the key cache's lifetime."""
     result = await session.execute(
         update(ApiKey)
-        .where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -111,9 +112,13 @@ async def authenticate(session: AsyncSession, raw: str, cache: KeyCache) -> Prin
         return principal
     row = (
         await session.execute(
-            select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.agency_id, ApiKey.revoked_at).where(
-                ApiKey.key_hash == key_hash
-            )
+            select(
+                col(ApiKey.id),
+                col(ApiKey.name),
+                col(ApiKey.role),
+                col(ApiKey.agency_id),
+                col(ApiKey.revoked_at),
+            ).where(col(ApiKey.key_hash) == key_hash)
         )
     ).one_or_none()
     principal = None

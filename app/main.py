@@ -14,13 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import attachments, directory, export, keys, moves, reports, stats, sync, webhooks
+from app.api import attachments, directory, export, keys, moves, ops, reports, stats, sync, webhooks
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
 from app.dashboard.router import router as dashboard_router
 from app.db import create_engine
 from app.errors import AppError
 from app.keys import KeyCache
+from app.observability import RequestTelemetry, configure_logging
 from app.reports.deadlines import SlaPolicy
 from app.wiring import sessions_for
 
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys.router,
         stats.router,
         sync.router,
+        ops.router,
         webhooks.router,
         dashboard_router,
     ):
@@ -200,9 +202,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_limit=settings.max_body_bytes,
         upload_limit=settings.max_attachment_bytes + 64 * 1024,
     )
-
-    @app.get("/healthz", tags=["health"], summary="The process answers")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.add_middleware(RequestTelemetry)  # outermost: every answer gets its request id and metrics
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `lapor-bridge serve` runs it: logging configured from the settings first."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

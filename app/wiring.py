@@ -6,6 +6,8 @@ place that knows every consumer.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
@@ -40,7 +42,12 @@ def build_jobs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -
     from app.reports.deadline_watch import DeadlineWatch
     from app.reports.deadlines import SlaPolicy
 
-    jobs: list[WorkerJob] = [DeadlineWatch(sessions, SlaPolicy.from_settings(settings))]
+    from app.housekeeping import Housekeeping
+
+    jobs: list[WorkerJob] = [
+        DeadlineWatch(sessions, SlaPolicy.from_settings(settings)),
+        Housekeeping(sessions, timedelta(hours=settings.idempotency_ttl_hours)),
+    ]
     from app.webhooks.delivery import DeliveryJob
 
     jobs.append(DeliveryJob(settings, sessions))

@@ -8,13 +8,16 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Protocol
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 
@@ -45,6 +48,14 @@ class JobHealth:
     last_error: str | None = None
 
 
+class HealthReporter(Protocol):
+    """Somewhere a job loop's health is recorded (the heartbeat table)."""
+
+    async def __call__(self, health: JobHealth) -> None:
+        """Record it (failures here must not stop the worker)."""
+        ...
+
+
 @dataclass
 class Worker:
     """Runs jobs concurrently; each loops until `stop` is set, sleeping only when idle."""
@@ -53,6 +64,8 @@ class Worker:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     error_backoff_seconds: float = 5.0
     health: dict[str, JobHealth] = field(default_factory=dict)
+    reporter: HealthReporter | None = None
+    report_every_seconds: float = 10.0
 
     async def run(self) -> None:
         """Run every job until `stop` is set; a failing job backs off and carries on."""
@@ -61,7 +74,16 @@ class Worker:
 
     async def _loop(self, job: WorkerJob) -> None:
         health = self.health[job.name]
+        if hasattr(job, "stop"):
+            job.stop = self.stop  # lets a long batch end early and give back what it claimed
+        reported = 0.0
         while not self.stop.is_set():
+            if self.reporter is not None and time.monotonic() - reported >= self.report_every_seconds:
+                reported = time.monotonic()
+                try:
+                    await self.reporter(health)
+                except Exception:  # the heartbeat is best effort: the work goes on without it
+                    log.warning("could not record the heartbeat of job %s", job.name, exc_info=True)
             health.runs += 1
             health.last_run_at = time.time()
             try:
@@ -118,3 +140,31 @@ def install_stop_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+
+class HeartbeatRecorder:
+    """Writes each job loop's health to `worker_heartbeats`, where `/metrics` reads it."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], worker_id: str | None = None) -> None:
+        self.sessions = sessions
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+    async def __call__(self, health: JobHealth) -> None:
+        """Upsert this loop's row."""
+        from app.models import WorkerHeartbeat
+        from app.models.types import utcnow
+
+        def moment(stamp: float | None) -> datetime | None:
+            return datetime.fromtimestamp(stamp, UTC) if stamp else None
+
+        async with self.sessions() as session:
+            row = await session.get(WorkerHeartbeat, (self.worker_id, health.name))
+            if row is None:
+                row = WorkerHeartbeat(worker_id=self.worker_id, job=health.name)
+                session.add(row)
+            row.runs, row.items, row.failures = health.runs, health.items, health.failures
+            row.last_run_at = moment(health.last_run_at)
+            row.last_success_at = moment(health.last_success_at)
+            row.last_error = health.last_error
+            row.updated_at = utcnow()
+            await session.commit()

@@ -13,6 +13,8 @@ from app.config import Settings
 from app.errors import Forbidden, Unauthenticated
 from app.keys import KeyCache, Principal, authenticate
 from app.models.enums import Role
+from app.models.types import utcnow
+from app.ratelimit import count_request
 from app.reports.deadlines import SlaPolicy
 
 api_key_header = APIKeyHeader(
@@ -62,11 +64,16 @@ async def current_principal(
         raise Unauthenticated("an API key is required (header X-API-Key)")
     cache: KeyCache = request.app.state.key_cache
     principal = await authenticate(session, raw_key, cache)
-    # Authentication is its own unit of work: end its transaction so the request starts clean
-    # (on SQLite this also releases the lock that every transaction takes).
-    await session.commit()
     if principal is None:
+        await session.rollback()
         raise Unauthenticated("the API key is unknown or revoked")
+    settings: Settings = request.app.state.settings
+    try:
+        await count_request(session, principal.key_id, settings.rate_limit_per_minute, utcnow())
+    finally:
+        # Authentication is its own unit of work: end its transaction so the request starts
+        # clean (on SQLite this also releases the lock that every transaction takes).
+        await session.commit()
     request.state.principal = principal
     return principal
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.models.api_key import ApiKey
 from app.models.deadline import DeadlineBreach
 from app.models.directory import Agency, Category
+from app.models.ops import RateCounter, WorkerHeartbeat
 from app.models.outbox import DomainEvent, IdempotencyRecord
 from app.models.report import (
     Attachment,
@@ -28,6 +29,7 @@ __all__ = [
     "FollowUp",
     "IdempotencyRecord",
     "PushJob",
+    "RateCounter",
     "Rating",
     "Report",
     "Reporter",
@@ -37,6 +39,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkerHeartbeat",
     "metadata",
 ]
 metadata = SQLModel.metadata

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col
 
 from app.keys import Principal
 from app.models import Report
@@ -31,11 +32,11 @@ def visible_filter(principal: Principal) -> ColumnElement[bool]:
         case Role.agency:
             if principal.agency_id is None:
                 return false()
-            return Report.agency_id == principal.agency_id  # type: ignore[return-value]
+            return col(Report.agency_id) == principal.agency_id
         case Role.intake:
-            return Report.filed_by_key_id == principal.key_id  # type: ignore[return-value]
+            return col(Report.filed_by_key_id) == principal.key_id
         case Role.viewer:
-            return Report.is_secret == False  # type: ignore[return-value]  # noqa: E712
+            return col(Report.is_secret) == False  # noqa: E712
     return false()
 
 

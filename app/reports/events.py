@@ -10,6 +10,7 @@ from typing import Protocol
 import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.db import EVENT_SINKS
 from app.models import DomainEvent
@@ -85,7 +86,9 @@ async def record_events(
 ) -> list[OutboxEvent]:
     """Append events for one change to the outbox and hand them to every sink, in one transaction."""
     rows = await session.execute(
-        insert(DomainEvent).returning(DomainEvent.id, DomainEvent.type, sort_by_parameter_order=True),  # type: ignore[arg-type]
+        insert(DomainEvent).returning(
+            col(DomainEvent.id), col(DomainEvent.type), sort_by_parameter_order=True
+        ),
         [{"type": t.value, "report_id": report_id, "payload": payload, "created_at": at} for t in types],
     )
     events = [OutboxEvent(row.id, row.type, report_id, payload, at) for row in rows]

@@ -31,10 +31,10 @@ async def get_visible(
     """One report the caller may see; otherwise `NotFound` (never revealing that it exists)."""
     query = select(Report)
     if report_id is not None:
-        query = query.where(Report.id == report_id)  # type: ignore[arg-type]
+        query = query.where(col(Report.id) == report_id)
         label = f"id {report_id}"
     else:
-        query = query.where(Report.tracking_number == number)  # type: ignore[arg-type]
+        query = query.where(col(Report.tracking_number) == number)
         label = f"tracking number {number}"
     if for_update:
         query = query.with_for_update()
@@ -80,42 +80,42 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 def _text_condition(session: AsyncSession, query_text: str) -> ColumnElement[bool]:
     """Full-text match: PostgreSQL `indonesian` tsvector (GIN index) or SQLite FTS5."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return text(
             "to_tsvector('indonesian', reports.title || ' ' || reports.content)"
             " @@ websearch_to_tsquery('indonesian', :fts_query)"
         ).bindparams(fts_query=query_text)  # type: ignore[return-value]
     terms = [t for t in query_text.replace('"', " ").split() if t]
     fts_query = " ".join(f'"{t}"*' for t in terms) or '""'
-    return Report.id.in_(  # type: ignore[union-attr]
+    return col(Report.id).in_(
         text("SELECT rowid FROM reports_fts WHERE reports_fts MATCH :fts_query").bindparams(
             fts_query=fts_query
         )
     )
 
 
-def filtered_query(session: AsyncSession, principal: Principal, flt: ReportFilter) -> Select[tuple[Report]]:
+def filtered_query(session: AsyncSession, principal: Principal, flt: ReportFilter) -> Select[Report]:
     query = select(Report).where(visible_filter(principal))
     if flt.status:
-        query = query.where(Report.status.in_(flt.status))  # type: ignore[attr-defined]
+        query = query.where(col(Report.status).in_(flt.status))
     if flt.kind:
-        query = query.where(Report.kind == flt.kind)  # type: ignore[arg-type]
+        query = query.where(col(Report.kind) == flt.kind)
     if flt.agency_code:
-        agency_ids = select(Agency.id).where(Agency.code == flt.agency_code)  # type: ignore[arg-type]
-        query = query.where(Report.agency_id == agency_ids.scalar_subquery())  # type: ignore[arg-type]
+        agency_ids = select(col(Agency.id)).where(col(Agency.code) == flt.agency_code)
+        query = query.where(col(Report.agency_id) == agency_ids.scalar_subquery())
     if flt.category_code:
-        category_ids = select(Category.id).where(Category.code == flt.category_code)  # type: ignore[arg-type]
-        query = query.where(Report.category_id == category_ids.scalar_subquery())  # type: ignore[arg-type]
+        category_ids = select(col(Category.id)).where(col(Category.code) == flt.category_code)
+        query = query.where(col(Report.category_id) == category_ids.scalar_subquery())
     if flt.channel:
-        query = query.where(Report.channel == flt.channel)  # type: ignore[arg-type]
+        query = query.where(col(Report.channel) == flt.channel)
     if flt.origin:
-        query = query.where(Report.origin == flt.origin)  # type: ignore[arg-type]
+        query = query.where(col(Report.origin) == flt.origin)
     if flt.district_code:
-        query = query.where(Report.district_code == flt.district_code)  # type: ignore[arg-type]
+        query = query.where(col(Report.district_code) == flt.district_code)
     if flt.created_from:
-        query = query.where(Report.created_at >= flt.created_from)  # type: ignore[arg-type]
+        query = query.where(col(Report.created_at) >= flt.created_from)
     if flt.created_to:
-        query = query.where(Report.created_at < flt.created_to)  # type: ignore[arg-type]
+        query = query.where(col(Report.created_at) < flt.created_to)
     if flt.overdue == "none":
         query = query.where(~overdue(utcnow()))
     elif flt.overdue is not None:
@@ -132,7 +132,7 @@ async def list_reports(
 ) -> tuple[list[Report], str | None]:
     """One page of reports, newest first unless asked otherwise, and the next page's cursor."""
     query = filtered_query(session, principal, flt)
-    key = tuple_(Report.created_at, Report.id)
+    key = tuple_(col(Report.created_at), col(Report.id))
     if cursor:
         created_at, report_id = decode_cursor(cursor)
         position = tuple_(literal(created_at, UTCDateTime()), literal(report_id))

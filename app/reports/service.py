@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import TextClause, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from app.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
 from app.models import Agency, FollowUp, Rating, Report, Reporter, StatusEvent
@@ -116,13 +117,12 @@ async def _insert_filing(
 ) -> tuple[int, str]:
     """The report (numbered), its reporter and its first status event; any database."""
     now: datetime = values["created_at"]
-    report_id: int = (
-        await session.execute(insert(Report).values(**values).returning(Report.id))  # type: ignore[arg-type]
+    report_id = (
+        await session.execute(insert(Report).values(**values).returning(col(Report.id)))
     ).scalar_one()
+    assert report_id is not None  # the database assigns it
     number = tracking_number(prefix, report_id, now, tz)
-    await session.execute(
-        update(Report).where(Report.id == report_id).values(tracking_number=number)  # type: ignore[arg-type]
-    )
+    await session.execute(update(Report).where(col(Report.id) == report_id).values(tracking_number=number))
     if any(new.reporter.values()):
         await session.execute(insert(Reporter).values(report_id=report_id, **new.reporter))
     await session.execute(
@@ -262,7 +262,7 @@ async def _write_move(
     deadlines = policy.on_move(report, move.action, now)
     result = await session.execute(
         update(Report)
-        .where(Report.id == report.id, Report.version == report.version)  # type: ignore[arg-type]
+        .where(col(Report.id) == report.id, col(Report.version) == report.version)
         .values(
             status=target.value,
             agency_id=new_agency_id,
@@ -330,7 +330,7 @@ async def _agency_code(session: AsyncSession, agency_id: int | None) -> str | No
     if agency_id is None:
         return None
     code: str | None = (
-        await session.execute(select(Agency.code).where(Agency.id == agency_id))  # type: ignore[arg-type]
+        await session.execute(select(col(Agency.code)).where(col(Agency.id) == agency_id))
     ).scalar_one_or_none()
     return code
 
@@ -346,7 +346,7 @@ async def rate_report(session: AsyncSession, report: Report, score: int, comment
             extra={"current_status": report.status, "allowed": actions_from(ReportStatus(report.status))},
         )
     existing = (
-        await session.execute(select(Rating.id).where(Rating.report_id == report.id))  # type: ignore[arg-type]
+        await session.execute(select(col(Rating.id)).where(col(Rating.report_id) == report.id))
     ).scalar_one_or_none()
     if existing is not None:
         raise Conflict("this report has already been rated")

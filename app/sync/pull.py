@@ -33,6 +33,8 @@ CLOSED = [
 ]
 _PULL_LOCK = 0x4C42_5055  # PostgreSQL advisory lock: one pull at a time across all workers
 _SAVE_EVERY = 50
+FETCH_AHEAD = 8
+"""How many listed complaints are read from national while earlier ones are applied."""
 
 
 class PullBusy(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable
@@ -88,13 +89,29 @@ class Pusher:
         self.idle_seconds = idle_seconds
         self.clock = clock
         self.worker_id = worker_id
+        self.stop: asyncio.Event | None = None  # set by the worker: stop between jobs
 
     async def run_once(self) -> int:
-        """Claim a batch of due jobs and run each; how many were run."""
+        """Claim a batch of due jobs and run each; on stop, give back the ones not started."""
         claimed = await self.claim()
-        for job_id in claimed:
+        for n, job_id in enumerate(claimed):
+            if self.stop is not None and self.stop.is_set():
+                await self.release(claimed[n:])
+                return n
             await self.run_job(job_id)
         return len(claimed)
+
+    async def release(self, job_ids: list[int]) -> None:
+        """Give claimed, unstarted jobs back to the queue at once (their attempt not counted)."""
+        async with self.sessions() as session:
+            await session.execute(
+                update(PushJob)
+                .where(col(PushJob.id).in_(job_ids), col(PushJob.status) == "running")
+                .values(status="pending", lease_until=None, attempts=PushJob.attempts - 1, updated_at=self.clock())
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        log.info("released %d claimed push jobs on stop", len(job_ids))
 
     async def claim(self) -> list[int]:
         """Lease due jobs whose earlier jobs (same report) are all done; SKIP LOCKED on PostgreSQL."""

@@ -247,3 +247,25 @@ async def test_pull_runs_are_recorded_when_national_is_down(rig: SyncRig) -> Non
             .all()
         )
     assert len(failed) == 1 and len(events) == 1
+
+
+async def test_stopping_worker_gives_back_claimed_jobs(rig: SyncRig) -> None:
+    keys = await make_keys(rig.app)
+    for n in range(3):
+        await rig.client.post("/api/v1/reports", json=report_body(title=f"Laporan {n} warga"), headers=keys.intake)
+    stop = asyncio.Event()
+    rig.pusher.stop = stop
+    real_run_job = rig.pusher.run_job
+
+    async def run_then_stop(job_id: int) -> None:
+        await real_run_job(job_id)
+        stop.set()  # SIGTERM arrives while the batch is in flight
+
+    rig.pusher.run_job = run_then_stop  # type: ignore[method-assign]
+    assert await rig.pusher.run_once() == 1
+    jobs = await _jobs(rig)
+    assert [(j.status, j.attempts, j.lease_until) for j in jobs] == [
+        ("done", 1, None),
+        ("pending", 0, None),
+        ("pending", 0, None),
+    ], "nothing claimed stays stuck: the rest is back in the queue at once"

@@ -1,0 +1,125 @@
+"""Logs as JSON lines with a request id, request metrics, and the Prometheus text at `/metrics`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+access_log = logging.getLogger("app.access")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+REQUESTS = Counter(
+    "lapor_http_requests", "HTTP requests answered", ["method", "route", "status"], registry=REGISTRY
+)
+LATENCY = Histogram(
+    "lapor_http_request_duration_seconds",
+    "Time to answer HTTP requests",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+_SAFE_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = request_id_var.get()
+        if request_id:
+            entry["request_id"] = request_id
+        for name in ("method", "path", "status", "duration_ms"):
+            if hasattr(record, name):
+                entry[name] = getattr(record, name)
+        if record.exc_info:
+            entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    """Send every log line to stdout, as JSON (or plain text for development)."""
+    handler = logging.StreamHandler(sys.stdout)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # Our access line replaces uvicorn's, which would log full URLs (query strings hold search text).
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers") or []:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")[:128]
+            if candidate and set(candidate) <= _SAFE_ID:
+                return candidate
+    return uuid.uuid4().hex
+
+
+class RequestTelemetry:
+    """Request id (taken from `X-Request-ID` or made), an access log line, and the HTTP metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope.get("method", "")
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(elapsed)
+            access_log.info(
+                "%s %s %s",
+                method,
+                route,
+                status,
+                extra={"method": method, "path": route, "status": status, "duration_ms": round(elapsed * 1000, 1)},
+            )
+            request_id_var.reset(token)
+
+
+def process_metrics() -> bytes:
+    """This process's own metrics (requests, latency), in Prometheus text format."""
+    return generate_latest(REGISTRY)

@@ -1,0 +1,33 @@
+"""The per-key rate limit: a fixed one-minute window counted in the database, so every API
+process shares one budget per key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.errors import TooManyRequests
+from app.models import RateCounter
+
+
+async def count_request(session: AsyncSession, key_id: int, limit: int, now: datetime) -> None:
+    """Count one request of a key; `TooManyRequests` once it is over `limit` this minute."""
+    if limit <= 0:
+        return
+    window = now.replace(second=0, microsecond=0)
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(RateCounter).values(api_key_id=key_id, window_start=window, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["api_key_id", "window_start"], set_={"count": col(RateCounter.count) + 1}
+    ).returning(col(RateCounter.count))
+    count = int((await session.execute(statement)).scalar_one())
+    if count > limit:
+        retry_after = max(1, 60 - now.second)
+        raise TooManyRequests(
+            f"this key made more than {limit} requests this minute; retry in {retry_after} s",
+            retry_after=retry_after,
+        )
