@@ -35,6 +35,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/create_reports.py
 	$(PY) bench/list_reports.py
+	$(PY) bench/national_client.py
+	$(PY) bench/sync_pull.py
+	$(PY) bench/webhooks.py
+	$(PY) bench/stats.py
+
+## openapi: write the OpenAPI document to openapi.json
+openapi: $(STAMP)
+	$(PY) -c "import json; from app.main import create_app; print(json.dumps(create_app().openapi(), indent=2, ensure_ascii=False))" > openapi.json
 
 clean:
 	rm -rf $(VENV) lapor-bridge.db* data

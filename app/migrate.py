@@ -11,7 +11,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-ROOT = Path(__file__).resolve().parent.parent
+def _project_root() -> Path:
+    """Where alembic.ini and migrations/ are: the source tree, or the working folder (the image)."""
+    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (candidate / "alembic.ini").is_file() and (candidate / "migrations").is_dir():
+            return candidate
+    raise RuntimeError("cannot find alembic.ini and migrations/: run from the project folder")
+
+
+ROOT = _project_root()
 
 # Objects that live only in the database, kept by hand-written migration steps:
 # the SQLite FTS5 table (and its shadow tables) behind free-text search.

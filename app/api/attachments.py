@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.api.deps import CurrentKey, SessionDep, SettingsDep
 from app.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
@@ -101,8 +102,8 @@ async def listing(report_id: int, session: SessionDep, principal: CurrentKey) ->
     await get_visible(session, principal, report_id=report_id)
     rows = (
         await session.execute(
-            select(Attachment).where(Attachment.report_id == report_id).order_by(Attachment.id)
-        )  # type: ignore[arg-type]
+            select(Attachment).where(col(Attachment.report_id) == report_id).order_by(col(Attachment.id))
+        )
     ).scalars()
     return [_out(r) for r in rows]
 
@@ -125,7 +126,9 @@ async def download(
     await get_visible(session, principal, report_id=report_id)
     row = (
         await session.execute(
-            select(Attachment).where(Attachment.id == attachment_id, Attachment.report_id == report_id)  # type: ignore[arg-type]
+            select(Attachment).where(
+                col(Attachment.id) == attachment_id, col(Attachment.report_id) == report_id
+            )
         )
     ).scalar_one_or_none()
     if row is None:

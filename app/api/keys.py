@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.api.deps import AdminKey, SessionDep
 from app.api.render import agency_codes
@@ -73,7 +74,7 @@ async def create(body: KeyCreate, session: SessionDep, _: AdminKey) -> KeyCreate
 @router.get("", response_model=list[KeyOut], summary="List keys")
 async def listing(session: SessionDep, _: AdminKey) -> list[KeyOut]:
     """Every key, revoked ones included, without secrets."""
-    rows = list((await session.execute(select(ApiKey).order_by(ApiKey.id))).scalars())  # type: ignore[arg-type]
+    rows = list((await session.execute(select(ApiKey).order_by(col(ApiKey.id)))).scalars())
     return await _out(session, rows)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.api.deps import CurrentKey, SessionDep, SlaDep
 from app.api.render import agency_codes, render_report
@@ -39,7 +40,7 @@ from app.reports.transitions import ACTION_RULES, Action, actions_from
 
 router = APIRouter(prefix="/api/v1/reports", tags=["moves"])
 
-_CONFLICT_DOC = {
+_CONFLICT_DOC: dict[int | str, dict[str, Any]] = {
     403: {"description": "This role may not take this action."},
     404: {"description": "No such report, or not one this key may see."},
     409: {"description": "The action is not allowed from the current status, or a race was lost."},
@@ -161,14 +162,16 @@ async def dispose(
 ) -> ReportOut:
     """Hand a verified report to an agency (OPD), or re-dispose it to another one."""
     agency = (
-        await session.execute(select(Agency).where(Agency.code == body.agency_code))
-    ).scalar_one_or_none()  # type: ignore[arg-type]
+        await session.execute(select(Agency).where(col(Agency.code) == body.agency_code))
+    ).scalar_one_or_none()
     if agency is None:
         raise Unprocessable(
             f"unknown agency {body.agency_code!r}",
             extra={"fields": [{"field": "agency_code", "message": "unknown agency"}]},
         )
-    return await _move(session, sla, principal, report_id, Action.dispose, body, if_match, response, agency=agency)
+    return await _move(
+        session, sla, principal, report_id, Action.dispose, body, if_match, response, agency=agency
+    )
 
 
 @router.post(
@@ -200,7 +203,7 @@ async def list_follow_ups(report_id: int, session: SessionDep, principal: Curren
     rows = list(
         (
             await session.execute(
-                select(FollowUp).where(FollowUp.report_id == report_id).order_by(FollowUp.id)  # type: ignore[arg-type]
+                select(FollowUp).where(col(FollowUp.report_id) == report_id).order_by(col(FollowUp.id))
             )
         ).scalars()
     )
@@ -225,7 +228,9 @@ async def history(report_id: int, session: SessionDep, principal: CurrentKey) ->
     rows = list(
         (
             await session.execute(
-                select(StatusEvent).where(StatusEvent.report_id == report_id).order_by(StatusEvent.id)  # type: ignore[arg-type]
+                select(StatusEvent)
+                .where(col(StatusEvent.report_id) == report_id)
+                .order_by(col(StatusEvent.id))
             )
         ).scalars()
     )
@@ -281,7 +286,9 @@ async def post_rating(
 async def get_rating(report_id: int, session: SessionDep, principal: CurrentKey) -> RatingOut:
     """The rating recorded for a report."""
     await get_visible(session, principal, report_id=report_id)
-    rating = (await session.execute(select(Rating).where(Rating.report_id == report_id))).scalar_one_or_none()  # type: ignore[arg-type]
+    rating = (
+        await session.execute(select(Rating).where(col(Rating.report_id) == report_id))
+    ).scalar_one_or_none()
     if rating is None:
         raise NotFound("this report has not been rated")
     return RatingOut(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.api.report_schemas import (
     DeadlinesOut,
@@ -28,7 +29,7 @@ async def agency_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     """Agency codes by id, in one query."""
     if not ids:
         return {}
-    rows = await session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids)))  # type: ignore[union-attr]
+    rows = await session.execute(select(col(Agency.id), col(Agency.code)).where(col(Agency.id).in_(ids)))
     return {row.id: row.code for row in rows}
 
 
@@ -41,13 +42,13 @@ async def render_reports(
     categories: dict[int, str] = {}
     if category_ids:
         rows = await session.execute(
-            select(Category.id, Category.code).where(Category.id.in_(category_ids))  # type: ignore[union-attr]
+            select(col(Category.id), col(Category.code)).where(col(Category.id).in_(category_ids))
         )
         categories = {row.id: row.code for row in rows}
     entitled = [r.id for r in reports if can_see_identity(principal, r)]
     reporters: dict[int, Reporter] = {}
     if entitled:
-        found = await session.execute(select(Reporter).where(Reporter.report_id.in_(entitled)))  # type: ignore[attr-defined]
+        found = await session.execute(select(Reporter).where(col(Reporter.report_id).in_(entitled)))
         reporters = {rep.report_id: rep for rep in found.scalars()}
     now = utcnow()
     return [_render(r, agencies, categories, reporters.get(r.id or 0), now) for r in reports]
@@ -60,8 +61,15 @@ def render_filed(
     categories = {report.category_id: category_code} if report.category_id and category_code else {}
     shown = None
     if reporter and any(reporter.values()) and can_see_identity(principal, report):
-        shown = Reporter(report_id=report.id or 0, **reporter)
-    return _render(report, {}, categories, shown, utcnow())  # type: ignore[arg-type]
+        shown = Reporter(
+            report_id=report.id or 0,
+            name=reporter.get("name"),
+            nik=reporter.get("nik"),
+            phone=reporter.get("phone"),
+            email=reporter.get("email"),
+            address=reporter.get("address"),
+        )
+    return _render(report, {}, categories, shown, utcnow())
 
 
 async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:

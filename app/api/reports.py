@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from app.api.deps import CurrentKey, SessionDep, SettingsDep, SlaDep, require_roles
 from app.api.render import render_filed, render_report, render_reports
@@ -36,8 +37,8 @@ async def _replay(session: SessionDep, principal: Principal, key: str, digest: s
     record = (
         await session.execute(
             select(IdempotencyRecord).where(
-                IdempotencyRecord.api_key_id == principal.key_id,  # type: ignore[arg-type]
-                IdempotencyRecord.key == key,  # type: ignore[arg-type]
+                col(IdempotencyRecord.api_key_id) == principal.key_id,
+                col(IdempotencyRecord.key) == key,
             )
         )
     ).scalar_one_or_none()
@@ -120,7 +121,9 @@ async def create_report(
         if replayed is None:
             raise
         response.headers["Idempotent-Replayed"] = "true"
-        return await render_report(session, principal, await get_visible(session, principal, report_id=replayed))
+        return await render_report(
+            session, principal, await get_visible(session, principal, report_id=replayed)
+        )
     response.headers["Location"] = f"/api/v1/reports/{report.id}"
     response.headers["ETag"] = f'"{report.version}"'
     return render_filed(principal, report, body.category_code, new.reporter)
@@ -130,7 +133,9 @@ async def _category_id(session: SessionDep, code: str | None) -> int | None:
     if code is None:
         return None
     row = (
-        await session.execute(select(Category.id, Category.active).where(Category.code == code))  # type: ignore[arg-type]
+        await session.execute(
+            select(col(Category.id), col(Category.active)).where(col(Category.code) == code)
+        )
     ).one_or_none()
     if row is None:
         raise Unprocessable(
@@ -205,7 +210,8 @@ async def get_reports(
 def _overdue_filter(value: str | None) -> Deadline | Literal["any", "none"] | None:
     if value is None:
         return None
-    return {"true": "any", "false": "none"}.get(value) or Deadline(value)  # type: ignore[return-value]
+    from_boolean: dict[str, Literal["any", "none"]] = {"true": "any", "false": "none"}
+    return from_boolean.get(value) or Deadline(value)
 
 
 @router.get(

@@ -117,7 +117,7 @@ async def sync_status(
     counts = dict(
         (
             await session.execute(
-                select(PushJob.status, func.count())
+                select(col(PushJob.status), func.count())
                 .where(col(PushJob.status).in_(["pending", "running", "dead"]))
                 .group_by(col(PushJob.status))
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, Text, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.types import UTCDateTime, utcnow
@@ -17,6 +17,9 @@ class DeliveryStatus(StrEnum):
     pending = "pending"
     succeeded = "succeeded"
     failed = "failed"
+
+
+_PENDING = text(f"status = '{DeliveryStatus.pending.value}'")
 
 
 class WebhookSubscription(SQLModel, table=True):
@@ -48,10 +51,26 @@ class WebhookDelivery(SQLModel, table=True):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        # The claim: due pending deliveries, oldest due first.
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-        # Per-report order inside a subscription, and the subscription's delivery log.
-        Index("ix_webhook_deliveries_order", "subscription_id", "report_id", "id"),
+        # The claim reads pending deliveries only: partial indexes stay small however long the
+        # log grows, and keep the plan sound before the table has statistics (a burst into a
+        # fresh table otherwise turns the per-report order check into a scan per candidate).
+        Index(
+            "ix_webhook_deliveries_due",
+            "next_attempt_at",
+            "id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+        Index(
+            "ix_webhook_deliveries_pending_order",
+            "subscription_id",
+            "report_id",
+            "id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
+        # A subscription's delivery log, newest first.
+        Index("ix_webhook_deliveries_log", "subscription_id", "id"),
         UniqueConstraint("msg_id"),
     )
 

@@ -56,13 +56,13 @@ class DeadlineWatch:
     async def _record_breaches(self, deadline: Deadline) -> int:
         now = self.clock()
         due_column = getattr(Report, DUE_COLUMN[deadline])
-        already = select(DeadlineBreach.id).where(
+        already = select(col(DeadlineBreach.id)).where(
             col(DeadlineBreach.report_id) == col(Report.id),
             col(DeadlineBreach.deadline) == deadline.value,
             col(DeadlineBreach.due_at) == due_column,
         )
         query = (
-            select(Report, Agency.code)
+            select(Report, col(Agency.code))
             .outerjoin(Agency, col(Agency.id) == col(Report.agency_id))
             .where(breached(deadline, now), ~already.exists())
             .order_by(col(Report.id))
@@ -72,11 +72,12 @@ class DeadlineWatch:
             rows = (await session.execute(query)).all()
             recorded = 0
             for report, agency_code in rows:
+                report_id = report.id or 0  # loaded rows always have one
                 due_at = getattr(report, DUE_COLUMN[deadline])
-                if await self._insert_breach(session, report.id, deadline, due_at, now):
+                if await self._insert_breach(session, report_id, deadline, due_at, now):
                     recorded += 1
                     payload = event_payload(
-                        report_id=report.id,
+                        report_id=report_id,
                         tracking_number=report.tracking_number,
                         kind=report.kind,
                         status_before=report.status,
@@ -85,7 +86,7 @@ class DeadlineWatch:
                         occurred_at=now,
                         extra={"deadline": deadline.value, "due_at": due_at.isoformat()},
                     )
-                    await record_events(session, report.id, [EventType.report_overdue], payload, now)
+                    await record_events(session, report_id, [EventType.report_overdue], payload, now)
             await session.commit()
         if recorded:
             log.info("deadline %s: %d reports became overdue", deadline.value, recorded)
@@ -96,7 +97,7 @@ class DeadlineWatch:
         session: AsyncSession, report_id: int, deadline: Deadline, due_at: datetime, now: datetime
     ) -> bool:
         """Record a breach; False when another worker recorded it first."""
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         statement = (
             insert(DeadlineBreach)
             .values(report_id=report_id, deadline=deadline.value, due_at=due_at, detected_at=now)
@@ -108,18 +109,17 @@ class DeadlineWatch:
     async def _auto_complete(self) -> int:
         now = self.clock()
         async with self.sessions() as session:
-            ids = (
-                await session.execute(
-                    select(Report.id)
-                    .where(
-                        col(Report.status) == ReportStatus.followed_up.value,
-                        col(Report.auto_complete_at).is_not(None),
-                        col(Report.auto_complete_at) <= now,
-                    )
-                    .order_by(col(Report.id))
-                    .limit(self.batch_size)
+            due = (
+                select(col(Report.id))
+                .where(
+                    col(Report.status) == ReportStatus.followed_up.value,
+                    col(Report.auto_complete_at).is_not(None),
+                    col(Report.auto_complete_at) <= now,
                 )
-            ).scalars().all()
+                .order_by(col(Report.id))
+                .limit(self.batch_size)
+            )
+            ids = (await session.execute(due)).scalars().all()
         completed = 0
         for report_id in ids:
             async with self.sessions() as session:
