@@ -89,7 +89,7 @@ class PullSchedule:
         async with self.sessions() as session:
             last = (
                 await session.execute(
-                    select(SyncRun.started_at)
+                    select(col(SyncRun.started_at))
                     .where(col(SyncRun.kind) == kind, col(SyncRun.started_at).is_not(None))
                     .order_by(col(SyncRun.id).desc())
                     .limit(1)

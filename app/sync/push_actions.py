@@ -58,7 +58,7 @@ async def _file(
     if report.category_id is not None:
         national = (
             await session.execute(
-                select(Category.national_category_id).where(col(Category.id) == report.category_id)
+                select(col(Category.national_category_id)).where(col(Category.id) == report.category_id)
             )
         ).scalar_one_or_none()
         category_id = national or category_id
@@ -119,6 +119,7 @@ async def _follow_ups(
     for follow_up in pending:
         national_id = already.get(follow_up.id or 0)
         if national_id is None:
+            marker = follow_up_marker(report.tracking_number or "", follow_up.id or 0)
             posting = FollowUpPosting(
                 user_id=institution,
                 institution_from_id=institution,
@@ -126,7 +127,7 @@ async def _follow_ups(
                 complaint_id=report.national_id,
                 template_code=FOLLOW_UP_TEMPLATE,
                 is_secret=report.is_secret,
-                content=f"{follow_up.content}\n\n{follow_up_marker(report.tracking_number or '', follow_up.id or 0)}",
+                content=f"{follow_up.content}\n\n{marker}",
             )
             national_id = await client.post_followup(posting)
         follow_up.national_follow_up_id = national_id
@@ -150,7 +151,7 @@ async def _forward(
             return  # the earlier attempt went through
     reason = (
         await session.execute(
-            select(StatusEvent.reason)
+            select(col(StatusEvent.reason))
             .where(
                 col(StatusEvent.report_id) == report.id,
                 col(StatusEvent.to_status) == ReportStatus.forwarded.value,

@@ -170,3 +170,26 @@ async def test_sqlite_refuses_a_second_worker(test_db: Any, database_url: str, t
     finally:
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=30) == 0
+
+
+def test_sync_once_and_backfill_from_the_command_line(
+    mock_server: RemoteMock, database_url: str, tmp_path: Path
+) -> None:
+    env = _env(database_url, mock_server, tmp_path)
+    mock_server.seed("bulk", count=12)
+    once = subprocess.run(
+        [sys.executable, "-m", "app.cli", "sync", "--once"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert once.returncode == 0, once.stderr[-2000:]
+    assert "pull succeeded" in once.stdout and "fetched" in once.stdout
+    backfill = subprocess.run(
+        [sys.executable, "-m", "app.cli", "sync", "--backfill", "--since", "2020-01-01"],
+        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert backfill.returncode == 0, backfill.stderr[-2000:]
+    assert "backfill succeeded" in backfill.stdout and "created 0" in backfill.stdout, "nothing created twice"
+    assert "backfill" in backfill.stderr, "the progress bar"
+    wrong = subprocess.run(
+        [sys.executable, "-m", "app.cli", "sync", "--backfill"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert wrong.returncode == 2 and "--since" in wrong.stderr
