@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, get_settings
 from app.models.enums import Role
+
+T = TypeVar("T")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,9 +74,15 @@ def up() -> None:
 def worker() -> None:
     """Run the background jobs until SIGTERM or SIGINT (one per SQLite database)."""
     from app.db import create_engine
-    from app.wiring import build_jobs, sessions_for
     from app.observability import configure_logging
-    from app.worker import HeartbeatRecorder, SingleWorkerError, Worker, install_stop_signals, sqlite_worker_lock
+    from app.wiring import build_jobs, sessions_for
+    from app.worker import (
+        HeartbeatRecorder,
+        SingleWorkerError,
+        Worker,
+        install_stop_signals,
+        sqlite_worker_lock,
+    )
 
     settings = _checked_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -127,7 +139,9 @@ def sync(once: bool, backfill: bool, since: datetime | None) -> None:
                         updated_since=start, disposition_id=settings.lapor_institution_id, page_size=1
                     )
                     total = first.total if first.total is not None else 0
-                    with click.progressbar(length=total, label="backfill", show_pos=True, file=sys.stderr) as bar:
+                    with click.progressbar(
+                        length=total, label="backfill", show_pos=True, file=sys.stderr
+                    ) as bar:
                         result = await puller.backfill(start, progress=bar.update)
                 else:
                     result = await puller.pull()
@@ -223,25 +237,20 @@ def _checked_settings() -> Settings:
     return settings
 
 
-def _session():  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def _session() -> AsyncIterator[AsyncSession]:
     """A session on a fresh engine, for one CLI command."""
-    from contextlib import asynccontextmanager
-
     from app.db import create_engine, session_factory
 
-    @asynccontextmanager
-    async def scope():  # type: ignore[no-untyped-def]
-        engine = create_engine(get_settings())
-        try:
-            async with session_factory(engine)() as session:
-                yield session
-        finally:
-            await engine.dispose()
-
-    return scope()
+    engine = create_engine(get_settings())
+    try:
+        async with session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
+def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine, turning the service's own errors into a clean exit."""
     from app.errors import AppError
 

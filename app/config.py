@@ -9,8 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in production
 
 
 class Settings(BaseSettings):

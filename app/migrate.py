@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+
 def _project_root() -> Path:
     """Where alembic.ini and migrations/ are: the source tree, or the working folder (the image)."""
     for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):

@@ -49,7 +49,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["error"] = record.exc_info[0].__name__ if record.exc_info[0] else None
             entry["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return str(json.dumps(entry, ensure_ascii=False))
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -71,7 +71,8 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 
 
 def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers") or []:
+    headers: list[tuple[bytes, bytes]] = scope.get("headers") or []
+    for name, value in headers:
         if name == b"x-request-id":
             candidate = value.decode("latin-1")[:128]
             if candidate and set(candidate) <= _SAFE_ID:
@@ -115,7 +116,12 @@ class RequestTelemetry:
                 method,
                 route,
                 status,
-                extra={"method": method, "path": route, "status": status, "duration_ms": round(elapsed * 1000, 1)},
+                extra={
+                    "method": method,
+                    "path": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
             )
             request_id_var.reset(token)
 

@@ -19,11 +19,15 @@ async def count_request(session: AsyncSession, key_id: int, limit: int, now: dat
     if limit <= 0:
         return
     window = now.replace(second=0, microsecond=0)
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(RateCounter).values(api_key_id=key_id, window_start=window, count=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["api_key_id", "window_start"], set_={"count": col(RateCounter.count) + 1}
-    ).returning(col(RateCounter.count))
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RateCounter)
+        .values(api_key_id=key_id, window_start=window, count=1)
+        .on_conflict_do_update(
+            index_elements=["api_key_id", "window_start"], set_={"count": col(RateCounter.count) + 1}
+        )
+        .returning(col(RateCounter.count))
+    )
     count = int((await session.execute(statement)).scalar_one())
     if count > limit:
         retry_after = max(1, 60 - now.second)

@@ -39,10 +39,9 @@ def sessions_for(settings: Settings, engine: AsyncEngine) -> async_sessionmaker[
 
 def build_jobs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> list[WorkerJob]:
     """Every background job the worker runs."""
+    from app.housekeeping import Housekeeping
     from app.reports.deadline_watch import DeadlineWatch
     from app.reports.deadlines import SlaPolicy
-
-    from app.housekeeping import Housekeeping
 
     jobs: list[WorkerJob] = [
         DeadlineWatch(sessions, SlaPolicy.from_settings(settings)),

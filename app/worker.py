@@ -117,7 +117,7 @@ def sqlite_worker_lock(settings: Settings) -> Iterator[None]:
         return
     database = make_url(settings.database_url).database or "lapor-bridge.db"
     lock_path = Path(f"{database}.worker.lock")
-    handle: IO[str] = open(lock_path, "a+")  # noqa: SIM115 - held for the worker's life
+    handle: IO[str] = open(lock_path, "a+")
     try:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -13,9 +13,8 @@ from sqlalchemy import inspect
 
 from app.config import Settings
 from app.db import create_engine
-from app.migrate import downgrade, head_revision, upgrade
+from app.migrate import downgrade, head_revision, include_object, upgrade
 from app.models import metadata
-from app.migrate import include_object
 from tests.conftest import MigratedDatabase, create_pg_database, drop_pg_database
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.api.deps import CurrentKey, SessionDep, SettingsDep
+from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep
 from app.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from app.models import Attachment
 from app.reports.access import holds
@@ -27,7 +27,7 @@ class AttachmentOut(BaseModel):
     """A stored attachment."""
 
     id: int
-    report_id: int
+    report_id: IdPath
     file_name: str
     content_type: str
     size_bytes: int
@@ -67,7 +67,7 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     "Location metadata (EXIF GPS, XMP) is removed from images before storing.",
 )
 async def upload(
-    report_id: int, file: UploadFile, session: SessionDep, settings: SettingsDep, principal: CurrentKey
+    report_id: IdPath, file: UploadFile, session: SessionDep, settings: SettingsDep, principal: CurrentKey
 ) -> AttachmentOut:
     """Attach a photo or document to a report the caller may act on."""
     report = await get_visible(session, principal, report_id=report_id)
@@ -97,7 +97,7 @@ async def upload(
 
 
 @router.get("/{report_id}/attachments", response_model=list[AttachmentOut], summary="List attachments")
-async def listing(report_id: int, session: SessionDep, principal: CurrentKey) -> list[AttachmentOut]:
+async def listing(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> list[AttachmentOut]:
     """Attachments of a report the caller may see."""
     await get_visible(session, principal, report_id=report_id)
     rows = (
@@ -115,8 +115,8 @@ async def listing(report_id: int, session: SessionDep, principal: CurrentKey) ->
     responses={200: {"content": {t: {} for t in ALLOWED_TYPES}}},
 )
 async def download(
-    report_id: int,
-    attachment_id: int,
+    report_id: IdPath,
+    attachment_id: IdPath,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,6 +45,9 @@ async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 
+
+# Ids in paths: positive and within the range of the database's integer columns.
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]

@@ -35,7 +35,7 @@ async def export_reports(
     settings: SettingsDep,
     principal: CurrentKey,
     flt: ReportFilterDep,
-    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",  # noqa: A002
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
     lang: Annotated[str, Query(pattern="^(id|en)$", description="header language")] = "id",
 ) -> StreamingResponse:
     """Every report the caller may see that matches the filters (no identity unless entitled)."""

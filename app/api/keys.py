@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.api.deps import AdminKey, SessionDep
+from app.api.deps import AdminKey, IdPath, SessionDep
 from app.api.render import agency_codes
 from app.keys import KeyCache, create_key, revoke_key
 from app.models import ApiKey
@@ -79,7 +79,7 @@ async def listing(session: SessionDep, _: AdminKey) -> list[KeyOut]:
 
 
 @router.post("/{key_id}/revoke", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a key")
-async def revoke(key_id: int, request: Request, session: SessionDep, _: AdminKey) -> None:
+async def revoke(key_id: IdPath, request: Request, session: SessionDep, _: AdminKey) -> None:
     """Revoke a key at once in this process (other processes: within the key cache time)."""
     await revoke_key(session, key_id)
     await session.commit()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Response, status
 from sqlalchemy import select
 from sqlmodel import col
 
-from app.api.deps import CurrentKey, SessionDep, SlaDep
+from app.api.deps import CurrentKey, IdPath, SessionDep, SlaDep
 from app.api.render import agency_codes, render_report
 from app.api.report_schemas import (
     AllowedAction,
@@ -110,7 +110,7 @@ def _simple_move(action: Action, summary: str, doc: str) -> None:
     """Register `POST /reports/{id}/<action>` for an action that needs only a reason."""
 
     async def endpoint(
-        report_id: int,
+        report_id: IdPath,
         session: SessionDep,
         sla: SlaDep,
         principal: CurrentKey,
@@ -152,7 +152,7 @@ _simple_move(Action.archive, "Archive", "Close a completed, rejected or forwarde
     "/{report_id}/dispose", response_model=ReportOut, summary="Dispose to an agency", responses=_CONFLICT_DOC
 )
 async def dispose(
-    report_id: int,
+    report_id: IdPath,
     body: DisposeBody,
     session: SessionDep,
     sla: SlaDep,
@@ -182,7 +182,7 @@ async def dispose(
     responses=_CONFLICT_DOC,
 )
 async def post_follow_up(
-    report_id: int,
+    report_id: IdPath,
     body: FollowUpBody,
     session: SessionDep,
     sla: SlaDep,
@@ -197,7 +197,7 @@ async def post_follow_up(
 
 
 @router.get("/{report_id}/follow-ups", response_model=list[FollowUpOut], summary="A report's follow-ups")
-async def list_follow_ups(report_id: int, session: SessionDep, principal: CurrentKey) -> list[FollowUpOut]:
+async def list_follow_ups(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> list[FollowUpOut]:
     """Follow-ups on a report, oldest first."""
     await get_visible(session, principal, report_id=report_id)
     rows = list(
@@ -222,7 +222,7 @@ async def list_follow_ups(report_id: int, session: SessionDep, principal: Curren
 
 
 @router.get("/{report_id}/history", response_model=list[StatusEventOut], summary="A report's history")
-async def history(report_id: int, session: SessionDep, principal: CurrentKey) -> list[StatusEventOut]:
+async def history(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> list[StatusEventOut]:
     """Every move of the report, oldest first."""
     await get_visible(session, principal, report_id=report_id)
     rows = list(
@@ -254,7 +254,9 @@ async def history(report_id: int, session: SessionDep, principal: CurrentKey) ->
 
 
 @router.get("/{report_id}/actions", response_model=list[AllowedAction], summary="Actions allowed now")
-async def allowed_actions(report_id: int, session: SessionDep, principal: CurrentKey) -> list[AllowedAction]:
+async def allowed_actions(
+    report_id: IdPath, session: SessionDep, principal: CurrentKey
+) -> list[AllowedAction]:
     """The actions the status table allows from the report's current status."""
     report = await get_visible(session, principal, report_id=report_id)
     return [AllowedAction(**a) for a in actions_from(ReportStatus(report.status))]
@@ -268,7 +270,7 @@ async def allowed_actions(report_id: int, session: SessionDep, principal: Curren
     responses=_CONFLICT_DOC,
 )
 async def post_rating(
-    report_id: int, body: RatingBody, session: SessionDep, principal: CurrentKey
+    report_id: IdPath, body: RatingBody, session: SessionDep, principal: CurrentKey
 ) -> RatingOut:
     """The reporter's rating (1-5), once, after the follow-up; recorded by the channel that filed it."""
     allowed = ACTION_RULES[Action.complete].roles
@@ -283,7 +285,7 @@ async def post_rating(
 
 
 @router.get("/{report_id}/rating", response_model=RatingOut, summary="The reporter's rating")
-async def get_rating(report_id: int, session: SessionDep, principal: CurrentKey) -> RatingOut:
+async def get_rating(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> RatingOut:
     """The rating recorded for a report."""
     await get_visible(session, principal, report_id=report_id)
     rating = (

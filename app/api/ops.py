@@ -37,13 +37,17 @@ async def readyz(request: Request) -> JSONResponse:
         async with request.app.state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
             revision = await connection.run_sync(current_revision)
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the database means not ready
+    except Exception as exc:  # any failure to reach the database means not ready
         return JSONResponse(
-            {"status": "unavailable", "reason": f"database unreachable ({type(exc).__name__})"}, status_code=503
+            {"status": "unavailable", "reason": f"database unreachable ({type(exc).__name__})"},
+            status_code=503,
         )
     if revision != _HEAD:
         return JSONResponse(
-            {"status": "unavailable", "reason": f"schema at {revision}, code expects {_HEAD}: run migrations"},
+            {
+                "status": "unavailable",
+                "reason": f"schema at {revision}, code expects {_HEAD}: run migrations",
+            },
             status_code=503,
         )
     return JSONResponse({"status": "ready", "schema": revision})
@@ -60,20 +64,28 @@ async def metrics(request: Request) -> Response:
 async def _state_metrics(session: AsyncSession) -> bytes:
     registry = CollectorRegistry(auto_describe=True)
     reports = Gauge("lapor_reports", "Reports by status", ["status"], registry=registry)
-    for status, count in (await session.execute(select(Report.status, func.count()).group_by(col(Report.status)))).all():
+    for status, count in (
+        await session.execute(select(col(Report.status), func.count()).group_by(col(Report.status)))
+    ).all():
         reports.labels(status).set(count)
     jobs = Gauge("lapor_push_jobs", "National push jobs by status", ["status"], registry=registry)
     for status in ("pending", "running", "dead"):
         jobs.labels(status).set(0)
     for status, count in (
         await session.execute(
-            select(PushJob.status, func.count()).where(col(PushJob.status) != "done").group_by(col(PushJob.status))
+            select(col(PushJob.status), func.count())
+            .where(col(PushJob.status) != "done")
+            .group_by(col(PushJob.status))
         )
     ).all():
         jobs.labels(status).set(count)
-    deliveries = Gauge("lapor_webhook_deliveries", "Webhook deliveries by outcome", ["status"], registry=registry)
+    deliveries = Gauge(
+        "lapor_webhook_deliveries", "Webhook deliveries by outcome", ["status"], registry=registry
+    )
     for status, count in (
-        await session.execute(select(WebhookDelivery.status, func.count()).group_by(col(WebhookDelivery.status)))
+        await session.execute(
+            select(col(WebhookDelivery.status), func.count()).group_by(col(WebhookDelivery.status))
+        )
     ).all():
         deliveries.labels(status).set(count)
     last_success = (
@@ -91,12 +103,24 @@ async def _state_metrics(session: AsyncSession) -> bytes:
 
 
 def _worker_metrics(registry: CollectorRegistry, beats: list[WorkerHeartbeat]) -> None:
-    seen = Gauge("lapor_worker_heartbeat_timestamp_seconds", "Last heartbeat of a worker job loop",
-                 ["worker", "job"], registry=registry)
-    ok = Gauge("lapor_worker_last_success_timestamp_seconds", "Last successful run of a worker job loop",
-               ["worker", "job"], registry=registry)
-    failures = Gauge("lapor_worker_failures", "Failed runs of a worker job loop since it started",
-                     ["worker", "job"], registry=registry)
+    seen = Gauge(
+        "lapor_worker_heartbeat_timestamp_seconds",
+        "Last heartbeat of a worker job loop",
+        ["worker", "job"],
+        registry=registry,
+    )
+    ok = Gauge(
+        "lapor_worker_last_success_timestamp_seconds",
+        "Last successful run of a worker job loop",
+        ["worker", "job"],
+        registry=registry,
+    )
+    failures = Gauge(
+        "lapor_worker_failures",
+        "Failed runs of a worker job loop since it started",
+        ["worker", "job"],
+        registry=registry,
+    )
     for beat in beats:
         seen.labels(beat.worker_id, beat.job).set(beat.updated_at.timestamp())
         if beat.last_success_at:

@@ -112,7 +112,9 @@ class DeadlinesOut(BaseModel):
     follow_up_due_at: datetime | None
     auto_complete_at: datetime | None
     resolution_due_at: datetime | None
-    overdue: list[str] = Field(description="Deadlines missed and still awaited: disposition, follow_up, resolution.")
+    overdue: list[str] = Field(
+        description="Deadlines missed and still awaited: disposition, follow_up, resolution."
+    )
 
 
 class ReportOut(BaseModel):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from app.api.deps import CurrentKey, SessionDep, SettingsDep, SlaDep, require_roles
+from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep, SlaDep, require_roles
 from app.api.render import render_filed, render_report, render_reports
 from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
 from app.errors import Unprocessable
@@ -228,7 +228,7 @@ async def get_report_by_number(
 
 @router.get("/{report_id}", response_model=ReportOut, summary="Get a report")
 async def get_report(
-    report_id: int, response: Response, session: SessionDep, principal: CurrentKey
+    report_id: IdPath, response: Response, session: SessionDep, principal: CurrentKey
 ) -> ReportOut:
     """One report by id; its `ETag` is the version to send back in `If-Match`."""
     report = await get_visible(session, principal, report_id=report_id)

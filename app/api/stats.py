@@ -91,8 +91,12 @@ async def get_summary(
     sessions: SessionsDep,
     settings: SettingsDep,
     _: StatsKey,
-    first: Annotated[date | None, Query(alias="from", description="First day (local), default a year ago")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last day (local, inclusive), default today")] = None,
+    first: Annotated[
+        date | None, Query(alias="from", description="First day (local), default a year ago")
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", description="Last day (local, inclusive), default today")
+    ] = None,
 ) -> SummaryOut:
     """Counts by kind, status, channel, agency, category, district and month; per-agency compliance."""
     period = _period(first, last, ZoneInfo(settings.timezone))

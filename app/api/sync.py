@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
-from app.api.deps import SessionDep, require_roles
+from app.api.deps import IdPath, SessionDep, require_roles
 from app.errors import Conflict, NotFound
 from app.keys import Principal
 from app.models import PushJob, SyncCursor, SyncRun
@@ -55,7 +55,7 @@ class JobOut(BaseModel):
     """A push job."""
 
     id: int
-    report_id: int
+    report_id: IdPath
     kind: str
     status: str
     attempts: int
@@ -153,7 +153,7 @@ async def list_jobs(
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobOut, summary="Retry a dead push job")
-async def retry_job(job_id: int, session: SessionDep, _: SyncKey) -> JobOut:
+async def retry_job(job_id: IdPath, session: SessionDep, _: SyncKey) -> JobOut:
     """Put a dead job back in the queue with a fresh count of attempts."""
     job = await session.get(PushJob, job_id)
     if job is None:

@@ -61,5 +61,7 @@ class WorkingCalendar:
         if last <= first:
             return 0
         return sum(
-            1 for offset in range(1, (last - first).days + 1) if self.is_working_day(first + timedelta(days=offset))
+            1
+            for offset in range(1, (last - first).days + 1)
+            if self.is_working_day(first + timedelta(days=offset))
         )

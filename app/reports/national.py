@@ -53,7 +53,11 @@ class PulledReport:
 async def create_pulled_report(
     session: AsyncSession, pulled: PulledReport, *, policy: SlaPolicy, prefix: str, tz: ZoneInfo
 ) -> Report:
-    """Store a report first seen upstream, with its first status event and `report.created`."""
+    """Store a report first seen upstream, with its first status event and `report.created`.
+
+    Written with plain inserts (no unit of work): the pull stores many of them in a row. The
+    report returned is not attached to the session.
+    """
     now = utcnow()
     report = Report(
         **pulled.values,
@@ -63,13 +67,20 @@ async def create_pulled_report(
         created_at=pulled.received_at,
         updated_at=now,
     )
-    session.add(report)
-    await session.flush()
+    inserted = await session.execute(insert(Report).values(_row(report)).returning(col(Report.id)))
+    report.id = inserted.scalar_one()
     report_id = report.id or 0
     report.tracking_number = tracking_number(prefix, report_id, pulled.received_at, tz)
+    await session.execute(
+        update(Report)
+        .where(col(Report.id) == report_id)
+        .values(tracking_number=report.tracking_number)
+        .execution_options(synchronize_session=False)
+    )
     if pulled.reporter and any(pulled.reporter.values()):
         await session.execute(insert(Reporter).values(report_id=report_id, **pulled.reporter))
-    session.add(
+    await _add_status_event(
+        session,
         StatusEvent(
             report_id=report_id,
             from_status=None,
@@ -78,9 +89,8 @@ async def create_pulled_report(
             actor=NATIONAL_ACTOR,
             source=EventSource.national.value,
             created_at=now,
-        )
+        ),
     )
-    await session.flush()
     payload = event_payload(
         report_id=report_id,
         tracking_number=report.tracking_number,
@@ -126,7 +136,8 @@ async def apply_national_status(
         *deadlines.items(),
     ):
         set_committed_value(report, name, value)
-    session.add(
+    await _add_status_event(
+        session,
         StatusEvent(
             report_id=report.id or 0,
             from_status=before.value,
@@ -137,9 +148,8 @@ async def apply_national_status(
             agency_id=report.agency_id,
             source=EventSource.national.value,
             created_at=now,
-        )
+        ),
     )
-    await session.flush()
     types = [EventType.report_status_changed]
     if conflict:
         types.append(EventType.sync_conflict)
@@ -157,3 +167,13 @@ async def apply_national_status(
     )
     await record_events(session, report.id or 0, types, payload, now)
     return conflict
+
+
+def _row(model: Report | StatusEvent) -> dict[str, Any]:
+    """A new row's columns, defaults included, for a plain insert."""
+    return model.model_dump(exclude={"id"})
+
+
+async def _add_status_event(session: AsyncSession, event: StatusEvent) -> None:
+    """Insert a status event (a plain insert: nothing reads it back)."""
+    await session.execute(insert(StatusEvent).values(_row(event)))

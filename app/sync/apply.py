@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -84,27 +86,32 @@ async def apply_complaint(
 
 
 async def _find(session: AsyncSession, detail: ComplaintDetail) -> Report | None:
-    """The local report of a complaint: by national id, else by our tracking number in its tags."""
+    """The local report of a complaint: by national id, else by our tracking number in its tags.
+
+    One query asks both; a report linked by national id wins over one named in the tags.
+    """
+    complaint = detail.data
+    linked = col(Report.national_id) == complaint.id
+    # Filed by us, but the answer carrying its national id was lost: it is found by its tag.
+    tagged = and_(col(Report.tracking_number).in_(complaint.tags), col(Report.national_id).is_(None))
     found = (
-        await session.execute(select(Report).where(col(Report.national_id) == detail.data.id))
-    ).scalar_one_or_none()
-    if found is not None or not detail.data.tags:
-        return found
-    # Filed by us, but the answer carrying its national id was lost: link it now.
-    return (
-        await session.execute(
-            select(Report).where(
-                col(Report.tracking_number).in_(detail.data.tags), col(Report.national_id).is_(None)
-            )
-        )
-    ).scalar_one_or_none()
+        (await session.execute(select(Report).where(or_(linked, tagged) if complaint.tags else linked)))
+        .scalars()
+        .all()
+    )
+    by_id = [r for r in found if r.national_id == complaint.id]
+    if by_id:
+        return by_id[0]
+    if len(found) > 1:
+        raise MultipleResultsFound(f"{len(found)} local reports carry the tags of complaint {complaint.id}")
+    return found[0] if found else None
 
 
 async def _apply_log(
     session: AsyncSession, report: Report, detail: ComplaintDetail, ctx: ApplyContext, outcome: ApplyOutcome
 ) -> None:
     """Apply the log entries newer than the last one applied, in their order."""
-    agency_code = await _agency_code(session, report.agency_id)
+    agency_code: str | None = None
     new_entries = detail.data_logs[report.national_log_seen :]
     steps: list[tuple[int | None, bool, str | None]] = [
         (log_status_code(e), detail_is_forwarded(detail, e, ctx.institution_id), e.content)
@@ -115,7 +122,7 @@ async def _apply_log(
         code = detail.data.status_code
         steps = [
             (
-                int(code) if str(code).isdigit() else None,
+                int(str(code)) if str(code).isdigit() else None,
                 detail_is_forwarded(detail, None, ctx.institution_id),
                 None,
             )
@@ -124,6 +131,8 @@ async def _apply_log(
         target = target_for_existing(report, code, forwarded=forwarded)
         if target is None:
             continue
+        if outcome.moves == 0:
+            agency_code = await _agency_code(session, report.agency_id)
         conflict = await apply_national_status(
             session, report, target, reason=reason, policy=ctx.policy, agency_code=agency_code
         )
@@ -138,13 +147,13 @@ async def _store_follow_ups(session: AsyncSession, report: Report, follow_ups: l
     known = set(
         (
             await session.execute(
-                select(FollowUp.national_follow_up_id).where(
+                select(col(FollowUp.national_follow_up_id)).where(
                     col(FollowUp.national_follow_up_id).in_([f.id for f in follow_ups])
                 )
             )
         ).scalars()
     )
-    stored = 0
+    rows: list[dict[str, Any]] = []
     for item in follow_ups:
         if item.id in known:
             continue
@@ -164,25 +173,25 @@ async def _store_follow_ups(session: AsyncSession, report: Report, follow_ups: l
             )
             if result.rowcount:  # type: ignore[attr-defined]
                 continue
-        session.add(
-            FollowUp(
-                report_id=report.id or 0,
-                content=text or "(tanpa isi)",
-                author=f"{NATIONAL_ACTOR}:{(item.institution_from_name or '')[:40]}",
-                source=EventSource.national.value,
-                national_follow_up_id=item.id,
-                created_at=item.created_at or utcnow(),
-            )
+        follow_up = FollowUp(
+            report_id=report.id or 0,
+            content=text or "(tanpa isi)",
+            author=f"{NATIONAL_ACTOR}:{(item.institution_from_name or '')[:40]}",
+            source=EventSource.national.value,
+            national_follow_up_id=item.id,
+            created_at=item.created_at or utcnow(),
         )
-        stored += 1
-    await session.flush()
-    return stored
+        rows.append(follow_up.model_dump(exclude={"id"}))
+    if rows:
+        await session.execute(insert(FollowUp), rows)
+    return len(rows)
 
 
 async def _agency_code(session: AsyncSession, agency_id: int | None) -> str | None:
+    """The code of the agency holding a report (for event payloads)."""
     if agency_id is None:
         return None
     code: str | None = (
-        await session.execute(select(Agency.code).where(col(Agency.id) == agency_id))
+        await session.execute(select(col(Agency.code)).where(col(Agency.id) == agency_id))
     ).scalar_one_or_none()
     return code

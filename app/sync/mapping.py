@@ -65,7 +65,7 @@ def national_link(complaint: NationalComplaint) -> dict[str, object]:
         "national_id": complaint.id,
         "national_tracking_id": complaint.tracking_id,
         "national_status_code": None if complaint.status_code is None else str(complaint.status_code)[:16],
-        "national_status_name": (complaint.status_name or None) and complaint.status_name[:80],  # type: ignore[index]
+        "national_status_name": complaint.status_name[:80] if complaint.status_name else None,
         "national_updated_at": complaint.updated_at,
     }
 
@@ -111,6 +111,6 @@ def detail_is_forwarded(detail: ComplaintDetail, entry: LogEntry | None, institu
         target = entry.institution_to.id if entry.institution_to is not None else None
         code = log_status_code(entry)
         return code == 2 and target is not None and target != institution_id
-    code = national_status(detail.data.status_code)
+    status = national_status(detail.data.status_code)
     holder = detail.data.disposition_id
-    return code is not None and code.code in (2, 3, 4) and holder is not None and holder != institution_id
+    return status is not None and status.code in (2, 3, 4) and holder is not None and holder != institution_id

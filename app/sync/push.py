@@ -107,7 +107,9 @@ class Pusher:
             await session.execute(
                 update(PushJob)
                 .where(col(PushJob.id).in_(job_ids), col(PushJob.status) == "running")
-                .values(status="pending", lease_until=None, attempts=PushJob.attempts - 1, updated_at=self.clock())
+                .values(
+                    status="pending", lease_until=None, attempts=PushJob.attempts - 1, updated_at=self.clock()
+                )
                 .execution_options(synchronize_session=False)
             )
             await session.commit()
@@ -126,11 +128,11 @@ class Pusher:
             and_(col(PushJob.status) == "pending", col(PushJob.next_attempt_at) <= now),
             and_(col(PushJob.status) == "running", col(PushJob.lease_until) < now),
         )
-        query = select(PushJob.id).where(due, ~blocked).order_by(col(PushJob.id)).limit(self.batch_size)
+        query = select(col(PushJob.id)).where(due, ~blocked).order_by(col(PushJob.id)).limit(self.batch_size)
         async with self.sessions() as session:
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=PushJob)
-            ids = [int(i) for i in (await session.execute(query)).scalars()]
+            ids = [int(i) for i in (await session.execute(query)).scalars() if i is not None]
             if ids:
                 await session.execute(
                     update(PushJob)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import BindParameter, Integer, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -36,8 +37,15 @@ class ClaimedDelivery:
     attempts: int
 
 
-def _due_ids(now: datetime, limit: int, *, lock: bool) -> Any:
-    """The ids of due deliveries whose earlier deliveries (same subscription and report) are done."""
+@cache
+def _claim_statement(lock: bool) -> Any:
+    """Mark up to `:limit` due deliveries as claimed until `:lease_until`; their ids.
+
+    Due: pending, `next_attempt_at` passed, not leased to a worker, of an active subscription,
+    and no earlier delivery of the same report to the same subscription still pending. Built
+    once (with bound parameters) and reused, as the claim runs many times a second when busy.
+    """
+    now: BindParameter[datetime] = bindparam("now")
     claimable = aliased(WebhookDelivery, name="claimable")
     earlier = aliased(WebhookDelivery, name="earlier")
     waits_for_earlier = exists().where(
@@ -46,7 +54,7 @@ def _due_ids(now: datetime, limit: int, *, lock: bool) -> Any:
         col(earlier.status) == PENDING,
         col(earlier.id) < col(claimable.id),
     )
-    query = (
+    due = (
         select(col(claimable.id))
         .join(WebhookSubscription, col(WebhookSubscription.id) == col(claimable.subscription_id))
         .where(
@@ -57,55 +65,58 @@ def _due_ids(now: datetime, limit: int, *, lock: bool) -> Any:
             ~waits_for_earlier,
         )
         .order_by(col(claimable.next_attempt_at), col(claimable.id))
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
     if lock:
-        query = query.with_for_update(of=claimable, skip_locked=True)
-    return query
+        due = due.with_for_update(of=claimable, skip_locked=True)
+    # A materialized CTE: the locking SELECT runs exactly once, whatever plan the UPDATE gets.
+    chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    return (
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.id) == chosen.c.id)
+        .values(claimed_until=bindparam("lease_until"))
+        .returning(col(WebhookDelivery.id))
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _details_statement() -> Any:
+    """What it takes to send the claimed deliveries `:ids`."""
+    return (
+        select(
+            col(WebhookDelivery.id),
+            col(WebhookDelivery.subscription_id),
+            col(WebhookDelivery.msg_id),
+            col(WebhookDelivery.event_type),
+            col(WebhookDelivery.attempts),
+            col(WebhookDelivery.created_at),
+            col(WebhookSubscription.url),
+            col(WebhookSubscription.secret),
+            col(WebhookSubscription.previous_secret),
+            col(WebhookSubscription.previous_secret_until),
+            col(DomainEvent.payload),
+            col(DomainEvent.created_at).label("occurred_at"),
+        )
+        .join(WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
+        .outerjoin(DomainEvent, col(DomainEvent.id) == col(WebhookDelivery.event_id))
+        .where(col(WebhookDelivery.id).in_(bindparam("ids", expanding=True)))
+        .order_by(col(WebhookDelivery.id))
+    )
 
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedDelivery]:
     """Take up to `limit` due deliveries until `lease_until`, with what it takes to send them."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    # A materialized CTE: the locking SELECT runs exactly once, whatever plan the UPDATE gets.
-    due = _due_ids(now, limit, lock=postgresql).cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
-    claimed_ids = list(
-        (
-            await session.execute(
-                update(WebhookDelivery)
-                .where(col(WebhookDelivery.id) == due.c.id)
-                .values(claimed_until=lease_until)
-                .returning(col(WebhookDelivery.id))
-                .execution_options(synchronize_session=False)
-            )
-        ).scalars()
+    lock = session.get_bind().dialect.name == "postgresql"  # SQLite runs a single worker
+    claimed = await session.execute(
+        _claim_statement(lock), {"now": now, "lease_until": lease_until, "limit": limit}
     )
+    claimed_ids = list(claimed.scalars())
     if not claimed_ids:
         return []
-    rows = (
-        await session.execute(
-            select(
-                col(WebhookDelivery.id),
-                col(WebhookDelivery.subscription_id),
-                col(WebhookDelivery.msg_id),
-                col(WebhookDelivery.event_type),
-                col(WebhookDelivery.attempts),
-                col(WebhookDelivery.created_at),
-                col(WebhookSubscription.url),
-                col(WebhookSubscription.secret),
-                col(WebhookSubscription.previous_secret),
-                col(WebhookSubscription.previous_secret_until),
-                col(DomainEvent.payload),
-                col(DomainEvent.created_at).label("occurred_at"),
-            )
-            .join(WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
-            .outerjoin(DomainEvent, col(DomainEvent.id) == col(WebhookDelivery.event_id))
-            .where(col(WebhookDelivery.id).in_(claimed_ids))
-            .order_by(col(WebhookDelivery.id))
-        )
-    ).all()
+    rows = (await session.execute(_details_statement(), {"ids": claimed_ids})).all()
     return [_claimed(row, now) for row in rows]
 
 

@@ -70,11 +70,15 @@ class DeliveryJob:
     async def run_once(self) -> int:
         """Start attempts for due deliveries in free slots; how many started or finished meanwhile."""
         finished_before = self._finished
+        self._progress.clear()
         if self._free_slots() < self._claim_when_free:
             await self._wait_for_progress()
+            self._progress.clear()
         started = await self._start_due(self._free_slots())
         if not started and self._tasks:
-            await self._wait_for_progress()  # a recorded attempt may free the next event of its report
+            # A recorded attempt may free the next event of its report: wait for one (at once if
+            # one was recorded while claiming), then come back to claim.
+            await self._wait_for_progress()
         return started + self._finished - finished_before
 
     @property
@@ -114,7 +118,6 @@ class DeliveryJob:
         return len(claimed)
 
     async def _wait_for_progress(self) -> None:
-        self._progress.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._progress.wait(), timeout=self.idle_seconds)
 

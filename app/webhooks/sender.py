@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from app.webhooks.claims import ClaimedDelivery
 from app.webhooks.safety import DestinationPolicy, DestinationRefused
 from app.webhooks.schedule import parse_retry_after
 from app.webhooks.signing import signed_headers
+
+log = logging.getLogger("app.webhooks")
 
 RESPONSE_BODY_LIMIT = 2048
 ERROR_LIMIT = 500
@@ -98,6 +101,9 @@ async def send_attempt(
         return outcome(error=f"timed out after {timeout_seconds:g} s")
     except httpx.HTTPError as exc:
         return outcome(error=f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT])
+    except Exception as exc:  # anything else is a failed attempt too, retried on the schedule
+        log.warning("webhook attempt of delivery %d failed unexpectedly", delivery.delivery_id, exc_info=exc)
+        return outcome(error=f"unexpected {type(exc).__name__}"[:ERROR_LIMIT])
     retry_after = None
     if response.status_code in (429, 503):
         retry_after = parse_retry_after(response.headers.get("retry-after"))

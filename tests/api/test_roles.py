@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from app.reports.transitions import ACTION_RULES, Action
-from tests.helpers import PATH_TO, REPORTER, Keys, bring_to, file_report
+from tests.helpers import REPORTER, Keys, bring_to, file_report
 
 ROLES = ["admin", "coordinator", "agency", "other_agency", "intake", "other_intake", "viewer"]
 

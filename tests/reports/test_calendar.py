@@ -40,7 +40,7 @@ def test_working_days(day: date, working: bool) -> None:
 
 
 def test_idul_fitri_2026_with_collective_leave() -> None:
-    # Received Tuesday 17 March 2026: 18–24 March are holidays or collective leave (or weekend),
+    # Received Tuesday 17 March 2026: 18-24 March are holidays or collective leave (or weekend),
     # so 3 working days end on Friday 27 March, not on Friday 20 March.
     due = calendar.due_after(wib(2026, 3, 17, 9, 30), 3)
     assert due == wib(2026, 3, 28).astimezone(UTC)

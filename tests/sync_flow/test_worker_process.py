@@ -3,6 +3,7 @@ again, nothing is lost or duplicated; SIGTERM stops it cleanly; SQLite refuses a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -59,7 +60,7 @@ def _env(database_url: str, remote: RemoteMock, tmp_path: Path) -> dict[str, str
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    handle = open(log, "ab")  # noqa: SIM115 - the child owns it
+    handle = open(log, "ab")
     return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, stdout=handle, stderr=handle, cwd=ROOT)
 
 
@@ -85,7 +86,7 @@ async def _wait_for(app: Any, predicate: Any, seconds: float, what: str) -> dict
             return counts
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: still {counts} after {seconds}s")
-        time.sleep(0.2)  # polling interval, bounded by the deadline
+        await asyncio.sleep(0.2)  # polling interval, bounded by the deadline
 
 
 async def _upstream(remote: RemoteMock, settings: Settings) -> tuple[list[dict[str, Any]], int]:

@@ -52,7 +52,9 @@ async def job(app: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[D
 @pytest.fixture
 async def subscription(client: httpx.AsyncClient, keys: Any, receiver: Receiver) -> dict[str, Any]:
     """A subscription to every event type, its secret known to the receiver."""
-    response = await client.post("/api/v1/webhooks/subscriptions", json={"url": receiver.url}, headers=keys.admin)
+    response = await client.post(
+        "/api/v1/webhooks/subscriptions", json={"url": receiver.url}, headers=keys.admin
+    )
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     receiver.secrets.append(created["secret"])

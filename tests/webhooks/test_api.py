@@ -44,7 +44,9 @@ async def test_create_read_change_delete(
     )
     assert changed.json()["event_types"] is None and changed.json()["description"] == "bot v2"
     assert changed.json()["url"] == receiver.url
-    bad = await client.patch(f"{BASE}/{body['id']}", json={"event_types": ["report.nope"]}, headers=keys.admin)
+    bad = await client.patch(
+        f"{BASE}/{body['id']}", json={"event_types": ["report.nope"]}, headers=keys.admin
+    )
     assert bad.status_code == 422
 
     await file_report(client, keys.intake)
@@ -69,7 +71,11 @@ async def test_unknown_things_are_404(client: httpx.AsyncClient, keys: Keys) -> 
 
 
 async def test_delivery_log_pages_newest_first(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
     job: DeliveryJob,
 ) -> None:
     for _ in range(5):
@@ -77,7 +83,9 @@ async def test_delivery_log_pages_newest_first(
     await deliver_due(job)
     url = f"{BASE}/{subscription['id']}/deliveries"
     first = (await client.get(url, params={"limit": 3}, headers=keys.admin)).json()
-    second = (await client.get(url, params={"limit": 3, "before": first["next_cursor"]}, headers=keys.admin)).json()
+    second = (
+        await client.get(url, params={"limit": 3, "before": first["next_cursor"]}, headers=keys.admin)
+    ).json()
     ids = [d["id"] for d in first["items"] + second["items"]]
     assert ids == sorted(ids, reverse=True) and len(ids) == 5 and second["next_cursor"] is None
     entry = first["items"][0]
@@ -86,7 +94,9 @@ async def test_delivery_log_pages_newest_first(
     assert attempt["status_code"] == 200 and attempt["response_body"] == "ok" and attempt["duration_ms"] >= 0
 
     event_id = (await outbox_events(app))[0].id
-    per_event = (await client.get(f"/api/v1/webhooks/events/{event_id}/deliveries", headers=keys.admin)).json()
+    per_event = (
+        await client.get(f"/api/v1/webhooks/events/{event_id}/deliveries", headers=keys.admin)
+    ).json()
     assert [d["subscription_id"] for d in per_event] == [subscription["id"]]
 
 

@@ -18,7 +18,11 @@ def _as_sent(event: Any) -> tuple[str, dict[str, Any]]:
 
 
 async def test_a_reports_whole_life_arrives_signed_and_in_order(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
     job: DeliveryJob,
 ) -> None:
     report = await bring_to(client, keys, "archived")
@@ -68,8 +72,12 @@ async def test_event_type_filter(
 
 
 async def test_a_retried_event_holds_back_its_reports_later_events_but_not_other_reports(
-    client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    job: DeliveryJob, clock: FakeClock,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    job: DeliveryJob,
+    clock: FakeClock,
 ) -> None:
     stuck = await file_report(client, keys.intake)
     flowing = await file_report(client, keys.intake)
@@ -85,7 +93,10 @@ async def test_a_retried_event_holds_back_its_reports_later_events_but_not_other
         return [r for r in receiver.requests if r.message["data"]["report_id"] == report["id"]]
 
     assert [r.message["type"] for r in sent_for(flowing)] == [
-        "report.created", "report.status_changed", "report.status_changed", "report.disposed"
+        "report.created",
+        "report.status_changed",
+        "report.status_changed",
+        "report.disposed",
     ]
     # Only the first event of the stuck report was tried; the later ones wait behind it.
     assert [r.message["type"] for r in sent_for(stuck)] == ["report.created"]
@@ -95,7 +106,11 @@ async def test_a_retried_event_holds_back_its_reports_later_events_but_not_other
     await deliver_due(job)
     stuck_sent = sent_for(stuck)
     assert [r.message["type"] for r in stuck_sent] == [
-        "report.created", "report.created", "report.status_changed", "report.status_changed", "report.disposed"
+        "report.created",
+        "report.created",
+        "report.status_changed",
+        "report.status_changed",
+        "report.disposed",
     ]
     assert stuck_sent[0].msg_id == stuck_sent[1].msg_id  # a retry carries the same webhook-id
 
@@ -141,7 +156,8 @@ async def test_receiver_down_then_failing_then_back_loses_nothing(
     first = deliveries[0]
     log = (
         await client.get(
-            f"/api/v1/webhooks/subscriptions/{first.subscription_id}/deliveries/{first.id}", headers=keys.admin
+            f"/api/v1/webhooks/subscriptions/{first.subscription_id}/deliveries/{first.id}",
+            headers=keys.admin,
         )
     ).json()
     attempts = log["attempt_log"]

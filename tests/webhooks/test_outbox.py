@@ -19,7 +19,11 @@ from tests.webhooks.support import deliver_due, outbox_events, stored_deliveries
 
 
 async def test_a_rolled_back_change_has_no_event_and_no_delivery(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
     job: DeliveryJob,
 ) -> None:
     report = await file_report(client, keys.intake)
@@ -48,7 +52,11 @@ async def test_a_rolled_back_change_has_no_event_and_no_delivery(
 
 
 async def test_a_refused_move_sends_nothing(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
     job: DeliveryJob,
 ) -> None:
     report = await file_report(client, keys.intake)
@@ -59,12 +67,18 @@ async def test_a_refused_move_sends_nothing(
 
 
 async def test_disabled_subscriptions_get_no_deliveries_and_waiting_ones_resume_on_enable(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
     job: DeliveryJob,
 ) -> None:
     base = f"/api/v1/webhooks/subscriptions/{subscription['id']}"
     await file_report(client, keys.intake)  # written while active, waits while disabled
-    disabled = await client.post(f"{base}/disable", json={"reason": "receiver maintenance"}, headers=keys.admin)
+    disabled = await client.post(
+        f"{base}/disable", json={"reason": "receiver maintenance"}, headers=keys.admin
+    )
     assert disabled.json()["active"] is False and disabled.json()["disabled_reason"] == "receiver maintenance"
     await file_report(client, keys.intake)  # no delivery at all
     await deliver_due(job)

@@ -25,8 +25,13 @@ async def _subscription(client: httpx.AsyncClient, keys: Keys, sid: int) -> dict
 
 
 async def test_410_disables_the_subscription(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    job: DeliveryJob, caplog: pytest.LogCaptureFixture,
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    job: DeliveryJob,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     receiver.status = 410
     await file_report(client, keys.intake)
@@ -43,8 +48,13 @@ async def test_410_disables_the_subscription(
 
 
 async def test_retry_after_is_honoured(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    job: DeliveryJob, clock: FakeClock,
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    job: DeliveryJob,
+    clock: FakeClock,
 ) -> None:
     receiver.answers.append((429, {"retry-after": "120"}, b"slow down"))
     await file_report(client, keys.intake)
@@ -61,11 +71,18 @@ async def test_retry_after_is_honoured(
 
 
 async def test_failing_too_long_without_success_disables(
-    client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    app: Any, clock: FakeClock, settings: Settings, caplog: pytest.LogCaptureFixture,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    app: Any,
+    clock: FakeClock,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    job = DeliveryJob(settings.model_copy(update={"webhook_disable_after_seconds": 3600}), app.state.sessions,
-                      clock=clock)
+    job = DeliveryJob(
+        settings.model_copy(update={"webhook_disable_after_seconds": 3600}), app.state.sessions, clock=clock
+    )
     try:
         receiver.status = 500
         await file_report(client, keys.intake)
@@ -85,7 +102,9 @@ async def test_failing_too_long_without_success_disables(
 
     # Enabled again, it starts afresh and the waiting delivery goes out.
     receiver.status = 200
-    response = await client.post(f"/api/v1/webhooks/subscriptions/{subscription['id']}/enable", headers=keys.admin)
+    response = await client.post(
+        f"/api/v1/webhooks/subscriptions/{subscription['id']}/enable", headers=keys.admin
+    )
     assert response.json()["active"] is True and response.json()["failing_since"] is None
     clock.advance(18000)
     job = DeliveryJob(settings, app.state.sessions, clock=clock)
@@ -98,11 +117,17 @@ async def test_failing_too_long_without_success_disables(
 
 
 async def test_exhausted_delivery_fails_then_replay_and_redeliver(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    settings: Settings, clock: FakeClock,
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    settings: Settings,
+    clock: FakeClock,
 ) -> None:
-    job = DeliveryJob(settings.model_copy(update={"webhook_retry_schedule": "1,1"}), app.state.sessions,
-                      clock=clock)
+    job = DeliveryJob(
+        settings.model_copy(update={"webhook_retry_schedule": "1,1"}), app.state.sessions, clock=clock
+    )
     try:
         receiver.status = 503
         since = utcnow()
@@ -129,13 +154,20 @@ async def test_exhausted_delivery_fails_then_replay_and_redeliver(
     finally:
         await job.aclose()
     assert [r.msg_id for r in receiver.ok()] == [delivery.msg_id, delivery.msg_id]
-    log = (await client.get(f"/api/v1/webhooks/events/{delivery.event_id}/deliveries", headers=keys.admin)).json()
+    log = (
+        await client.get(f"/api/v1/webhooks/events/{delivery.event_id}/deliveries", headers=keys.admin)
+    ).json()
     assert [a["status_code"] for a in log[0]["attempt_log"]] == [503, 503, 503, 200, 200]
 
 
 async def test_redirects_are_not_followed_and_answers_are_cut_to_2kb(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    job: DeliveryJob, clock: FakeClock,
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    job: DeliveryJob,
+    clock: FakeClock,
 ) -> None:
     receiver.answers.append((307, {"location": receiver.url + "/elsewhere"}, b""))
     receiver.answers.append((500, {}, b"x" * 10_000))
@@ -147,7 +179,9 @@ async def test_redirects_are_not_followed_and_answers_are_cut_to_2kb(
     clock.advance(5)
     await deliver_due(job)
     page = (
-        await client.get(f"/api/v1/webhooks/subscriptions/{subscription['id']}/deliveries", headers=keys.admin)
+        await client.get(
+            f"/api/v1/webhooks/subscriptions/{subscription['id']}/deliveries", headers=keys.admin
+        )
     ).json()
     attempts = page["items"][0]["attempt_log"]
     assert [a["status_code"] for a in attempts] == [307, 500]
@@ -157,7 +191,9 @@ async def test_redirects_are_not_followed_and_answers_are_cut_to_2kb(
 async def test_ping_goes_through_the_delivery_path(
     client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any], job: DeliveryJob
 ) -> None:
-    response = await client.post(f"/api/v1/webhooks/subscriptions/{subscription['id']}/ping", headers=keys.admin)
+    response = await client.post(
+        f"/api/v1/webhooks/subscriptions/{subscription['id']}/ping", headers=keys.admin
+    )
     assert response.status_code == 202 and response.json()["event_type"] == "webhook.ping"
     await deliver_due(job)
     (request,) = receiver.requests

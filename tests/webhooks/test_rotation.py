@@ -14,8 +14,13 @@ from tests.webhooks.support import FakeClock, deliver_due
 
 
 async def test_rotation_overlap_then_new_secret_only(
-    client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    job: DeliveryJob, clock: FakeClock, settings: Settings,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    job: DeliveryJob,
+    clock: FakeClock,
+    settings: Settings,
 ) -> None:
     old = subscription["secret"]
     response = await client.post(

@@ -20,8 +20,14 @@ from tests.webhooks.support import FakeClock, deliver_due, stored_deliveries
 
 
 async def test_two_workers_on_postgresql_never_send_an_attempt_twice(
-    test_db: MigratedDatabase, app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver,
-    subscription: dict[str, Any], settings: Settings, clock: FakeClock,
+    test_db: MigratedDatabase,
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    settings: Settings,
+    clock: FakeClock,
 ) -> None:
     if test_db.backend != "postgresql":
         pytest.skip("several workers need PostgreSQL (SQLite runs one worker)")
@@ -51,14 +57,23 @@ async def test_two_workers_on_postgresql_never_send_an_attempt_twice(
     assert len(sent) == expected and set(sent.values()) == {1}
     assert all(d.status == "succeeded" and d.attempts == 1 for d in await stored_deliveries(app))
     for report_id in {r.message["data"]["report_id"] for r in receiver.requests}:
-        order = [r.message["data"]["status_after"] for r in receiver.requests
-                 if r.message["data"]["report_id"] == report_id and r.message["type"] != "report.disposed"]
+        order = [
+            r.message["data"]["status_after"]
+            for r in receiver.requests
+            if r.message["data"]["report_id"] == report_id and r.message["type"] != "report.disposed"
+        ]
         assert order == ["unverified", "verified", "disposed"]
 
 
 async def test_a_dead_workers_claims_come_back_after_the_lease(
-    app: Any, client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any],
-    settings: Settings, clock: FakeClock, job: DeliveryJob,
+    app: Any,
+    client: httpx.AsyncClient,
+    keys: Keys,
+    receiver: Receiver,
+    subscription: dict[str, Any],
+    settings: Settings,
+    clock: FakeClock,
+    job: DeliveryJob,
 ) -> None:
     await bring_to(client, keys, "verified")
     await bring_to(client, keys, "verified")
