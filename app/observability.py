@@ -68,6 +68,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    # One line per outgoing call is noise at INFO; the sync logs its runs with their counts.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def _request_id(scope: Scope) -> str:
