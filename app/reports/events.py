@@ -10,7 +10,6 @@ from typing import Protocol
 import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from app.db import EVENT_SINKS
 from app.models import DomainEvent
@@ -85,12 +84,14 @@ async def record_events(
     session: AsyncSession, report_id: int | None, types: list[EventType], payload: str, at: datetime
 ) -> list[OutboxEvent]:
     """Append events for one change to the outbox and hand them to every sink, in one transaction."""
-    rows = await session.execute(
-        insert(DomainEvent).returning(
-            col(DomainEvent.id), col(DomainEvent.type), sort_by_parameter_order=True
-        ),
-        [{"type": t.value, "report_id": report_id, "payload": payload, "created_at": at} for t in types],
-    )
+    table = DomainEvent.__table__  # type: ignore[attr-defined]
+    values = [{"type": t.value, "report_id": report_id, "payload": payload, "created_at": at} for t in types]
+    if len(values) == 1:  # the common case: one plain INSERT … RETURNING, no bulk machinery
+        rows = await session.execute(insert(table).values(values[0]).returning(table.c.id, table.c.type))
+    else:
+        rows = await session.execute(
+            insert(table).returning(table.c.id, table.c.type, sort_by_parameter_order=True), values
+        )
     events = [OutboxEvent(row.id, row.type, report_id, payload, at) for row in rows]
     for sink in session_sinks(session):
         await sink.publish(session, events)
