@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -15,6 +16,7 @@ from app.api.report_schemas import (
     NationalLink,
     ReporterOut,
     ReportOut,
+    ReportPage,
     status_label,
 )
 from app.keys import Principal
@@ -52,6 +54,76 @@ async def render_reports(
         reporters = {rep.report_id: rep for rep in found.scalars()}
     now = utcnow()
     return [_render(r, agencies, categories, reporters.get(r.id or 0), now) for r in reports]
+
+
+# Every status's label, looked up once per list row.
+_STATUS_LABELS = {status.value: status_label(status.value) for status in ReportStatus}
+
+
+def render_page(principal: Principal, rows: Sequence[Row[Any]], next_cursor: str | None) -> ReportPage:
+    """A list page from `list_report_rows`' rows (codes and entitled reporter joined), validated
+    in one go: the same items as `render_reports`, identity filtered per report."""
+    now = utcnow()
+    items = []
+    for row in rows:
+        m = row._mapping
+        # The row carries every report column these rules read (queries.ROW_COLUMNS).
+        report = cast(Report, row)
+        national = None
+        if m["national_id"] is not None or m["national_tracking_id"] is not None:
+            national = {
+                "id": m["national_id"],
+                "tracking_id": m["national_tracking_id"],
+                "status_code": m["national_status_code"],
+                "status_name": m["national_status_name"],
+            }
+        reporter = None
+        if m["reporter_of"] is not None and can_see_identity(principal, report):
+            reporter = {
+                "name": m["reporter_name"],
+                "nik": m["reporter_nik"],
+                "phone": m["reporter_phone"],
+                "email": m["reporter_email"],
+                "address": m["reporter_address"],
+            }
+        status = m["status"]
+        items.append(
+            {
+                "id": m["id"],
+                "tracking_number": m["tracking_number"],
+                "kind": m["kind"],
+                "title": m["title"],
+                "content": m["content"],
+                "category": m["category_code"] if m["category_id"] else None,
+                "location": {
+                    "district_code": m["district_code"],
+                    "village_code": m["village_code"],
+                    "latitude": m["latitude"],
+                    "longitude": m["longitude"],
+                },
+                "incident_date": m["incident_date"],
+                "channel": m["channel"],
+                "is_anonymous": m["is_anonymous"],
+                "is_secret": m["is_secret"],
+                "agency": m["agency_code"] if m["agency_id"] else None,
+                "status": status,
+                "status_label": _STATUS_LABELS.get(status) or status,
+                "origin": m["origin"],
+                "national": national,
+                "version": m["version"],
+                "created_at": m["created_at"],
+                "updated_at": m["updated_at"],
+                "deadlines": {
+                    "disposition_due_at": m["disposition_due_at"],
+                    "follow_up_due_at": m["follow_up_due_at"],
+                    "auto_complete_at": m["auto_complete_at"],
+                    "resolution_due_at": m["resolution_due_at"],
+                    "overdue": [d.value for d in missed_deadlines(report, now)],
+                },
+                "reporter": reporter,
+            }
+        )
+    return ReportPage.model_validate({"items": items, "next_cursor": next_cursor})
 
 
 def render_filed(

@@ -13,14 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep, SlaDep, require_roles
-from app.api.render import render_filed, render_report, render_reports
+from app.api.render import render_filed, render_page, render_report
 from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
 from app.errors import Unprocessable
 from app.keys import Principal
 from app.models import Category, IdempotencyRecord
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus, Role
 from app.reports.deadlines import Deadline
-from app.reports.queries import ReportFilter, get_visible, list_reports
+from app.reports.queries import ReportFilter, get_visible, list_report_rows
 from app.reports.service import NewReport, file_report
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -203,8 +203,8 @@ async def get_reports(
 ) -> ReportPage:
     """Reports the caller may see, filtered, newest first, one keyset page at a time."""
     page_size = min(limit or settings.page_size_default, settings.page_size_max)
-    reports, next_cursor = await list_reports(session, principal, flt, limit=page_size, cursor=cursor)
-    return ReportPage(items=await render_reports(session, principal, reports), next_cursor=next_cursor)
+    rows, next_cursor = await list_report_rows(session, principal, flt, limit=page_size, cursor=cursor)
+    return render_page(principal, rows, next_cursor)
 
 
 def _overdue_filter(value: str | None) -> Deadline | Literal["any", "none"] | None:
