@@ -4,7 +4,6 @@ reports go through their life across both APIs; every webhook and every push hap
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from app.main import create_app
 from app.models import DomainEvent, PushJob
 from app.sync.mock.remote import RemoteMock
 from tests.helpers import Keys, make_keys, report_body
-from tests.sync.support import free_port, running_mock_server
+from tests.sync.support import free_port, running_mock_server, service_env
 from tests.webhooks.receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,28 +49,15 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _env(database_url: str, remote: RemoteMock, tmp_path: Path) -> dict[str, str]:
-    from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_", "WEBHOOK_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        ATTACHMENT_DIR=str(tmp_path / "files"),
-        LAPOR_BASE_URL=remote.server_url + DEFAULT_BASE_PATH,
-        LAPOR_AUTH_SECRET=DEFAULT_AUTH_SECRET,
-        LAPOR_TOKEN=DEFAULT_TOKEN,
-        LAPOR_INSTITUTION_ID=str(REGENCY),
-        LAPOR_LOCATION_ID=str(REGENCY),
-        LAPOR_DEFAULT_CATEGORY_ID="1",
-        LAPOR_RATE_LIMIT_PER_MINUTE="600000",
-        LAPOR_RATE_LIMIT_BURST="1000",
-        SYNC_PULL_INTERVAL_SECONDS="1",
+    return service_env(
+        database_url,
+        remote,
+        tmp_path,
         WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
         WEBHOOK_ALLOW_HTTP="true",
         RATE_LIMIT_PER_MINUTE="0",
         LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

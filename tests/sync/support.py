@@ -123,3 +123,27 @@ def running_mock_server(*options: str, ready_within: float = 30.0) -> Iterator[R
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def service_env(database_url: str, remote: RemoteMock, folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a service process (API or worker) syncing with a running mock server."""
+    from app.sync.mock.demo import REGENCY_ID
+    from app.sync.mock.national import DEFAULT_BASE_PATH
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_", "WEBHOOK_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        ATTACHMENT_DIR=str(folder / "attachments"),
+        LAPOR_BASE_URL=remote.server_url + DEFAULT_BASE_PATH,
+        LAPOR_AUTH_SECRET=DEFAULT_AUTH_SECRET,
+        LAPOR_TOKEN=DEFAULT_TOKEN,
+        LAPOR_INSTITUTION_ID=str(REGENCY_ID),
+        LAPOR_LOCATION_ID=str(REGENCY_ID),
+        LAPOR_DEFAULT_CATEGORY_ID="1",
+        LAPOR_RATE_LIMIT_PER_MINUTE="600000",
+        LAPOR_RATE_LIMIT_BURST="1000",
+        SYNC_PULL_INTERVAL_SECONDS="1",
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
+    return env

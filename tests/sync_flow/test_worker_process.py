@@ -24,7 +24,7 @@ from app.models import FollowUp, PushJob, Report
 from app.sync.client import LaporClient
 from app.sync.mock.remote import RemoteMock
 from tests.helpers import make_keys, report_body
-from tests.sync.support import running_mock_server
+from tests.sync.support import running_mock_server, service_env
 
 ROOT = Path(__file__).resolve().parents[2]
 REGENCY = 6201
@@ -38,25 +38,7 @@ def mock_server() -> Iterator[RemoteMock]:
 
 
 def _env(database_url: str, remote: RemoteMock, tmp_path: Path) -> dict[str, str]:
-    from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        ATTACHMENT_DIR=str(tmp_path / "attachments"),
-        LAPOR_BASE_URL=remote.server_url + DEFAULT_BASE_PATH,
-        LAPOR_AUTH_SECRET=DEFAULT_AUTH_SECRET,
-        LAPOR_TOKEN=DEFAULT_TOKEN,
-        LAPOR_INSTITUTION_ID=str(REGENCY),
-        LAPOR_LOCATION_ID=str(REGENCY),
-        LAPOR_DEFAULT_CATEGORY_ID="1",
-        LAPOR_RATE_LIMIT_PER_MINUTE="600000",
-        LAPOR_RATE_LIMIT_BURST="1000",
-        SYNC_PULL_INTERVAL_SECONDS="1",
-        SYNC_LEASE_SECONDS="2",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
+    return service_env(database_url, remote, tmp_path, SYNC_LEASE_SECONDS="2")
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
