@@ -6,22 +6,28 @@ recorded as a `sync.conflict` status event (and event), never dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from app.errors import VersionConflict
-from app.models import Report, Reporter, StatusEvent
+from app.models import DomainEvent, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import EventSource, Origin, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventType, event_payload, record_events
+from app.reports.events import EventType, OutboxEvent, event_payload, record_events, session_sinks
 from app.reports.service import tracking_number
 from app.reports.transitions import Action, is_allowed
 
@@ -48,61 +54,158 @@ class PulledReport:
     reporter: dict[str, str | None] | None
     status: ReportStatus
     received_at: datetime
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)
+    """Its follow-ups' columns (but `report_id`), each with its `national_follow_up_id`."""
 
 
-async def create_pulled_report(
-    session: AsyncSession, pulled: PulledReport, *, policy: SlaPolicy, prefix: str, tz: ZoneInfo
-) -> Report:
-    """Store a report first seen upstream, with its first status event and `report.created`.
+async def create_pulled_reports(
+    session: AsyncSession, pulled: Sequence[PulledReport], *, policy: SlaPolicy, prefix: str, tz: ZoneInfo
+) -> list[int]:
+    """Store reports first seen upstream, each with its first status event, its follow-ups (each
+    national one once) and `report.created`; how many follow-ups each got, in order.
 
-    Written with plain inserts (no unit of work): the pull stores many of them in a row. The
-    report returned is not attached to the session.
+    Written together, one statement per table: the pull stores many in a row.
     """
+    if not pulled:
+        return []
     now = utcnow()
-    report = Report(
+    rows = [_report_row(p, policy, now) for p in pulled]
+    ids, numbers = await _insert_numbered(session, rows, pulled, prefix, tz)
+    reporters = [
+        {"report_id": i, **p.reporter}
+        for i, p in zip(ids, pulled, strict=True)
+        if p.reporter and any(p.reporter.values())
+    ]
+    if reporters:
+        await session.execute(insert(_REPORTERS), reporters)
+    first_events = [
+        {"report_id": i, **_FIRST_EVENT, "to_status": row["status"], "created_at": now}
+        for i, row in zip(ids, rows, strict=True)
+    ]
+    await session.execute(insert(_STATUS_EVENTS), first_events)
+    stored = await _insert_new_follow_ups(session, ids, pulled)
+    await _record_created(session, ids, numbers, rows, now)
+    return [stored[i] for i in ids]
+
+
+async def _insert_numbered(
+    session: AsyncSession,
+    rows: list[dict[str, Any]],
+    pulled: Sequence[PulledReport],
+    prefix: str,
+    tz: ZoneInfo,
+) -> tuple[list[int], list[str]]:
+    """Insert the reports with their tracking numbers, which contain their ids; the ids and numbers.
+
+    On PostgreSQL the ids are drawn from the sequence first, so each row is written once: an
+    update would write it again, with its search vector and every index.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = await session.execute(_DRAW_REPORT_IDS, {"n": len(rows)})
+        ids: list[int] = sorted(drawn.scalars())
+        numbers = [tracking_number(prefix, i, p.received_at, tz) for i, p in zip(ids, pulled, strict=True)]
+        numbered = [
+            {**row, "id": i, "tracking_number": n} for row, i, n in zip(rows, ids, numbers, strict=True)
+        ]
+        await session.execute(insert(_REPORTS), numbered)
+        return ids, numbers
+    inserted = await session.execute(
+        insert(_REPORTS).returning(_REPORTS.c.id, sort_by_parameter_order=True), rows
+    )
+    ids = list(inserted.scalars())
+    numbers = [tracking_number(prefix, i, p.received_at, tz) for i, p in zip(ids, pulled, strict=True)]
+    await session.execute(
+        update(_REPORTS)
+        .where(_REPORTS.c.id == bindparam("report_id"))
+        .values(tracking_number=bindparam("number")),
+        [{"report_id": i, "number": n} for i, n in zip(ids, numbers, strict=True)],
+    )
+    return ids, numbers
+
+
+_DRAW_REPORT_IDS = text("SELECT nextval(pg_get_serial_sequence('reports', 'id')) FROM generate_series(1, :n)")
+_FIRST_EVENT = {
+    "from_status": None,
+    "action": "pull",
+    "actor": NATIONAL_ACTOR,
+    "reason": None,
+    "agency_id": None,
+    "source": EventSource.national.value,
+}
+
+
+def _report_row(pulled: PulledReport, policy: SlaPolicy, now: datetime) -> dict[str, Any]:
+    """Every column of a pulled report but its id and tracking number."""
+    return {
+        **_report_defaults(),
         **pulled.values,
         **policy.on_receipt(pulled.received_at),
-        status=pulled.status.value,
-        origin=Origin.national.value,
-        created_at=pulled.received_at,
-        updated_at=now,
+        "status": pulled.status.value,
+        "origin": Origin.national.value,
+        "created_at": pulled.received_at,
+        "updated_at": now,
+    }
+
+
+@cache
+def _report_defaults() -> dict[str, Any]:
+    """The columns of a new report that have a plain model default, at that default."""
+    fields = Report.model_fields.items()
+    return {
+        name: info.default
+        for name, info in fields
+        if name not in ("id", "tracking_number") and info.default is not PydanticUndefined
+    }
+
+
+async def _insert_new_follow_ups(
+    session: AsyncSession, ids: list[int], pulled: Sequence[PulledReport]
+) -> Counter[int]:
+    """Insert the reports' follow-ups, skipping national ones stored already; how many each got."""
+    rows = [{**f, "report_id": i} for i, p in zip(ids, pulled, strict=True) for f in p.follow_ups]
+    if not rows:
+        return Counter()
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(_FOLLOW_UPS)
+        .on_conflict_do_nothing(index_elements=[_FOLLOW_UPS.c.national_follow_up_id])
+        .returning(_FOLLOW_UPS.c.report_id)
     )
-    inserted = await session.execute(insert(Report).values(_row(report)).returning(col(Report.id)))
-    report.id = inserted.scalar_one()
-    report_id = report.id or 0
-    report.tracking_number = tracking_number(prefix, report_id, pulled.received_at, tz)
-    await session.execute(
-        update(Report)
-        .where(col(Report.id) == report_id)
-        .values(tracking_number=report.tracking_number)
-        .execution_options(synchronize_session=False)
+    return Counter((await session.execute(statement, rows)).scalars())
+
+
+async def _record_created(
+    session: AsyncSession, ids: list[int], numbers: list[str], rows: list[dict[str, Any]], now: datetime
+) -> None:
+    """`report.created` for each report: what `record_events` does, with one insert and one
+    publish for all of them."""
+    created = EventType.report_created.value
+    payloads = [
+        event_payload(
+            report_id=i,
+            tracking_number=number,
+            kind=row["kind"],
+            status_before=None,
+            status_after=row["status"],
+            agency_code=None,
+            occurred_at=now,
+            extra={"origin": Origin.national.value},
+        )
+        for i, number, row in zip(ids, numbers, rows, strict=True)
+    ]
+    inserted = await session.execute(
+        insert(_DOMAIN_EVENTS).returning(_DOMAIN_EVENTS.c.id, sort_by_parameter_order=True),
+        [
+            {"type": created, "report_id": i, "payload": p, "created_at": now}
+            for i, p in zip(ids, payloads, strict=True)
+        ],
     )
-    if pulled.reporter and any(pulled.reporter.values()):
-        await session.execute(insert(Reporter).values(report_id=report_id, **pulled.reporter))
-    await _add_status_event(
-        session,
-        StatusEvent(
-            report_id=report_id,
-            from_status=None,
-            to_status=pulled.status.value,
-            action="pull",
-            actor=NATIONAL_ACTOR,
-            source=EventSource.national.value,
-            created_at=now,
-        ),
-    )
-    payload = event_payload(
-        report_id=report_id,
-        tracking_number=report.tracking_number,
-        kind=report.kind,
-        status_before=None,
-        status_after=report.status,
-        agency_code=None,
-        occurred_at=now,
-        extra={"origin": Origin.national.value},
-    )
-    await record_events(session, report_id, [EventType.report_created], payload, now)
-    return report
+    events = [
+        OutboxEvent(event_id, created, i, p, now)
+        for event_id, i, p in zip(inserted.scalars(), ids, payloads, strict=True)
+    ]
+    for sink in session_sinks(session):
+        await sink.publish(session, events)
 
 
 async def apply_national_status(
@@ -169,11 +272,14 @@ async def apply_national_status(
     return conflict
 
 
-def _row(model: Report | StatusEvent) -> dict[str, Any]:
-    """A new row's columns, defaults included, for a plain insert."""
-    return model.model_dump(exclude={"id"})
-
-
 async def _add_status_event(session: AsyncSession, event: StatusEvent) -> None:
     """Insert a status event (a plain insert: nothing reads it back)."""
-    await session.execute(insert(StatusEvent).values(_row(event)))
+    await session.execute(insert(_STATUS_EVENTS).values(event.model_dump(exclude={"id"})))
+
+
+# The tables themselves: the pull writes many rows at once, without the unit of work.
+_REPORTS: Table = Report.__table__  # type: ignore[attr-defined]
+_REPORTERS: Table = Reporter.__table__  # type: ignore[attr-defined]
+_STATUS_EVENTS: Table = StatusEvent.__table__  # type: ignore[attr-defined]
+_FOLLOW_UPS: Table = FollowUp.__table__  # type: ignore[attr-defined]
+_DOMAIN_EVENTS: Table = DomainEvent.__table__  # type: ignore[attr-defined]

@@ -1,24 +1,23 @@
-"""Applying one national complaint (with its log and follow-ups) to the local store, idempotently."""
+"""Applying national complaints (with their logs and follow-ups) to the local store, idempotently."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.models import Agency, FollowUp, Report
-from app.models.enums import EventSource
-from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
-from app.reports.national import NATIONAL_ACTOR, apply_national_status, create_pulled_report
+from app.reports.national import apply_national_status, create_pulled_reports
 from app.sync.mapping import (
     detail_is_forwarded,
+    follow_up_values,
     log_status_code,
     national_link,
     pulled_report,
@@ -57,32 +56,70 @@ class ApplyOutcome:
     follow_ups: int = 0
 
 
+@dataclass(frozen=True)
+class ReadComplaint:
+    """A national complaint as read: its detail and its follow-ups."""
+
+    detail: ComplaintDetail
+    follow_ups: list[NationalFollowUp]
+    new: bool = False
+    """The reader found no local report of it, by national id or by tag (it is not looked up
+    again; should one appear meanwhile, the unique national id refuses a second)."""
+
+
+async def apply_complaints(
+    session: AsyncSession, complaints: Sequence[ReadComplaint], ctx: ApplyContext
+) -> list[ApplyOutcome]:
+    """Apply complaints in their order (never commits); new ones next to each other are created together."""
+    outcomes: list[ApplyOutcome] = []
+    new: list[ReadComplaint] = []
+    for complaint in complaints:
+        if complaint.new:
+            new.append(complaint)
+            continue
+        outcomes += await _create(session, new, ctx)
+        new = []
+        outcomes.append(await apply_complaint(session, complaint.detail, complaint.follow_ups, ctx))
+    outcomes += await _create(session, new, ctx)
+    return outcomes
+
+
 async def apply_complaint(
     session: AsyncSession, detail: ComplaintDetail, follow_ups: list[NationalFollowUp], ctx: ApplyContext
 ) -> ApplyOutcome:
     """Create or update the local report of a national complaint (never commits)."""
-    outcome = ApplyOutcome()
     complaint = detail.data
     report = await _find(session, detail)
     if report is None:
-        pulled = pulled_report(
-            complaint,
-            institution_id=ctx.institution_id,
-            category_ids=ctx.category_ids,
-            log_count=len(detail.data_logs),
-        )
-        report = await create_pulled_report(session, pulled, policy=ctx.policy, prefix=ctx.prefix, tz=ctx.tz)
-        outcome.created = True
-    else:
-        await _apply_log(session, report, detail, ctx, outcome)
-        await session.execute(
-            update(Report)
-            .where(col(Report.id) == report.id)
-            .values(**national_link(complaint), national_log_seen=len(detail.data_logs))
-            .execution_options(synchronize_session=False)
-        )
+        return (await _create(session, [ReadComplaint(detail, follow_ups)], ctx))[0]
+    outcome = ApplyOutcome()
+    await _apply_log(session, report, detail, ctx, outcome)
+    await session.execute(
+        update(Report)
+        .where(col(Report.id) == report.id)
+        .values(**national_link(complaint), national_log_seen=len(detail.data_logs))
+        .execution_options(synchronize_session=False)
+    )
     outcome.follow_ups = await _store_follow_ups(session, report, follow_ups)
     return outcome
+
+
+async def _create(
+    session: AsyncSession, complaints: list[ReadComplaint], ctx: ApplyContext
+) -> list[ApplyOutcome]:
+    """New local reports of complaints that have none."""
+    pulled = [
+        pulled_report(
+            c.detail.data,
+            institution_id=ctx.institution_id,
+            category_ids=ctx.category_ids,
+            log_count=len(c.detail.data_logs),
+            follow_ups=c.follow_ups,
+        )
+        for c in complaints
+    ]
+    stored = await create_pulled_reports(session, pulled, policy=ctx.policy, prefix=ctx.prefix, tz=ctx.tz)
+    return [ApplyOutcome(created=True, follow_ups=n) for n in stored]
 
 
 async def _find(session: AsyncSession, detail: ComplaintDetail) -> Report | None:
@@ -131,7 +168,7 @@ async def _apply_log(
         target = target_for_existing(report, code, forwarded=forwarded)
         if target is None:
             continue
-        if outcome.moves == 0:
+        if outcome.moves == 0:  # looked up only when something moves
             agency_code = await _agency_code(session, report.agency_id)
         conflict = await apply_national_status(
             session, report, target, reason=reason, policy=ctx.policy, agency_code=agency_code
@@ -144,47 +181,45 @@ async def _store_follow_ups(session: AsyncSession, report: Report, follow_ups: l
     """Store each national follow-up once; recognise our own posts coming back."""
     if not follow_ups:
         return 0
+    ids = [f.id for f in follow_ups]
     known = set(
         (
             await session.execute(
                 select(col(FollowUp.national_follow_up_id)).where(
-                    col(FollowUp.national_follow_up_id).in_([f.id for f in follow_ups])
+                    col(FollowUp.national_follow_up_id).in_(ids)
                 )
             )
         ).scalars()
     )
-    rows: list[dict[str, Any]] = []
+    stored = 0
     for item in follow_ups:
         if item.id in known:
             continue
-        text = item.content or item.template_content or ""
-        marker = MARKER.search(text)
-        if marker and marker["number"] == report.tracking_number:
-            # Our own post, whose national id we never learnt: link it instead of copying it.
-            result = await session.execute(
-                update(FollowUp)
-                .where(
-                    col(FollowUp.id) == int(marker["id"]),
-                    col(FollowUp.report_id) == report.id,
-                    col(FollowUp.national_follow_up_id).is_(None),
-                )
-                .values(national_follow_up_id=item.id)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount:  # type: ignore[attr-defined]
-                continue
-        follow_up = FollowUp(
-            report_id=report.id or 0,
-            content=text or "(tanpa isi)",
-            author=f"{NATIONAL_ACTOR}:{(item.institution_from_name or '')[:40]}",
-            source=EventSource.national.value,
-            national_follow_up_id=item.id,
-            created_at=item.created_at or utcnow(),
+        values = follow_up_values(item)
+        if await _link_own_post(session, report, item.id, values["content"]):
+            continue
+        session.add(FollowUp(report_id=report.id or 0, **values))
+        stored += 1
+    await session.flush()
+    return stored
+
+
+async def _link_own_post(session: AsyncSession, report: Report, national_id: int, text: str) -> bool:
+    """Link our own post, whose national id we never learnt, instead of copying it; True if it was one."""
+    marker = MARKER.search(text)
+    if not marker or marker["number"] != report.tracking_number:
+        return False
+    result = await session.execute(
+        update(FollowUp)
+        .where(
+            col(FollowUp.id) == int(marker["id"]),
+            col(FollowUp.report_id) == report.id,
+            col(FollowUp.national_follow_up_id).is_(None),
         )
-        rows.append(follow_up.model_dump(exclude={"id"}))
-    if rows:
-        await session.execute(insert(FollowUp), rows)
-    return len(rows)
+        .values(national_follow_up_id=national_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def _agency_code(session: AsyncSession, agency_id: int | None) -> str | None:

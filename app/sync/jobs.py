@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -42,6 +43,15 @@ class PullSchedule:
         self.settings = settings
         self.idle_seconds = idle_seconds
         self.clock = clock
+
+    @property
+    def stop(self) -> asyncio.Event | None:
+        """The worker's stop event, handed to the puller so that a long run ends early."""
+        return self.puller.stop
+
+    @stop.setter
+    def stop(self, event: asyncio.Event | None) -> None:
+        self.puller.stop = event
 
     async def run_once(self) -> int:
         """Run whatever is due now; 0 when nothing was."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from app.models import Report
-from app.models.enums import Channel, ReportKind, ReportStatus
-from app.reports.national import PulledReport
+from app.models.enums import Channel, EventSource, ReportKind, ReportStatus
+from app.models.types import utcnow
+from app.reports.national import NATIONAL_ACTOR, PulledReport
 from app.sync.status_map import NATIONAL_STATUSES, local_status_for, national_status
-from app.sync.wire import ComplaintDetail, LogEntry, NationalComplaint
+from app.sync.wire import ComplaintDetail, LogEntry, NationalComplaint, NationalFollowUp
 
 # classification_id on the wire (lapor-national-api.md, [assumed codes]).
 KIND_BY_CLASSIFICATION = {
@@ -26,8 +29,9 @@ def pulled_report(
     institution_id: int | None,
     category_ids: dict[int, int],
     log_count: int,
+    follow_ups: Sequence[NationalFollowUp] = (),
 ) -> PulledReport:
-    """A national complaint as a new local report (origin `national`)."""
+    """A national complaint (and its follow-ups) as a new local report (origin `national`)."""
     status = local_status_for(
         complaint.status_code, disposition_id=complaint.disposition_id, institution_id=institution_id
     )
@@ -56,7 +60,20 @@ def pulled_report(
         reporter=reporter,
         status=status or ReportStatus.unverified,
         received_at=received,
+        follow_ups=[follow_up_values(f) for f in follow_ups],
     )
+
+
+def follow_up_values(follow_up: NationalFollowUp) -> dict[str, Any]:
+    """A national follow-up as the columns of a local one (but its report)."""
+    text = follow_up.content or follow_up.template_content or ""
+    return {
+        "content": text or "(tanpa isi)",
+        "author": f"{NATIONAL_ACTOR}:{(follow_up.institution_from_name or '')[:40]}",
+        "source": EventSource.national.value,
+        "national_follow_up_id": follow_up.id,
+        "created_at": follow_up.created_at or utcnow(),
+    }
 
 
 def national_link(complaint: NationalComplaint) -> dict[str, object]:

@@ -1,8 +1,8 @@
 """Pull: national complaints dispositioned to us, upserted locally; cursor, sweep and backfill.
 
-A few complaints are read from national ahead of the one being applied (`FETCH_AHEAD`); they are
-applied one at a time, in the order they were listed, each in its own transaction, on one
-connection held for the run. The high-water mark only ever moves past complaints applied.
+Several complaints are read from national at once (`FETCH_AHEAD`), ahead of the one being
+applied, and applied in the order they were listed on one connection held for the run
+(`app.sync.pipeline`). The high-water mark only ever moves past complaints applied.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -28,10 +28,11 @@ from app.models.enums import ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import EventType, record_events
-from app.sync.apply import ApplyContext, apply_complaint
+from app.sync.apply import ApplyContext, ReadComplaint
 from app.sync.client import LaporClient
 from app.sync.errors import LaporError, NotFoundError, RejectedError
-from app.sync.wire import ComplaintDetail, NationalComplaint, NationalFollowUp
+from app.sync.pipeline import Pipeline, Sessions
+from app.sync.wire import NationalComplaint
 
 log = logging.getLogger("app.sync.pull")
 PULL_CURSOR = "pull"
@@ -39,34 +40,16 @@ CLOSED = [
     s.value
     for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
 ]
+STOPPED = "stopped"
+"""A run's status when the worker stopped it (what it applied stays, its cursor saved)."""
 _PULL_LOCK = 0x4C42_5055  # PostgreSQL advisory lock: one pull at a time across all workers
-_SAVE_EVERY = 50
 FETCH_AHEAD = 8
-"""How many complaints are read from national while an earlier one is being applied."""
-
-Sessions = Callable[[], AsyncSession]
+"""How many complaints are read from national at once (fewer when the rate limit or the HTTP
+connections would only make the others wait)."""
 
 
 class PullBusy(Exception):
     """Another worker is pulling right now."""
-
-
-@dataclass(frozen=True)
-class _Read:
-    """A complaint as national shows it, with its follow-ups."""
-
-    detail: ComplaintDetail
-    follow_ups: list[NationalFollowUp]
-
-
-@dataclass
-class _Pending:
-    """A complaint added to a pipeline and not applied yet."""
-
-    national_id: int
-    updated_at: datetime | None
-    read: asyncio.Task[_Read | None] | None
-    """None: a newer version is applied already, nothing to read."""
 
 
 class Puller:
@@ -89,6 +72,13 @@ class Puller:
         self.policy = SlaPolicy.from_settings(settings)
         self.overlap = timedelta(seconds=settings.sync_overlap_seconds)
         self.interval = timedelta(seconds=settings.sync_pull_interval_seconds)
+        self.stop: asyncio.Event | None = None
+        """Set by the worker on SIGTERM: a run applies what it has read, saves its cursor and ends
+        as `stopped` (what it did not read is read by the next run)."""
+
+    def stopping(self) -> bool:
+        """Whether the worker asked the run to stop."""
+        return self.stop is not None and self.stop.is_set()
 
     async def pull(self, run_id: int | None = None) -> SyncRun:
         """Changes since the cursor (or, without a list call, every open report we know)."""
@@ -114,15 +104,20 @@ class Puller:
         async with self._locked(), self._recorded(kind, run_id) as run:
             queue = deque(await self._open_national_ids())
             interleave = kind == "sweep" and self.client.has_list_call
-            last_pull = self.clock()
+            last_pull, swept = self.clock(), 0
             async with self._pipeline(run, moves_cursor=False) as pipeline:
                 while queue:
+                    if self.stopping():
+                        await self._wind_down(pipeline, run)
+                        break
                     await pipeline.add(queue.popleft(), None)
-                    if interleave and self.clock() - last_pull >= self.interval:
+                    # Each pull is followed by some sweeping, however long pulls take.
+                    if interleave and run.fetched > swept and self.clock() - last_pull >= self.interval:
+                        await pipeline.apply_read()
                         queue.extendleft(reversed(await pipeline.abandon()))
-                        last_pull = self.clock()
                         async with self._recorded("pull", None) as pulled:
                             await self._pull_changes(pulled)
+                        last_pull, swept = self.clock(), run.fetched
                 await pipeline.finish()
         return run
 
@@ -150,12 +145,32 @@ class Puller:
     ) -> None:
         async with self._pipeline(run, moves_cursor=True, cursor=cursor, progress=progress) as pipeline:
             async for page in self._listed_pages(since):
-                newer = await pipeline.newer_applied(page)
+                if self.stopping():
+                    break
+                listing = await pipeline.check(page)
                 for complaint in page:
-                    await pipeline.add(complaint.id, complaint.updated_at, read=complaint.id not in newer)
+                    if self.stopping():
+                        break
+                    await pipeline.add(
+                        complaint.id,
+                        complaint.updated_at,
+                        read=complaint.id not in listing.newer,
+                        new=complaint.id in listing.new,
+                    )
+                if self.stopping():
+                    break
+            if self.stopping():
+                await self._wind_down(pipeline, run)
             await pipeline.finish()
         await self.save_cursor(pipeline.high_water)
         run.cursor_after = pipeline.high_water
+
+    async def _wind_down(self, pipeline: Pipeline, run: SyncRun) -> None:
+        """On stop: apply the complaints read so far (in order), drop the reads still waiting."""
+        await pipeline.apply_read()
+        dropped = await pipeline.abandon()
+        run.status = STOPPED
+        log.info("sync %s run %s stopping: %d complaints left for the next run", run.kind, run.id, len(dropped))
 
     async def _listed_pages(self, since: datetime | None) -> AsyncIterator[list[NationalComplaint]]:
         """The complaints dispositioned to us changed since then, a page at a time."""
@@ -170,7 +185,7 @@ class Puller:
                 return
             number += 1
 
-    async def read_complaint(self, national_id: int) -> _Read | None:
+    async def read_complaint(self, national_id: int) -> ReadComplaint | None:
         """One complaint's detail and follow-ups; None (logged) when national will not show it."""
         try:
             detail = await self.client.get_complaint(national_id)
@@ -178,7 +193,13 @@ class Puller:
         except (NotFoundError, RejectedError) as exc:
             log.warning("national complaint %s could not be read: %s", national_id, type(exc).__name__)
             return None
-        return _Read(detail, follow_ups)
+        return ReadComplaint(detail, follow_ups)
+
+    def reads_at_once(self) -> int:
+        """How many complaints to read at once: `fetch_ahead`, but no more than the rate limit lets
+        through in a second, nor than the HTTP connections (one is kept for the list)."""
+        by_rate = math.ceil(self.client.rate_limit.rate)
+        return max(1, min(self.fetch_ahead, by_rate, self.settings.lapor_max_connections - 1))
 
     @contextlib.asynccontextmanager
     async def _pipeline(
@@ -188,13 +209,21 @@ class Puller:
         moves_cursor: bool,
         cursor: datetime | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> AsyncIterator[_Pipeline]:
+    ) -> AsyncIterator[Pipeline]:
         """A pipeline applying on one connection held until it is done; unapplied reads are dropped."""
         async with self._engine().connect() as connection:
             sessions: Sessions = partial(self.sessions, bind=connection)
             async with sessions() as session:
                 context = await self._context(session)
-            pipeline = _Pipeline(self, run, sessions, context, progress, moves_cursor=moves_cursor)
+            pipeline = Pipeline(
+                run,
+                sessions,
+                context,
+                read=self.read_complaint,
+                reads_at_once=self.reads_at_once(),
+                store_cursor=self.store_cursor if moves_cursor else None,
+                progress=progress,
+            )
             pipeline.high_water = cursor
             try:
                 yield pipeline
@@ -226,18 +255,22 @@ class Puller:
             row = await session.get(SyncCursor, PULL_CURSOR)
             return row.value if row else None
 
-    async def save_cursor(self, value: datetime | None, sessions: Sessions | None = None) -> None:
+    async def save_cursor(self, value: datetime | None) -> None:
         """Move the high-water mark forward (never back)."""
+        async with self.sessions() as session:
+            await self.store_cursor(session, value)
+            await session.commit()
+
+    async def store_cursor(self, session: AsyncSession, value: datetime | None) -> None:
+        """Move the high-water mark forward in the session's transaction (never back)."""
         if value is None:
             return
-        async with (sessions or self.sessions)() as session:
-            row = await session.get(SyncCursor, PULL_CURSOR)
-            if row is None:
-                session.add(SyncCursor(name=PULL_CURSOR, value=value, updated_at=self.clock()))
-            elif row.value is None or value > row.value:
-                row.value = value
-                row.updated_at = self.clock()
-            await session.commit()
+        row = await session.get(SyncCursor, PULL_CURSOR)
+        if row is None:
+            session.add(SyncCursor(name=PULL_CURSOR, value=value, updated_at=self.clock()))
+        elif row.value is None or value > row.value:
+            row.value = value
+            row.updated_at = self.clock()
 
     @contextlib.asynccontextmanager
     async def _locked(self) -> AsyncIterator[None]:
@@ -269,7 +302,7 @@ class Puller:
         except Exception as exc:
             await self._finish(run, "failed", type(exc).__name__)
             raise
-        await self._finish(run, "succeeded", None)
+        await self._finish(run, STOPPED if run.status == STOPPED else "succeeded", None)
 
     async def _start(self, kind: str, run_id: int | None) -> SyncRun:
         async with self.sessions() as session:
@@ -306,98 +339,3 @@ class Puller:
             run.conflicts,
             run.errors,
         )
-
-
-class _Pipeline:
-    """Complaints read ahead from national, applied one by one in the order they were added."""
-
-    def __init__(
-        self,
-        puller: Puller,
-        run: SyncRun,
-        sessions: Sessions,
-        context: ApplyContext,
-        progress: Callable[[int], None] | None,
-        *,
-        moves_cursor: bool,
-    ) -> None:
-        self.puller = puller
-        self.run = run
-        self.sessions = sessions
-        self.context = context
-        self.progress = progress
-        self.pending: deque[_Pending] = deque()
-        self.high_water: datetime | None = None
-        self.moves_cursor = moves_cursor
-
-    async def newer_applied(self, listed: list[NationalComplaint]) -> set[int]:
-        """The listed complaints of which a newer version is applied already (a page read late).
-
-        Equal times prove nothing: national times have whole seconds, and two changes can share one.
-        """
-        times = {c.id: c.updated_at for c in listed if c.updated_at is not None}
-        if not times:
-            return set()
-        async with self.sessions() as session:
-            rows = await session.execute(
-                select(col(Report.national_id), col(Report.national_updated_at)).where(
-                    col(Report.national_id).in_(list(times))
-                )
-            )
-            return {
-                national_id
-                for national_id, stored in rows
-                if national_id is not None and stored is not None and stored > times[national_id]
-            }
-
-    async def add(self, national_id: int, updated_at: datetime | None, *, read: bool = True) -> None:
-        """Start reading a complaint; apply the oldest while more than `fetch_ahead` are pending."""
-        while any(p.national_id == national_id for p in self.pending):
-            await self._apply_oldest()  # listed again: read it only after the earlier one is applied
-        task = asyncio.create_task(self.puller.read_complaint(national_id)) if read else None
-        self.pending.append(_Pending(national_id, updated_at, task))
-        while len(self.pending) > self.puller.fetch_ahead:
-            await self._apply_oldest()
-
-    async def finish(self) -> None:
-        """Apply everything pending."""
-        while self.pending:
-            await self._apply_oldest()
-
-    async def abandon(self) -> list[int]:
-        """Stop the reads not applied yet; the ids of their complaints, in order."""
-        tasks = [p.read for p in self.pending if p.read is not None]
-        ids = [p.national_id for p in self.pending]
-        self.pending.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        return ids
-
-    async def _apply_oldest(self) -> None:
-        pending = self.pending.popleft()
-        run = self.run
-        run.fetched += 1
-        if pending.read is not None:
-            read = await pending.read
-            if read is None:
-                run.errors += 1
-            else:
-                await self._apply(read)
-        if pending.updated_at and (self.high_water is None or pending.updated_at > self.high_water):
-            self.high_water = pending.updated_at
-        if self.progress:
-            self.progress(1)
-        if self.moves_cursor and run.fetched % _SAVE_EVERY == 0:
-            await self.puller.save_cursor(self.high_water, self.sessions)
-
-    async def _apply(self, read: _Read) -> None:
-        """Apply one complaint in its own transaction."""
-        async with self.sessions() as session:
-            outcome = await apply_complaint(session, read.detail, read.follow_ups, self.context)
-            await session.commit()
-        run = self.run
-        run.created += int(outcome.created)
-        run.updated += int(not outcome.created and (outcome.moves > 0 or outcome.follow_ups > 0))
-        run.follow_ups += outcome.follow_ups
-        run.conflicts += outcome.conflicts

@@ -4,14 +4,16 @@ polling known ids without a list call, and several pushers sharing one PostgreSQ
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
-from app.models import DomainEvent, PushJob, StatusEvent, SyncRun
+from app.models import DomainEvent, FollowUp, PushJob, Report, StatusEvent, SyncCursor, SyncRun
 from app.sync.client import LaporClient
 from app.sync.jobs import PullSchedule
 from app.sync.push import Pusher
@@ -269,3 +271,70 @@ async def test_stopping_worker_gives_back_claimed_jobs(rig: SyncRig) -> None:
         ("pending", 0, None),
         ("pending", 0, None),
     ], "nothing claimed stays stuck: the rest is back in the queue at once"
+
+
+async def test_stop_mid_pull_applies_what_was_read_and_the_next_run_finishes(rig: SyncRig) -> None:
+    rig.mock.seed("bulk", count=60)
+    ours = [c for c in rig.mock.complaints() if c.get("disposition_id") == REGENCY]
+    stop = asyncio.Event()
+    rig.puller.stop = stop
+    real_read = rig.puller.read_complaint
+    reads = 0
+
+    async def read_then_stop(national_id: int) -> Any:
+        nonlocal reads
+        reads += 1
+        if reads == 12:
+            stop.set()  # SIGTERM arrives while complaints are being read ahead
+        return await real_read(national_id)
+
+    rig.puller.read_complaint = read_then_stop  # type: ignore[method-assign]
+    run = await rig.puller.pull()
+    assert run.status == "stopped" and run.finished_at is not None
+    async with rig.app.state.sessions() as session:
+        stored = {
+            n: at
+            for n, at in await session.execute(
+                select(col(Report.national_id), col(Report.national_updated_at)).where(
+                    col(Report.national_id).is_not(None)
+                )
+            )
+        }
+        cursor = await session.get(SyncCursor, "pull")
+    assert 0 < len(stored) < len(ours), "stopped in the middle: what was read stays applied"
+    assert run.fetched == len(stored)
+    assert reads < len(ours), "nothing more is read once the stop is asked for"
+    assert cursor is not None and cursor.value is not None
+    unapplied = [c for c in ours if c["id"] not in stored]
+    assert all(_wire_moment(c["updated_at"]) >= cursor.value for c in unapplied), (
+        "the cursor never passes a complaint not applied"
+    )
+
+    rig.puller.stop = None
+    rig.clock.advance(minutes=1)
+    again = await rig.puller.pull()
+    assert again.status == "succeeded"
+    async with rig.app.state.sessions() as session:
+        ids = list(
+            (
+                await session.execute(
+                    select(col(Report.national_id)).where(col(Report.national_id).is_not(None))
+                )
+            ).scalars()
+        )
+        follow_ups = (
+            await session.execute(select(func.count()).select_from(FollowUp).where(col(FollowUp.source) == "national"))
+        ).scalar_one()
+    assert sorted(ids) == sorted(c["id"] for c in ours), "every complaint once, none twice"
+    expected = 0
+    for c in ours:
+        expected += len([f async for f in rig.puller.client.iter_followups(int(c["id"]))])
+    assert follow_ups == expected, "every follow-up once"
+    async with rig.app.state.sessions() as session:
+        statuses = list((await session.execute(select(col(SyncRun.status)).order_by(col(SyncRun.id)))).scalars())
+    assert statuses == ["stopped", "succeeded"]
+
+
+def _wire_moment(value: object) -> datetime:
+    """A national time as the wire writes it (Jakarta local time, whole seconds)."""
+    return datetime.strptime(str(value), "%d-%m-%Y %H:%M:%S").replace(tzinfo=ZoneInfo("Asia/Jakarta"))

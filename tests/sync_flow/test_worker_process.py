@@ -71,6 +71,14 @@ async def _wait_for(app: Any, predicate: Any, seconds: float, what: str) -> dict
         await asyncio.sleep(0.2)  # polling interval, bounded by the deadline
 
 
+async def _wait_for_log(log: Path, line: str, times: int, seconds: float = 30) -> None:
+    """Wait until the shared log holds `line` `times` times (a worker is up, its signals handled)."""
+    deadline = time.monotonic() + seconds
+    while log.read_text().count(line) < times:
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        await asyncio.sleep(0.1)  # polling interval, bounded by the deadline
+
+
 async def _upstream(remote: RemoteMock, settings: Settings) -> tuple[list[dict[str, Any]], int]:
     """Our complaints upstream, and how many follow-ups they carry (read through the national API)."""
     ours = [c for c in remote.complaints() if c.get("disposition_id") == REGENCY]
@@ -104,18 +112,20 @@ async def test_sigkill_mid_sync_loses_and_duplicates_nothing(
             for n in range(8):
                 body = report_body(title=f"Laporan lokal nomor {n}")
                 assert (await client.post("/api/v1/reports", json=body, headers=keys.intake)).status_code == 201
+        ours, _ = await _upstream(mock_server, settings)
         log = tmp_path / "worker.log"
-        worker = _start_worker(env, log)
+        # The first worker reads slowly (20 calls a second), so that it is killed mid-pull.
+        worker = _start_worker({**env, "LAPOR_RATE_LIMIT_PER_MINUTE": "1200", "LAPOR_RATE_LIMIT_BURST": "2"}, log)
         try:
             await _wait_for(app, lambda c: c["national"] >= 15, 60, "the first worker pulled nothing")
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait(timeout=10)
         partial = await _counts(app)
-        assert partial["national"] < BULK, "killed in the middle, not after the end"
+        assert partial["national"] < len(ours) - 8, "killed in the middle, not after the end"
         worker = _start_worker(env, log)
         try:
-            ours, _ = await _upstream(mock_server, settings)
+            await _wait_for_log(log, "worker started", 2)
             await _wait_for(
                 app,
                 lambda c: c["national"] >= len(ours) - 8 and c["open_jobs"] == 0 and c["linked_local"] == 8,
