@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from app.models import Report, SyncRun
 from app.sync.apply import ApplyContext, ApplyOutcome, ReadComplaint, apply_complaints
+from app.sync.growth import PlannerStatistics
 from app.sync.wire import NationalComplaint
 
 Sessions = Callable[[], AsyncSession]
@@ -92,6 +93,7 @@ class Pipeline:
         reads_at_once: int,
         store_cursor: StoreCursor | None = None,
         progress: Callable[[int], None] | None = None,
+        statistics: PlannerStatistics | None = None,
     ) -> None:
         self.run = run
         self.sessions = sessions
@@ -100,6 +102,7 @@ class Pipeline:
         self.store_cursor = store_cursor
         """Saves the high-water mark every `_SAVE_EVERY` complaints (a pull's pipeline only)."""
         self.progress = progress
+        self.statistics = statistics
         self.pending: deque[_Pending] = deque()
         self.high_water: datetime | None = None
         """The newest `updated_at` of the complaints applied and committed."""
@@ -177,6 +180,9 @@ class Pipeline:
                 await session.commit()
         self.high_water = high_water
         tally.count_into(self.run)
+        if self.statistics is not None and tally.created:
+            async with self.sessions() as session:
+                await self.statistics.after(session, self.run.created)
         if self.progress:
             self.progress(taken)
         if error is not None:

@@ -31,6 +31,7 @@ from app.reports.events import EventType, record_events
 from app.sync.apply import ApplyContext, ReadComplaint
 from app.sync.client import LaporClient
 from app.sync.errors import LaporError, NotFoundError, RejectedError
+from app.sync.growth import PlannerStatistics
 from app.sync.pipeline import Pipeline, Sessions
 from app.sync.wire import NationalComplaint
 
@@ -170,7 +171,9 @@ class Puller:
         await pipeline.apply_read()
         dropped = await pipeline.abandon()
         run.status = STOPPED
-        log.info("sync %s run %s stopping: %d complaints left for the next run", run.kind, run.id, len(dropped))
+        log.info(
+            "sync %s run %s stopping: %d complaints left for the next run", run.kind, run.id, len(dropped)
+        )
 
     async def _listed_pages(self, since: datetime | None) -> AsyncIterator[list[NationalComplaint]]:
         """The complaints dispositioned to us changed since then, a page at a time."""
@@ -215,6 +218,7 @@ class Puller:
             sessions: Sessions = partial(self.sessions, bind=connection)
             async with sessions() as session:
                 context = await self._context(session)
+                statistics = await PlannerStatistics.of(session)
             pipeline = Pipeline(
                 run,
                 sessions,
@@ -223,6 +227,7 @@ class Puller:
                 reads_at_once=self.reads_at_once(),
                 store_cursor=self.store_cursor if moves_cursor else None,
                 progress=progress,
+                statistics=statistics,
             )
             pipeline.high_water = cursor
             try:

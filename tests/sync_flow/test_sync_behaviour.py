@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from app.models import DomainEvent, FollowUp, PushJob, Report, StatusEvent, SyncCursor, SyncRun
@@ -338,3 +338,28 @@ async def test_stop_mid_pull_applies_what_was_read_and_the_next_run_finishes(rig
 def _wire_moment(value: object) -> datetime:
     """A national time as the wire writes it (Jakarta local time, whole seconds)."""
     return datetime.strptime(str(value), "%d-%m-%Y %H:%M:%S").replace(tzinfo=ZoneInfo("Asia/Jakarta"))
+
+
+async def test_a_long_pull_refreshes_planner_statistics_as_the_store_grows(
+    rig: SyncRig, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's cached plans; SQLite plans each statement afresh")
+    monkeypatch.setattr("app.sync.growth.MIN_GROWTH", 10)
+
+    async def analysed() -> int:
+        async with rig.app.state.sessions() as session:
+            return int(
+                (
+                    await session.execute(
+                        text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'reports'")
+                    )
+                ).scalar_one()
+            )
+
+    before = await analysed()
+    rig.mock.seed("bulk", count=60)
+    run = await rig.puller.pull()
+    assert run.status == "succeeded" and run.created >= 40
+    await asyncio.sleep(0.6)  # the statistics collector reports with a short delay
+    assert await analysed() - before >= 2, "analysed again as each batch passes 10 more reports"
