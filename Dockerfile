@@ -1,16 +1,27 @@
 # lapor-bridge: one image for the API (`lapor-bridge serve`) and the worker (`lapor-bridge worker`).
+#
+#   docker build -t lapor-bridge .
+#   docker build --build-arg PYTHON_IMAGE=registry.example.id/library/python:3.11-slim -t lapor-bridge .
+#
+# PYTHON_IMAGE is the base of both stages: point it at a mirror where Docker Hub is out of reach.
+ARG PYTHON_IMAGE=python:3.11-slim
 
-# --- build: wheels for the app and its dependencies ---
-FROM python:3.11-slim AS build
+# --- build: the app and its dependencies, installed into a virtual environment ---
+FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
-RUN pip install --no-cache-dir --upgrade pip build
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+RUN pip install --no-cache-dir --upgrade pip
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# pip and setuptools only build: the image runs without them.
+RUN pip install --no-cache-dir . \
+    && pip uninstall --yes pip setuptools
 
 # --- run: a small image with only what runs, as a non-root user ---
-FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 \
+FROM ${PYTHON_IMAGE}
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOST=0.0.0.0 \
     PORT=8000 \
@@ -18,8 +29,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ENVIRONMENT=production
 RUN groupadd --system lapor && useradd --system --gid lapor --home /srv/lapor --create-home lapor \
     && mkdir -p /data/attachments && chown -R lapor:lapor /data
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+# Only the virtual environment crosses over: no wheels, sources or build tools in this stage.
+COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv/lapor
 # Alembic runs from the project folder: the migrations and their config travel with the image.
 COPY --chown=lapor:lapor alembic.ini ./

@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST := $(PY) -m pytest
 
-.PHONY: install run test test-sqlite test-postgresql lint bench openapi clean
+.PHONY: install run test test-sqlite test-postgresql lint bench openapi image-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: $(STAMP)
 	$(PY) bench/sync_pull.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/stats.py
+
+## image-check: build the Docker image and run it against PostgreSQL: migrate, serve, health,
+## a filed report, a non-root process, the worker stopping on SIGTERM (needs a Docker engine)
+image-check: $(STAMP)
+	PYTHON=$(abspath $(PY)) ops/image-check
 
 ## openapi: write the OpenAPI document to openapi.json
 openapi: $(STAMP)
