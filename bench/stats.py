@@ -100,13 +100,13 @@ def raw_statements() -> list[tuple[str, dict[str, object]]]:
     from sqlalchemy import text
     from sqlalchemy.dialects import postgresql
 
-    from app.reports.stats import _COMPLIANCE_SQL, DateRange, _overdue_sql, grouped_counts_sql
+    from app.reports.stats import DateRange, postgres_statements
 
     tz = ZoneInfo("Asia/Jakarta")
     period = DateRange(datetime.fromisoformat(FIRST).date(), datetime.fromisoformat(LAST).date(), tz)
     params: dict[str, object] = {"start": period.start, "end": period.end, "now": datetime.now(UTC)}
     out = []
-    for sql in (grouped_counts_sql("postgresql", tz), _COMPLIANCE_SQL, _overdue_sql()):
+    for sql in postgres_statements(tz):
         compiled = text(sql).compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
         out.append((str(compiled), {k: params[k] for k in compiled.params}))
     return out
@@ -117,6 +117,7 @@ async def time_raw(rounds: int) -> list[float]:
     conn = await asyncpg.connect(dsn(DATABASE))
     statements = raw_statements()
     timings = []
+    await conn.execute("SET jit = off")  # as the service runs them
     try:
         for _ in range(rounds + 1):
             started = time.perf_counter()
