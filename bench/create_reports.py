@@ -1,6 +1,8 @@
 """Throughput of `POST /api/v1/reports` on PostgreSQL, beside a bare Starlette + asyncpg baseline.
 
-Creates and migrates a fresh database, makes an intake key with the service's own CLI, then loads
+Creates and migrates a fresh database, fills it with earlier reports (`--history`, 20,000 by
+default, with their reporters and events) and gathers its planner statistics as autovacuum would
+in service, makes an intake key with the service's own CLI, then loads
 each server in turn with wrk (a separate process) POSTing realistic reports with their reporter's
 identity. Prints both throughputs, their ratio (target: at least 0.33), the API process's peak
 memory (target: under 200 MB), and checks that every report the API accepted was stored with its
@@ -120,6 +122,46 @@ async def seed_directory(database: str) -> None:
         await conn.close()
 
 
+HISTORY_SQL = """
+WITH made AS (
+    INSERT INTO reports (tracking_number, kind, title, content, category_id, district_code, channel,
+        is_anonymous, is_secret, status, origin, version, created_at, updated_at, national_log_seen)
+    SELECT 'HIST-' || g, (ARRAY['complaint','aspiration','information_request'])[1 + g % 3],
+        'Laporan lama nomor ' || g, 'Isi laporan lama warga nomor ' || g || ' tentang jalan dan air.',
+        (SELECT id FROM categories ORDER BY id OFFSET g % (SELECT count(*) FROM categories) LIMIT 1),
+        '62.01.0' || (1 + g % 6), (ARRAY['web','whatsapp','walk_in','letter'])[1 + g % 4],
+        g % 10 = 0, g % 25 = 0,
+        (ARRAY['unverified','verified','disposed','in_progress','followed_up','completed'])[1 + g % 6],
+        'local', 1, now() - (g % 700) * interval '1 day', now() - (g % 700) * interval '1 day', 0
+    FROM generate_series(1, $1::int) AS g
+    RETURNING id, created_at
+),
+people AS (
+    INSERT INTO reporters (report_id, name, nik, phone, email)
+    SELECT id, 'Warga ' || id, lpad(id::text, 16, '0'), '08' || lpad(id::text, 10, '0'), 'warga' || id || '@contoh.id'
+    FROM made
+),
+events AS (
+    INSERT INTO status_events (report_id, from_status, to_status, action, actor, source, created_at)
+    SELECT id, NULL, 'unverified', 'file', 'history', 'local', created_at FROM made
+)
+INSERT INTO domain_events (type, report_id, payload, created_at)
+SELECT 'report.created', id, '{}', created_at FROM made
+"""
+
+
+async def seed_history(database: str, count: int) -> None:
+    """Reports filed before the run, as a store in service holds them; then the statistics that
+    PostgreSQL's autovacuum would have gathered (it is off on these machines)."""
+    conn = await asyncpg.connect(dsn(database))
+    try:
+        await conn.execute(HISTORY_SQL, count)
+        for table in ("reports", "reporters", "status_events", "domain_events"):
+            await conn.execute(f"VACUUM (ANALYZE) {table}")
+    finally:
+        await conn.close()
+
+
 async def stored_counts(database: str, key_id: int) -> dict[str, int]:
     """What the API wrote for the bench key's reports."""
     conn = await asyncpg.connect(dsn(database))
@@ -187,6 +229,9 @@ def main() -> None:
     parser.add_argument("-d", "--duration", default="8s", help="measured wrk duration (default 8s)")
     parser.add_argument("--warmup", default="2s", help="unmeasured wrk run before each (default 2s)")
     parser.add_argument("--database", default="lb_bench_create", help="database to create and drop")
+    parser.add_argument(
+        "--history", type=int, default=20_000, help="reports in the store before the run (default 20,000)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -205,6 +250,9 @@ def run(args: argparse.Namespace) -> None:
     database = args.database
     migrate(database)
     asyncio.run(seed_directory(database))
+    if args.history:
+        print(f"  {args.history:,} reports already in the store (with reporters and events)")
+        asyncio.run(seed_history(database, args.history))
     api_key = create_api_key(database, "intake", "bench")
     key_id = asyncio.run(key_id_of(database, "bench"))
     bodies = report_bodies(32)

@@ -17,7 +17,7 @@ from app.api.render import render_filed, render_page, render_report
 from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
 from app.errors import Unprocessable
 from app.keys import Principal
-from app.models import Category, IdempotencyRecord
+from app.models import IdempotencyRecord
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus, Role
 from app.reports.deadlines import Deadline
 from app.reports.queries import ReportFilter, get_visible, list_report_rows
@@ -74,14 +74,13 @@ async def create_report(
             return await render_report(
                 session, principal, await get_visible(session, principal, report_id=replayed)
             )
-    category_id = await _category_id(session, body.category_code)
     location = body.location
     new = NewReport(
         kind=body.kind.value,
         title=body.title,
         content=body.content,
         channel=body.channel.value,
-        category_id=category_id,
+        category_code=body.category_code,
         district_code=location.district_code if location else None,
         village_code=location.village_code if location else None,
         latitude=location.latitude if location else None,
@@ -127,24 +126,6 @@ async def create_report(
     response.headers["Location"] = f"/api/v1/reports/{report.id}"
     response.headers["ETag"] = f'"{report.version}"'
     return render_filed(principal, report, body.category_code, new.reporter)
-
-
-async def _category_id(session: SessionDep, code: str | None) -> int | None:
-    if code is None:
-        return None
-    row = (
-        await session.execute(
-            select(col(Category.id), col(Category.active)).where(col(Category.code) == code)
-        )
-    ).one_or_none()
-    if row is None:
-        raise Unprocessable(
-            f"unknown category {code!r}",
-            extra={"fields": [{"field": "category_code", "message": "unknown category"}]},
-        )
-    if not row.active:
-        raise Unprocessable(f"category {code!r} is deactivated")
-    return int(row.id)
 
 
 async def report_filter(

@@ -74,6 +74,30 @@ class EventSink(Protocol):
         ...
 
 
+class FilingSink(EventSink, Protocol):
+    """A sink that can also write its rows for a new local report inside the filing statement."""
+
+    def filing_sql(self) -> str:
+        """A data-modifying CTE doing what `publish` does for the `report.created` event of a
+        local report held in the CTE `event` (columns `id`, `type`, `report_id`, `created_at`).
+
+        Its name must be unique among the sinks; it may not read anything but `event` and its own
+        tables, and it takes no parameters.
+        """
+        ...
+
+
+def filing_sinks_sql(session: AsyncSession) -> tuple[str, ...] | None:
+    """The session's sinks as CTEs for the one-statement filing; None if one of them cannot be."""
+    parts = []
+    for sink in session_sinks(session):
+        sql = getattr(sink, "filing_sql", None)
+        if sql is None:
+            return None
+        parts.append(sql())
+    return tuple(parts)
+
+
 def session_sinks(session: AsyncSession) -> list[EventSink]:
     """The consumers this session hands its events to (wired by `app.wiring`)."""
     sinks: list[EventSink] = session.info.get(EVENT_SINKS, [])

@@ -37,6 +37,14 @@ class JobKind:
 class PushSink:
     """Writes push jobs for the events national LAPOR must hear of, in the change's transaction."""
 
+    def filing_sql(self) -> str:
+        """`publish` for a new local report (a `file` job), as a CTE of the filing statement."""
+        return (
+            "push_job AS (INSERT INTO push_jobs (report_id, event_id, kind, status, attempts,"
+            " next_attempt_at, created_at, updated_at) SELECT e.report_id, e.id, 'file',"
+            " 'pending', 0, e.created_at, e.created_at, e.created_at FROM event e)"
+        )
+
     async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
         """Add a job per event that concerns upstream."""
         jobs = [job for event in events if (job := _job_for(event)) is not None]

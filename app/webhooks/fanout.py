@@ -32,6 +32,10 @@ def decode_event_types(stored: str | None) -> list[str] | None:
 class WebhookSink:
     """The outbox sink of webhooks; it has no state, so registering it twice keeps one."""
 
+    def filing_sql(self) -> str:
+        """`publish` for a new local report, as a CTE of the filing statement (PostgreSQL)."""
+        return _FILING_SQL
+
     async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
         """Write the deliveries of the events, in the transaction of the change that caused them."""
         if not events:
@@ -64,6 +68,19 @@ class WebhookSink:
         ]
         if rows:
             await session.execute(insert(WebhookDelivery), rows)
+
+
+# What `publish` writes for one event, as SQL: a delivery per active subscription that wants the
+# event's type (no stored types: every type), each with its own `msg_` + 24 hex digits.
+_FILING_SQL = (
+    "webhook_deliveries AS (INSERT INTO webhook_deliveries (subscription_id, event_id, event_type,"
+    " report_id, msg_id, status, attempts, next_attempt_at, created_at)"
+    " SELECT s.id, e.id, e.type, e.report_id,"
+    " 'msg_' || left(replace(gen_random_uuid()::text, '-', ''), 24), 'pending', 0,"
+    " e.created_at, e.created_at"
+    " FROM event e JOIN webhook_subscriptions s ON s.active"
+    " AND (coalesce(s.event_types, '') = '' OR s.event_types::jsonb ? e.type))"
+)
 
 
 def _type_filter(stored: str | None) -> frozenset[str] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -73,3 +75,29 @@ async def test_openapi_document_and_docs(client: httpx.AsyncClient) -> None:
     ):
         assert path in paths, path
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_refused_category_writes_nothing_and_uses_no_number(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    from sqlalchemy import func, select
+
+    from app.models import DomainEvent, Report, Reporter, StatusEvent
+    from tests.helpers import report_body
+
+    first = (await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
+    await client.post("/api/v1/categories/INFRA/deactivate", headers=keys.admin)
+    deactivated = await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)
+    unknown = await client.post("/api/v1/reports", json=report_body(category_code="NOPE"), headers=keys.intake)
+    assert deactivated.status_code == 422 and "deactivated" in deactivated.json()["detail"]
+    assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "category_code"
+    async with app.state.sessions() as session:
+        counts = [
+            (await session.execute(select(func.count()).select_from(model))).scalar_one()
+            for model in (Report, Reporter, StatusEvent, DomainEvent)
+        ]
+    assert counts == [1, 1, 1, 1], "the refused filings left nothing behind"
+    await client.patch("/api/v1/categories/INFRA", json={"active": True}, headers=keys.admin)
+    second = (await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
+    assert second["id"] == first["id"] + 1, "no id (and so no tracking number) was used up"
+    assert second["category"] == "INFRA"

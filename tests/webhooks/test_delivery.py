@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -30,6 +31,9 @@ async def test_a_reports_whole_life_arrives_signed_and_in_order(
 
     expected = [_as_sent(e) for e in await outbox_events(app, report["id"])]
     assert [e[0] for e in expected][:2] == ["report.created", "report.status_changed"]
+    created = expected[0][1]
+    assert (created["report_id"], created["tracking_number"]) == (report["id"], report["tracking_number"])
+    assert (created["status_before"], created["status_after"], created["origin"]) == (None, "unverified", "local")
     received = [(r.message["type"], r.message["data"]) for r in receiver.requests]
     assert received == expected
     for request in receiver.requests:
@@ -38,6 +42,7 @@ async def test_a_reports_whole_life_arrives_signed_and_in_order(
         assert set(request.message) == {"type", "timestamp", "data"}
         assert request.message["timestamp"].endswith("Z")
     assert len({r.msg_id for r in receiver.requests}) == len(receiver.requests)
+    assert all(re.fullmatch(r"msg_[0-9a-f]{24}", r.msg_id) for r in receiver.requests)
     statuses = [d["status_after"] for t, d in received if t == "report.status_changed"]
     assert statuses == ["verified", "disposed", "followed_up", "completed", "archived"]
     assert all(d.status == "succeeded" and d.attempts == 1 for d in await stored_deliveries(app))
