@@ -15,7 +15,10 @@ DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused in p
 class Settings(BaseSettings):
     """Every knob of the service; each field is an environment variable of the same name."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # An empty variable counts as unset (compose files pass unset ones as empty strings).
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     # --- store ---
     database_url: str = "sqlite+aiosqlite:///./lapor-bridge.db"
@@ -74,8 +77,12 @@ class Settings(BaseSettings):
     lapor_retry_max_delay_seconds: float = Field(30.0, ge=0)
     lapor_breaker_failures: int = Field(5, ge=1)
     lapor_breaker_cooldown_seconds: float = Field(60.0, ge=0)
-    lapor_default_category_id: int | None = Field(None, description="National category for local categories without one")
-    lapor_location_id: int | None = Field(None, description="National location id of the regency, for filings")
+    lapor_default_category_id: int | None = Field(
+        None, description="National category for local categories without one"
+    )
+    lapor_location_id: int | None = Field(
+        None, description="National location id of the regency, for filings"
+    )
     lapor_forward_to_institution_id: int | None = Field(
         None, description="Institution a forwarded (not our authority) report is passed to upstream"
     )

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.keys import hash_key
 
 
@@ -47,3 +49,14 @@ def test_production_refuses_default_secret(database_url: str) -> None:
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(Settings(database_url=database_url, environment="production"))
     create_app(Settings(database_url=database_url, environment="production", secret_key="x" * 40))
+
+
+def test_empty_settings_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """compose.yaml passes unset variables as empty strings: they must mean the defaults."""
+    from app.config import Settings
+
+    for name in ("LAPOR_BASE_URL", "LAPOR_INSTITUTION_ID", "LAPOR_LOCATION_ID", "TRACKING_PREFIX"):
+        monkeypatch.setenv(name, "")
+    settings = Settings()
+    assert settings.lapor_base_url is None and settings.lapor_institution_id is None
+    assert settings.lapor_location_id is None and settings.tracking_prefix == "KOBAR"
