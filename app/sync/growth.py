@@ -45,9 +45,13 @@ class PlannerStatistics:
     def _step(self) -> int:
         return max(MIN_GROWTH, int(GROWTH_SHARE * self.known))
 
+    def due(self, created: int) -> bool:
+        """Whether the run, having created this many reports, should refresh the statistics."""
+        return created >= self.next_at
+
     async def after(self, session: AsyncSession, created: int) -> None:
         """After a commit: analyse if the run has created enough reports since the last time."""
-        if created < self.next_at:
+        if not self.due(created):
             return
         for table in GROWN_TABLES:
             await session.execute(text(f"ANALYZE {table}"))

@@ -180,7 +180,7 @@ class Pipeline:
                 await session.commit()
         self.high_water = high_water
         tally.count_into(self.run)
-        if self.statistics is not None and tally.created:
+        if self.statistics is not None and self.statistics.due(self.run.created):
             async with self.sessions() as session:
                 await self.statistics.after(session, self.run.created)
         if self.progress:
