@@ -85,9 +85,8 @@ class Summary:
     overdue_now: int = 0
 
 
-def _month_sql(dialect: str, tz: ZoneInfo) -> str:
-    if dialect == "postgresql":
-        return f"to_char(date_trunc('month', r.created_at AT TIME ZONE '{tz.key}'), 'YYYY-MM')"
+def _sqlite_month_sql(tz: ZoneInfo) -> str:
+    """The local month of a report, `YYYY-MM`, in SQLite (PostgreSQL's is in its statement)."""
     # SQLite keeps UTC text; shift by the zone's offset now (Indonesian zones have no DST).
     offset = datetime.now(tz).utcoffset() or timedelta(0)
     return f"strftime('%Y-%m', r.created_at, '{int(offset.total_seconds())} seconds')"
@@ -99,7 +98,6 @@ def grouped_counts_sql(dialect: str, tz: ZoneInfo) -> str:
     On PostgreSQL it also carries each agency's deadline counts and the number overdue now, so
     that one pass over the reports serves all of them.
     """
-    month = _month_sql(dialect, tz)
     if dialect == "postgresql":
         # First one parallel-friendly GROUP BY over every dimension at once (no joins, one pass),
         # then the per-dimension totals over that small result with GROUPING SETS.
@@ -132,6 +130,7 @@ def grouped_counts_sql(dialect: str, tz: ZoneInfo) -> str:
             "LEFT JOIN categories cat ON cat.id = c.category_id "
             f"GROUP BY GROUPING SETS ({sets}, (c.month, c.kind), ())"
         )
+    month = _sqlite_month_sql(tz)
     parts = [
         f"SELECT '{d}' AS dim, {_DIMENSION_SQL[d]} AS k1, NULL AS k2, count(*) AS n {_FROM} "
         f"GROUP BY {_DIMENSION_SQL[d]}"
