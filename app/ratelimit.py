@@ -4,15 +4,26 @@ process shares one budget per key."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db import driver_statement
 from app.errors import TooManyRequests
 from app.models import RateCounter
+
+# PostgreSQL: one statement. A counter lost in a crash is harmless, so its commit does not wait
+# for the disk (`synchronous_commit` off for this statement's transaction only).
+_POSTGRESQL_COUNT = text(
+    "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " INSERT INTO rate_counters (api_key_id, window_start, count) SELECT :key_id, :window, 1 FROM quick"
+    " ON CONFLICT (api_key_id, window_start) DO UPDATE SET count = rate_counters.count + 1"
+    " RETURNING count"
+).bindparams(bindparam("window", type_=RateCounter.__table__.c.window_start.type))  # type: ignore[attr-defined]
+_POSTGRESQL_COUNT_DRIVER = driver_statement(_POSTGRESQL_COUNT)
 
 
 async def count_request(session: AsyncSession, key_id: int, limit: int, now: datetime) -> None:
@@ -20,20 +31,33 @@ async def count_request(session: AsyncSession, key_id: int, limit: int, now: dat
     if limit <= 0:
         return
     window = now.replace(second=0, microsecond=0)
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        # A counter lost in a crash is harmless: do not make every request wait for the disk.
-        await session.execute(text("SET LOCAL synchronous_commit TO off"))
-    insert = pg_insert if postgresql else sqlite_insert
-    statement = (
-        insert(RateCounter)
-        .values(api_key_id=key_id, window_start=window, count=1)
-        .on_conflict_do_update(
-            index_elements=["api_key_id", "window_start"], set_={"count": col(RateCounter.count) + 1}
+    if session.get_bind().dialect.name == "postgresql":
+        count = (await session.execute(_POSTGRESQL_COUNT, {"key_id": key_id, "window": window})).scalar_one()
+    else:
+        statement = (
+            sqlite_insert(RateCounter)
+            .values(api_key_id=key_id, window_start=window, count=1)
+            .on_conflict_do_update(
+                index_elements=["api_key_id", "window_start"], set_={"count": col(RateCounter.count) + 1}
+            )
+            .returning(col(RateCounter.count))
         )
-        .returning(col(RateCounter.count))
-    )
-    count = int((await session.execute(statement)).scalar_one())
+        count = (await session.execute(statement)).scalar_one()
+    _refuse_over(int(count), limit, now)
+
+
+async def count_request_on_driver(conn: Any, key_id: int, limit: int, now: datetime) -> None:
+    """`count_request` on an asyncpg connection in no transaction (the statement commits)."""
+    if limit <= 0:
+        return
+    window = now.replace(second=0, microsecond=0)
+    sql, names = _POSTGRESQL_COUNT_DRIVER
+    params = {"key_id": key_id, "window": window}
+    count = await conn.fetchval(sql, *[params[name] for name in names])
+    _refuse_over(int(count), limit, now)
+
+
+def _refuse_over(count: int, limit: int, now: datetime) -> None:
     if count > limit:
         retry_after = max(1, 60 - now.second)
         raise TooManyRequests(

@@ -2,11 +2,13 @@
 
 Creates and migrates a fresh database, fills it with earlier reports (`--history`, 20,000 by
 default, with their reporters and events) and gathers its planner statistics as autovacuum would
-in service, makes an intake key with the service's own CLI, then loads
-each server in turn with wrk (a separate process) POSTing realistic reports with their reporter's
-identity. Prints both throughputs, their ratio (target: at least 0.33), the API process's peak
-memory (target: under 200 MB), and checks that every report the API accepted was stored with its
-status event. Only the ratio means something: the two figures come from the same run.
+in service, adds a webhook subscription, makes an intake key with the service's own CLI, and runs
+the API with the national sync configured (so each filing also writes its webhook delivery and
+its push job, as in service). Then loads each server in turn with wrk (a separate process)
+POSTing realistic reports with their reporter's identity. Prints both throughputs, their ratio
+(target: at least 0.33), the API process's peak memory (target: under 200 MB), and checks that
+every report the API accepted was stored with its reporter, status event, event, delivery and
+push job. Only the ratio means something: the two figures come from the same run.
 
     .venv/bin/python bench/create_reports.py [-t 2] [-c 32] [-d 8s]
 """
@@ -105,7 +107,8 @@ end
 
 
 async def seed_directory(database: str) -> None:
-    """The categories the bodies name and the regency's agencies."""
+    """The categories the bodies name, the regency's agencies, and a webhook subscription to every
+    event (so each filing also writes its delivery)."""
     conn = await asyncpg.connect(dsn(database))
     try:
         await conn.executemany(
@@ -117,6 +120,11 @@ async def seed_directory(database: str) -> None:
             "INSERT INTO agencies (code, name, active, created_at, updated_at)"
             " VALUES ($1, $2, true, now(), now())",
             list(AGENCY_NAMES.items()),
+        )
+        await conn.execute(
+            "INSERT INTO webhook_subscriptions (url, description, active, secret, created_at, updated_at)"
+            " VALUES ('https://hooks.example.go.id/lapor', 'bench', true, $1, now(), now())",
+            "whsec_" + "b" * 32,
         )
     finally:
         await conn.close()
@@ -179,7 +187,11 @@ async def stored_counts(database: str, key_id: int) -> dict[str, int]:
               (SELECT count(*) FROM domain_events d JOIN mine ON d.report_id = mine.id
                  WHERE d.type = 'report.created') AS domain_events,
               (SELECT count(*) FROM mine JOIN reports r USING (id) WHERE r.tracking_number IS NULL)
-                 AS without_number
+                 AS without_number,
+              (SELECT count(*) FROM webhook_deliveries w JOIN mine ON w.report_id = mine.id
+                 WHERE w.event_type = 'report.created') AS deliveries,
+              (SELECT count(*) FROM push_jobs j JOIN mine ON j.report_id = mine.id
+                 WHERE j.kind = 'file') AS push_jobs
             """,
             key_id,
         )
@@ -269,7 +281,9 @@ def run(args: argparse.Namespace) -> None:
             )
             baseline_rss = bare.peak_rss_mb
 
-        with serve("API", "app.main:create_app", app_env(database), health_path="/healthz") as api:
+        # Sync on (no worker runs, so nothing is sent): each filing also queues its national push.
+        api_env = app_env(database, LAPOR_BASE_URL="https://lapor.example.invalid/api")
+        with serve("API", "app.main:create_app", api_env, health_path="/healthz") as api:
             smoke(api.base_url, bodies[0], api_key, "API")
             warm, measured = load("API (lapor-bridge)", api.base_url, script, args)
             api_rss = api.peak_rss_mb
@@ -299,6 +313,8 @@ def run(args: argparse.Namespace) -> None:
         and counts["status_events"] == counts["reports"]
         and counts["domain_events"] == counts["reports"]
         and counts["reporters"] == counts["reports"]
+        and counts["deliveries"] == counts["reports"]
+        and counts["push_jobs"] == counts["reports"]
         and counts["without_number"] == 0
         and 0 <= in_flight <= 2 * args.connections
     )
@@ -306,8 +322,9 @@ def run(args: argparse.Namespace) -> None:
         f"  stored: {counts['reports']:,} reports for {accepted:,} 2xx answers"
         f" (+{in_flight} in flight at stop), "
         f"{counts['status_events']:,} status events, {counts['reporters']:,} reporters, "
-        f"{counts['domain_events']:,} report.created events, {counts['without_event']} reports without "
-        f"a status event: {'complete' if complete else 'INCOMPLETE'}"
+        f"{counts['domain_events']:,} report.created events, {counts['deliveries']:,} webhook deliveries, "
+        f"{counts['push_jobs']:,} push jobs, {counts['without_event']} reports without a status event: "
+        f"{'complete' if complete else 'INCOMPLETE'}"
     )
     if not complete:
         raise SystemExit(1)

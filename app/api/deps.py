@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.errors import Forbidden, Unauthenticated
-from app.keys import KeyCache, Principal, authenticate
+from app.keys import KeyCache, Principal, authenticate, hash_key
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.ratelimit import count_request
@@ -59,17 +59,7 @@ async def current_principal(
     request: Request, session: SessionDep, raw_key: Annotated[str | None, Security(api_key_header)]
 ) -> Principal:
     """The caller behind `X-API-Key` (or `Authorization: Bearer`); 401 when none is valid."""
-    if not raw_key:
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            raw_key = auth[7:].strip()
-    if not raw_key:
-        raise Unauthenticated("an API key is required (header X-API-Key)")
-    cache: KeyCache = request.app.state.key_cache
-    principal = await authenticate(session, raw_key, cache)
-    if principal is None:
-        await session.rollback()
-        raise Unauthenticated("the API key is unknown or revoked")
+    principal = await known_principal(request, presented_key(request, raw_key), session)
     settings: Settings = request.app.state.settings
     try:
         await count_request(session, principal.key_id, settings.rate_limit_per_minute, utcnow())
@@ -77,7 +67,37 @@ async def current_principal(
         # Authentication is its own unit of work: end its transaction so the request starts
         # clean (on SQLite this also releases the lock that every transaction takes).
         await session.commit()
-    request.state.principal = principal
+    return principal
+
+
+def presented_key(request: Request, header_value: str | None) -> str:
+    """The key the request presents, in `X-API-Key` or as `Authorization: Bearer`; 401 without."""
+    raw_key = header_value
+    if not raw_key:
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            raw_key = auth[7:].strip()
+    if not raw_key:
+        raise Unauthenticated("an API key is required (header X-API-Key)")
+    return raw_key
+
+
+async def known_principal(request: Request, raw_key: str, session: AsyncSession | None) -> Principal:
+    """The principal behind a key, from the key cache or the database (in `session`, or in one of
+    its own when none is given, only on a cache miss); 401 when the key is unknown or revoked.
+    On a refusal, leaves no transaction open on the session."""
+    cache: KeyCache = request.app.state.key_cache
+    if session is None:
+        hit, principal = cache.get(hash_key(raw_key))
+        if not hit:
+            async with request.app.state.sessions() as own:
+                principal = await authenticate(own, raw_key, cache)
+    else:
+        principal = await authenticate(session, raw_key, cache)
+        if principal is None:
+            await session.rollback()
+    if principal is None:
+        raise Unauthenticated("the API key is unknown or revoked")
     return principal
 
 

@@ -25,6 +25,7 @@ from app.models.enums import Channel, Origin, ReportKind, ReportStatus
 from app.models.types import utcnow
 from app.reports.access import can_see_identity
 from app.reports.deadlines import missed_deadlines
+from app.reports.filing import Filed
 
 
 async def agency_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
@@ -127,21 +128,50 @@ def render_page(principal: Principal, rows: Sequence[Row[Any]], next_cursor: str
 
 
 def render_filed(
-    principal: Principal, report: Report, category_code: str | None, reporter: dict[str, str | None]
+    principal: Principal, filed: Filed, category_code: str | None, reporter: dict[str, str | None]
 ) -> ReportOut:
     """The API form of a report just filed, from what was written (no read-back)."""
-    categories = {report.category_id: category_code} if report.category_id and category_code else {}
+    report = cast(Report, filed)  # it carries every column these rules read
     shown = None
-    if reporter and any(reporter.values()) and can_see_identity(principal, report):
-        shown = Reporter(
-            report_id=report.id or 0,
-            name=reporter.get("name"),
-            nik=reporter.get("nik"),
-            phone=reporter.get("phone"),
-            email=reporter.get("email"),
-            address=reporter.get("address"),
-        )
-    return _render(report, {}, categories, shown, utcnow())
+    if any(reporter.values()) and can_see_identity(principal, report):
+        shown = {name: reporter.get(name) for name in ("name", "nik", "phone", "email", "address")}
+    status = filed.status
+    return ReportOut.model_validate(
+        {
+            "id": filed.id,
+            "tracking_number": filed.tracking_number,
+            "kind": filed.kind,
+            "title": filed.title,
+            "content": filed.content,
+            "category": category_code if filed.category_id else None,
+            "location": {
+                "district_code": filed.district_code,
+                "village_code": filed.village_code,
+                "latitude": filed.latitude,
+                "longitude": filed.longitude,
+            },
+            "incident_date": filed.incident_date,
+            "channel": filed.channel,
+            "is_anonymous": filed.is_anonymous,
+            "is_secret": filed.is_secret,
+            "agency": None,
+            "status": status,
+            "status_label": _STATUS_LABELS.get(status) or status,
+            "origin": filed.origin,
+            "national": None,
+            "version": filed.version,
+            "created_at": filed.created_at,
+            "updated_at": filed.updated_at,
+            "deadlines": {
+                "disposition_due_at": filed.disposition_due_at,
+                "follow_up_due_at": None,
+                "auto_complete_at": None,
+                "resolution_due_at": filed.resolution_due_at,
+                "overdue": [d.value for d in missed_deadlines(report, utcnow())],
+            },
+            "reporter": shown,
+        }
+    )
 
 
 async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:

@@ -1,131 +1,21 @@
-"""Report endpoints: file, read, list and search."""
+"""Report endpoints: read, list and search (filing is `app.api.filing`)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from fastapi import APIRouter, Depends, Query, Response
 
-from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep, SlaDep, require_roles
-from app.api.render import render_filed, render_page, render_report
-from app.api.report_schemas import ReportCreate, ReportOut, ReportPage
+from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep
+from app.api.render import render_page, render_report
+from app.api.report_schemas import ReportOut, ReportPage
 from app.errors import Unprocessable
-from app.keys import Principal
-from app.models import IdempotencyRecord
-from app.models.enums import Channel, Origin, ReportKind, ReportStatus, Role
+from app.models.enums import Channel, Origin, ReportKind, ReportStatus
 from app.reports.deadlines import Deadline
 from app.reports.queries import ReportFilter, get_visible, list_report_rows
-from app.reports.service import NewReport, file_report
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-
-FilerKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.intake))]
-
-
-def _request_hash(body: ReportCreate) -> str:
-    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-
-
-async def _replay(session: SessionDep, principal: Principal, key: str, digest: str) -> int | None:
-    """The report a previous request with this key created, or None; 422 if the body differs."""
-    record = (
-        await session.execute(
-            select(IdempotencyRecord).where(
-                col(IdempotencyRecord.api_key_id) == principal.key_id,
-                col(IdempotencyRecord.key) == key,
-            )
-        )
-    ).scalar_one_or_none()
-    if record is None:
-        return None
-    if record.request_hash != digest:
-        raise Unprocessable("this Idempotency-Key was already used with a different body; use a new key")
-    return record.report_id
-
-
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ReportOut,
-    summary="File a report",
-    responses={201: {"headers": {"Idempotent-Replayed": {"schema": {"type": "string"}}}}},
-)
-async def create_report(
-    body: ReportCreate,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    sla: SlaDep,
-    principal: FilerKey,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> ReportOut:
-    """File a report from a regency channel. Repeat with the same `Idempotency-Key` safely."""
-    digest = _request_hash(body)
-    if idempotency_key:
-        replayed = await _replay(session, principal, idempotency_key, digest)
-        if replayed is not None:
-            response.headers["Idempotent-Replayed"] = "true"
-            return await render_report(
-                session, principal, await get_visible(session, principal, report_id=replayed)
-            )
-    location = body.location
-    new = NewReport(
-        kind=body.kind.value,
-        title=body.title,
-        content=body.content,
-        channel=body.channel.value,
-        category_code=body.category_code,
-        district_code=location.district_code if location else None,
-        village_code=location.village_code if location else None,
-        latitude=location.latitude if location else None,
-        longitude=location.longitude if location else None,
-        incident_date=body.incident_date,
-        is_anonymous=body.is_anonymous,
-        is_secret=body.is_secret,
-        reporter=body.reporter.model_dump() if body.reporter else {},
-    )
-    try:
-        report = await file_report(
-            session,
-            new,
-            filed_by_key_id=principal.key_id,
-            actor=principal.actor,
-            prefix=settings.tracking_prefix,
-            tz=ZoneInfo(settings.timezone),
-            policy=sla,
-        )
-        if idempotency_key:
-            session.add(
-                IdempotencyRecord(
-                    api_key_id=principal.key_id,
-                    key=idempotency_key,
-                    request_hash=digest,
-                    report_id=report.id or 0,
-                )
-            )
-            await session.flush()
-        await session.commit()
-    except IntegrityError:
-        # Another request with the same key won the race: answer as it did.
-        await session.rollback()
-        if not idempotency_key:
-            raise
-        replayed = await _replay(session, principal, idempotency_key, digest)
-        if replayed is None:
-            raise
-        response.headers["Idempotent-Replayed"] = "true"
-        return await render_report(
-            session, principal, await get_visible(session, principal, report_id=replayed)
-        )
-    response.headers["Location"] = f"/api/v1/reports/{report.id}"
-    response.headers["ETag"] = f'"{report.version}"'
-    return render_filed(principal, report, body.category_code, new.reporter)
 
 
 async def report_filter(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -87,10 +88,10 @@ class FilingSink(EventSink, Protocol):
         ...
 
 
-def filing_sinks_sql(session: AsyncSession) -> tuple[str, ...] | None:
-    """The session's sinks as CTEs for the one-statement filing; None if one of them cannot be."""
+def filing_sinks_sql(sinks: Sequence[EventSink]) -> tuple[str, ...] | None:
+    """The sinks as CTEs for the one-statement filing; None if one of them cannot be."""
     parts = []
-    for sink in session_sinks(session):
+    for sink in sinks:
         sql = getattr(sink, "filing_sql", None)
         if sql is None:
             return None

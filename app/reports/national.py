@@ -28,7 +28,7 @@ from app.models.enums import EventSource, Origin, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import EventType, OutboxEvent, event_payload, record_events, session_sinks
-from app.reports.service import tracking_number
+from app.reports.filing import tracking_number
 from app.reports.transitions import Action, is_allowed
 
 NATIONAL_ACTOR = "national"

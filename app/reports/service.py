@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cache
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import TextClause, bindparam, insert, select, text, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from app.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
 from app.models import Agency, Category, FollowUp, Rating, Report, Reporter, StatusEvent
-from app.models.enums import EventSource, Origin, ReportStatus
+from app.models.enums import EventSource, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventType, event_payload, filing_sinks_sql, record_events
+from app.reports.events import EventType, event_payload, record_events
+from app.reports.filing import Filed, NewReport, created_payload, report_values, tracking_number
 from app.reports.transitions import ACTION_RULES, Action, actions_from
-
-
-@dataclass
-class NewReport:
-    """A report as a regency channel files it, already validated."""
-
-    kind: str
-    title: str
-    content: str
-    channel: str
-    category_code: str | None = None
-    district_code: str | None = None
-    village_code: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    incident_date: date | None = None
-    is_anonymous: bool = False
-    is_secret: bool = False
-    reporter: dict[str, str | None] = field(default_factory=dict)
-
-
-def tracking_number(prefix: str, report_id: int, at: datetime, tz: ZoneInfo) -> str:
-    """The public number of a report, e.g. `KOBAR-2026-000123`."""
-    return f"{prefix}-{at.astimezone(tz).year}-{report_id:06d}"
 
 
 async def file_report(
@@ -55,70 +31,22 @@ async def file_report(
     prefix: str,
     tz: ZoneInfo,
     policy: SlaPolicy,
-) -> Report:
-    """Store a new local report, its reporter, its first status event and its event.
+) -> Filed:
+    """Store a new local report, its reporter, its first status event and its event, statement
+    by statement in the session's transaction (any database, any sink; PostgreSQL's API files
+    with `app.reports.filing.file_on_postgresql` when every sink can write inside it).
 
     `new.category_code` must name an active category (422 otherwise, nothing written). Returns
     the report as written (not attached to the session), so callers need not read it back.
     """
     now = utcnow()
-    values = {
-        **policy.on_receipt(now),
-        "kind": new.kind,
-        "title": new.title,
-        "content": new.content,
-        "district_code": new.district_code,
-        "village_code": new.village_code,
-        "latitude": new.latitude,
-        "longitude": new.longitude,
-        "incident_date": new.incident_date,
-        "channel": new.channel,
-        "is_anonymous": new.is_anonymous,
-        "is_secret": new.is_secret,
-        "status": ReportStatus.unverified.value,
-        "origin": Origin.local.value,
-        "filed_by_key_id": filed_by_key_id,
-        "version": 1,
-        "national_log_seen": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-    def payload(report_id: int, number: str | None) -> str:
-        return event_payload(
-            report_id=report_id,
-            tracking_number=number,
-            kind=new.kind,
-            status_before=None,
-            status_after=ReportStatus.unverified.value,
-            agency_code=None,
-            occurred_at=now,
-            extra={"origin": Origin.local.value},
-        )
-
-    if session.get_bind().dialect.name == "postgresql":
-        year_prefix = f"{prefix}-{now.astimezone(tz).year}-"
-        sinks = filing_sinks_sql(session)
-        filed = await _insert_filing_postgresql(
-            session, new, values, actor=actor, prefix=year_prefix, sinks=sinks, payload=payload(0, "")
-        )
-        if filed is None:
-            await category_for_filing(session, new.category_code)  # says why (unknown or deactivated)
-            raise Unprocessable(f"category {new.category_code!r} is deactivated")
-        report_id, number, category_id = filed
-        if number != tracking_number(prefix, report_id, now, tz):  # the statement formats it too
-            raise RuntimeError(f"tracking number {number!r} does not follow tracking_number()")
-        if sinks is None:  # a sink that cannot write inside the statement: the general path
-            await record_events(
-                session, report_id, [EventType.report_created], payload(report_id, number), now
-            )
-    else:
-        category_id = await category_for_filing(session, new.category_code)
-        values["category_id"] = category_id
-        report_id, number = await _insert_filing(session, new, values, actor=actor, prefix=prefix, tz=tz)
-        await record_events(session, report_id, [EventType.report_created], payload(report_id, number), now)
-    values["category_id"] = category_id
-    return Report(id=report_id, tracking_number=number, **values)
+    values = report_values(new, policy, filed_by_key_id, now)
+    values["category_id"] = await category_for_filing(session, new.category_code)
+    report_id, number = await _insert_filing(session, new, values, actor=actor, prefix=prefix, tz=tz)
+    await record_events(
+        session, report_id, [EventType.report_created], created_payload(new, now, report_id, number), now
+    )
+    return Filed(id=report_id, tracking_number=number, **values)
 
 
 async def category_for_filing(session: AsyncSession, code: str | None) -> int | None:
@@ -171,122 +99,6 @@ async def _insert_filing(
         )
     )
     return report_id, number
-
-
-_REPORTER_COLUMNS = ("name", "nik", "phone", "email", "address")
-
-
-async def _insert_filing_postgresql(
-    session: AsyncSession,
-    new: NewReport,
-    values: dict[str, Any],
-    *,
-    actor: str,
-    prefix: str,
-    sinks: tuple[str, ...] | None,
-    payload: str,
-) -> tuple[int, str, int | None] | None:
-    """What `_insert_filing` writes, in one statement, with the category looked up in it and (when
-    every sink can) the `report.created` event and the sinks' rows too; None, and nothing written,
-    when the category named is not an active one."""
-    unknown = set(new.reporter) - set(_REPORTER_COLUMNS)
-    if unknown:
-        raise ValueError(f"unknown reporter fields: {sorted(unknown)}")
-    with_reporter = any(new.reporter.values())
-    params: dict[str, Any] = {
-        **values,
-        "category_code": new.category_code,
-        "number_prefix": prefix,
-        "event_to_status": ReportStatus.unverified.value,
-        "event_actor": actor,
-        "event_source": EventSource.local.value,
-        "event_created_at": values["created_at"],
-    }
-    if sinks is not None:
-        params.update(
-            {
-                "event_type": EventType.report_created.value,
-                "event_payload": payload,
-                "id_mark": '"report_id":0,',
-                "id_key": '"report_id":',
-                "number_mark": '"tracking_number":"",',
-                "number_key": '"tracking_number":',
-            }
-        )
-    if with_reporter:
-        params.update({f"reporter_{name}": new.reporter.get(name) for name in _REPORTER_COLUMNS})
-    statement = _filing_statement(tuple(values), with_reporter, sinks)
-    row = (await session.execute(statement, params)).one_or_none()
-    if row is None:
-        return None
-    return int(row.id), str(row.tracking_number), row.category_id
-
-
-@cache
-def _filing_statement(
-    columns: tuple[str, ...], with_reporter: bool, sinks: tuple[str, ...] | None
-) -> TextClause:
-    """The one-statement filing for these report columns and sinks (built once per combination).
-
-    The id is drawn from the reports sequence first (only once the category named, if any, is
-    found active), so the tracking number, which contains it, is written with the row;
-    `number_prefix` is `PREFIX-YEAR-`, and the digits follow `tracking_number()` (zero-padded to
-    six, longer when the id is). The event's payload comes made by `event_payload()` with id 0
-    and an empty number, both put in here. Column names come from the table model only; every
-    value is a bound parameter typed like its column.
-    """
-    table = Report.__table__  # type: ignore[attr-defined]
-    unknown = [c for c in columns if c not in table.c]
-    if unknown:
-        raise ValueError(f"not columns of reports: {unknown}")
-    reporter = (
-        "reporter AS (INSERT INTO reporters (report_id, name, nik, phone, email, address)"
-        " SELECT id, :reporter_name, :reporter_nik, :reporter_phone, :reporter_email, :reporter_address"
-        " FROM report), "
-        if with_reporter
-        else ""
-    )
-    event = (
-        ""
-        if sinks is None
-        else "".join(
-            [
-                ", event AS (INSERT INTO domain_events (type, report_id, payload, created_at)",
-                " SELECT :event_type, id, replace(replace(CAST(:event_payload AS text),",
-                " :id_mark, :id_key || id || ','),",
-                " :number_mark, :number_key || to_json(tracking_number)::text || ','),",
-                " :event_created_at FROM report RETURNING id, type, report_id, created_at)",
-                *(f", {sql}" for sql in sinks),
-            ]
-        )
-    )
-    # Column names come from the table model (checked above); every value is a bound parameter.
-    sql = "".join(
-        [
-            "WITH n AS MATERIALIZED (",
-            " SELECT s.id, CAST(:number_prefix AS text)",
-            " || lpad(s.id::text, greatest(6, length(s.id::text)), '0') AS number",
-            " FROM (SELECT nextval(pg_get_serial_sequence('reports', 'id'))::integer AS id",
-            " WHERE :category_code IS NULL",
-            " OR EXISTS (SELECT 1 FROM categories WHERE code = :category_code AND active)) AS s), ",
-            "report AS (INSERT INTO reports (id, tracking_number, category_id, ",
-            ", ".join(columns),
-            ") SELECT n.id, n.number, (SELECT id FROM categories WHERE code = :category_code), ",
-            ", ".join(f":{c}" for c in columns),
-            " FROM n RETURNING id, tracking_number, category_id), ",
-            reporter,
-            "status_event AS (INSERT INTO status_events",
-            " (report_id, from_status, to_status, action, actor, source, created_at)",
-            " SELECT id, NULL, :event_to_status, 'file', :event_actor, :event_source, :event_created_at",
-            " FROM report)",
-            event,
-            " SELECT id, tracking_number, category_id FROM report",
-        ]
-    )
-    typed = [bindparam(c, type_=table.c[c].type) for c in columns]
-    typed.append(bindparam("category_code", type_=Category.__table__.c.code.type))  # type: ignore[attr-defined]
-    typed.append(bindparam("event_created_at", type_=StatusEvent.__table__.c.created_at.type))  # type: ignore[attr-defined]
-    return text(sql).bindparams(*typed)
 
 
 @dataclass
