@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -143,8 +144,34 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+        refused = _server_refusal(exc)
+        if refused is None:
+            log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+        else:
+            # PostgreSQL's message and detail may quote the values of the row (a reporter's
+            # identity): log what identifies the failure, never its text.
+            log.error(
+                "unhandled database error: %s (SQLSTATE %s, table %s, constraint %s)",
+                type(refused).__name__,
+                getattr(refused, "sqlstate", None),
+                getattr(refused, "table_name", None),
+                getattr(refused, "constraint_name", None),
+            )
         return JSONResponse(error_body("internal_error", "something went wrong on our side"), status_code=500)
+
+
+def _server_refusal(exc: BaseException) -> asyncpg.PostgresError | None:
+    """The PostgreSQL error behind an exception (raised by asyncpg itself or wrapped by
+    SQLAlchemy), if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, asyncpg.PostgresError):
+            return current
+        seen.add(id(current))
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+    return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

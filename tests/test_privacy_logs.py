@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.conftest import MigratedDatabase
 from tests.helpers import REPORTER, Keys, bring_to, report_body
 
 
@@ -34,3 +36,43 @@ async def test_validation_errors_do_not_echo_identity(client: httpx.AsyncClient,
     )
     assert response.status_code == 422
     assert "siti-at-example" not in response.text
+
+
+async def test_a_database_error_quoting_the_row_is_logged_without_its_text(
+    client: httpx.AsyncClient,
+    keys: Keys,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    test_db: MigratedDatabase,
+) -> None:
+    if test_db.backend != "postgresql":
+        pytest.skip("PostgreSQL's errors quote values (SQLite's name only the column)")
+    import app.api.filing as filing
+
+    async def failing(conn: Any, new: Any, **_: Any) -> None:
+        # PostgreSQL quotes the value it could not take ("value \"3201…\" is out of range"): the NIK.
+        await conn.fetchval("SELECT CAST(CAST($1 AS text) AS integer)", new.reporter["nik"])
+
+    monkeypatch.setattr(filing, "file_on_postgresql", failing)
+    caplog.set_level(logging.DEBUG)
+    answer = await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)
+    assert answer.status_code == 500 and answer.json()["error"] == "internal_error"
+    assert REPORTER["nik"] not in answer.text
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "unhandled database error: NumericValueOutOfRangeError (SQLSTATE 22003" in logged, logged
+    for value in REPORTER.values():
+        assert value not in logged
+
+
+def test_the_database_error_is_found_behind_sqlalchemys_wrapping() -> None:
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    from app.main import _server_refusal
+
+    refusal = asyncpg.CheckViolationError("new row violates check constraint")
+    adapted = RuntimeError("adapted")
+    adapted.__cause__ = refusal
+    wrapped = DBAPIError("INSERT …", None, adapted)  # type: ignore[arg-type]
+    assert _server_refusal(wrapped) is refusal
+    assert _server_refusal(ValueError("no database here")) is None

@@ -222,3 +222,17 @@ async def test_a_category_reactivated_while_refusing_is_filed_on_the_next_attemp
     assert answer.json()["category"] == "INFRA" and calls == ["INFRA"]
     counts = await _counts(app)
     assert counts["Report"] == counts["StatusEvent"] == counts["DomainEvent"] == 1
+
+
+async def test_an_over_long_idempotency_key_is_422_and_writes_nothing(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    headers = {**keys.intake, "Idempotency-Key": "k" * 201}
+    answer = await client.post("/api/v1/reports", json=report_body(), headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["fields"][0]["field"] == "header.idempotency-key"
+    assert (await _counts(app))["Report"] == 0
+    fits = await client.post(
+        "/api/v1/reports", json=report_body(), headers={**keys.intake, "Idempotency-Key": "k" * 200}
+    )
+    assert fits.status_code == 201
