@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -26,6 +26,7 @@ from app.models.types import utcnow
 from app.reports.access import can_see_identity
 from app.reports.deadlines import missed_deadlines
 from app.reports.filing import Filed
+from app.reports.queries import REPORTER_COLUMNS, ROW_COLUMNS
 
 
 async def agency_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:
@@ -65,65 +66,8 @@ def render_page(principal: Principal, rows: Sequence[Row[Any]], next_cursor: str
     """A list page from `list_report_rows`' rows (codes and entitled reporter joined), validated
     in one go: the same items as `render_reports`, identity filtered per report."""
     now = utcnow()
-    items = []
-    for row in rows:
-        m = row._mapping
-        # The row carries every report column these rules read (queries.ROW_COLUMNS).
-        report = cast(Report, row)
-        national = None
-        if m["national_id"] is not None or m["national_tracking_id"] is not None:
-            national = {
-                "id": m["national_id"],
-                "tracking_id": m["national_tracking_id"],
-                "status_code": m["national_status_code"],
-                "status_name": m["national_status_name"],
-            }
-        reporter = None
-        if m["reporter_of"] is not None and can_see_identity(principal, report):
-            reporter = {
-                "name": m["reporter_name"],
-                "nik": m["reporter_nik"],
-                "phone": m["reporter_phone"],
-                "email": m["reporter_email"],
-                "address": m["reporter_address"],
-            }
-        status = m["status"]
-        items.append(
-            {
-                "id": m["id"],
-                "tracking_number": m["tracking_number"],
-                "kind": m["kind"],
-                "title": m["title"],
-                "content": m["content"],
-                "category": m["category_code"] if m["category_id"] else None,
-                "location": {
-                    "district_code": m["district_code"],
-                    "village_code": m["village_code"],
-                    "latitude": m["latitude"],
-                    "longitude": m["longitude"],
-                },
-                "incident_date": m["incident_date"],
-                "channel": m["channel"],
-                "is_anonymous": m["is_anonymous"],
-                "is_secret": m["is_secret"],
-                "agency": m["agency_code"] if m["agency_id"] else None,
-                "status": status,
-                "status_label": _STATUS_LABELS.get(status) or status,
-                "origin": m["origin"],
-                "national": national,
-                "version": m["version"],
-                "created_at": m["created_at"],
-                "updated_at": m["updated_at"],
-                "deadlines": {
-                    "disposition_due_at": m["disposition_due_at"],
-                    "follow_up_due_at": m["follow_up_due_at"],
-                    "auto_complete_at": m["auto_complete_at"],
-                    "resolution_due_at": m["resolution_due_at"],
-                    "overdue": [d.value for d in missed_deadlines(report, now)],
-                },
-                "reporter": reporter,
-            }
-        )
+    # Each row carries every report column these rules read (queries.ROW_COLUMNS).
+    items = [_item(principal, row._mapping, cast(Report, row), now) for row in rows]
     return ReportPage.model_validate({"items": items, "next_cursor": next_cursor})
 
 
@@ -131,47 +75,66 @@ def render_filed(
     principal: Principal, filed: Filed, category_code: str | None, reporter: dict[str, str | None]
 ) -> ReportOut:
     """The API form of a report just filed, from what was written (no read-back)."""
-    report = cast(Report, filed)  # it carries every column these rules read
-    shown = None
-    if any(reporter.values()) and can_see_identity(principal, report):
-        shown = {name: reporter.get(name) for name in ("name", "nik", "phone", "email", "address")}
-    status = filed.status
-    return ReportOut.model_validate(
-        {
-            "id": filed.id,
-            "tracking_number": filed.tracking_number,
-            "kind": filed.kind,
-            "title": filed.title,
-            "content": filed.content,
-            "category": category_code if filed.category_id else None,
-            "location": {
-                "district_code": filed.district_code,
-                "village_code": filed.village_code,
-                "latitude": filed.latitude,
-                "longitude": filed.longitude,
-            },
-            "incident_date": filed.incident_date,
-            "channel": filed.channel,
-            "is_anonymous": filed.is_anonymous,
-            "is_secret": filed.is_secret,
-            "agency": None,
-            "status": status,
-            "status_label": _STATUS_LABELS.get(status) or status,
-            "origin": filed.origin,
-            "national": None,
-            "version": filed.version,
-            "created_at": filed.created_at,
-            "updated_at": filed.updated_at,
-            "deadlines": {
-                "disposition_due_at": filed.disposition_due_at,
-                "follow_up_due_at": None,
-                "auto_complete_at": None,
-                "resolution_due_at": filed.resolution_due_at,
-                "overdue": [d.value for d in missed_deadlines(report, utcnow())],
-            },
-            "reporter": shown,
-        }
+    row: dict[str, Any] = {name: getattr(filed, name) for name in ROW_COLUMNS}
+    row.update(
+        category_code=category_code,
+        agency_code=None,
+        reporter_of=filed.id if any(reporter.values()) else None,
+        **{f"reporter_{name}": reporter.get(name) for name in REPORTER_COLUMNS},
     )
+    return ReportOut.model_validate(_item(principal, row, cast(Report, filed), utcnow()))
+
+
+def _item(principal: Principal, m: Mapping[Any, Any], report: Report, now: datetime) -> dict[str, Any]:
+    """A report in the API's shape, from a row of `queries.ROW_COLUMNS` with its agency and
+    category codes and its reporter (`reporter_of`, `reporter_<field>`); `report` reads the same
+    columns as attributes, for the access and deadline rules."""
+    national = None
+    if m["national_id"] is not None or m["national_tracking_id"] is not None:
+        national = {
+            "id": m["national_id"],
+            "tracking_id": m["national_tracking_id"],
+            "status_code": m["national_status_code"],
+            "status_name": m["national_status_name"],
+        }
+    reporter = None
+    if m["reporter_of"] is not None and can_see_identity(principal, report):
+        reporter = {name: m[f"reporter_{name}"] for name in REPORTER_COLUMNS}
+    status = m["status"]
+    return {
+        "id": m["id"],
+        "tracking_number": m["tracking_number"],
+        "kind": m["kind"],
+        "title": m["title"],
+        "content": m["content"],
+        "category": m["category_code"] if m["category_id"] else None,
+        "location": {
+            "district_code": m["district_code"],
+            "village_code": m["village_code"],
+            "latitude": m["latitude"],
+            "longitude": m["longitude"],
+        },
+        "incident_date": m["incident_date"],
+        "channel": m["channel"],
+        "is_anonymous": m["is_anonymous"],
+        "is_secret": m["is_secret"],
+        "agency": m["agency_code"] if m["agency_id"] else None,
+        "status": status,
+        "status_label": _STATUS_LABELS.get(status) or status,
+        "origin": m["origin"],
+        "national": national,
+        "version": m["version"],
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+        "deadlines": {
+            "disposition_due_at": m["disposition_due_at"],
+            "follow_up_due_at": m["follow_up_due_at"],
+            "auto_complete_at": m["auto_complete_at"],
+            "resolution_due_at": m["resolution_due_at"],
+            "overdue": [d.value for d in missed_deadlines(report, now)],
+        },
+        "reporter": reporter,
+    }
 
 
 async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:

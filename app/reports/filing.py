@@ -25,8 +25,7 @@ from app.models import Category, IdempotencyRecord, Report, StatusEvent
 from app.models.enums import EventSource, Origin, ReportStatus
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import EventType, event_payload
-
-REPORTER_COLUMNS = ("name", "nik", "phone", "email", "address")
+from app.reports.queries import REPORTER_COLUMNS
 
 
 @dataclass
@@ -70,6 +69,8 @@ class Filed(SimpleNamespace):
     auto_complete_at: datetime | None = None
     national_id: int | None = None
     national_tracking_id: str | None = None
+    national_status_code: str | None = None
+    national_status_name: str | None = None
 
 
 @dataclass(frozen=True)
