@@ -7,9 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
-from sqlalchemy import TextClause, event, make_url
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
@@ -65,40 +63,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-async def create_driver_pool(settings: Settings) -> asyncpg.Pool:
-    """A pool of the driver's own connections (asyncpg, PostgreSQL only), beside the engine's.
-
-    For the hottest statements only, where SQLAlchemy's per-statement work (checkout, events,
-    result processing) would cost more than the database's: filing a report. Each statement on
-    these connections runs in no explicit transaction, so it commits by itself; nothing on them
-    changes session state (settings are changed with `set_config(…, true)` inside a statement,
-    which ends with it), so a connection is handed back without asyncpg's reset query (its
-    rollback of a transaction left open still runs). At most `DB_POOL_SIZE` connections.
-    """
-    url = make_url(settings.database_url).set(drivername="postgresql")
-    return await asyncpg.create_pool(
-        url.render_as_string(hide_password=False),
-        min_size=0,  # connects on first use: the service starts (and says not ready) while the database is down
-        max_size=settings.db_pool_size,
-        max_inactive_connection_lifetime=300,
-        reset=_no_session_state,
-        server_settings={**_server_settings(settings), "application_name": "lapor-bridge filing"},
-    )
-
-
-async def _no_session_state(_: asyncpg.Connection) -> None:
-    """Nothing to reset: statements on the driver pool leave no session state behind."""
-
-
 def _server_settings(settings: Settings) -> dict[str, str]:
     return {"statement_timeout": str(settings.db_statement_timeout_ms), "application_name": "lapor-bridge"}
-
-
-def driver_statement(clause: TextClause) -> tuple[str, tuple[str, ...]]:
-    """A textual statement as asyncpg takes it (`$n` parameters, cast to the bound types) and its
-    parameters' names in order (a name used twice is one parameter)."""
-    compiled = clause.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
-    return compiled.string, tuple(compiled.positiontup or ())
 
 
 EVENT_SINKS = "event_sinks"

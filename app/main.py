@@ -19,12 +19,11 @@ from app.api import attachments, directory, export, filing, keys, moves, ops, re
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
 from app.dashboard.router import router as dashboard_router
-from app.db import create_driver_pool, create_engine, session_factory
+from app.db import create_engine, session_factory
 from app.errors import AppError
 from app.keys import KeyCache
 from app.observability import RequestTelemetry, configure_logging
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import filing_sinks_sql
 from app.wiring import build_sinks
 
 log = logging.getLogger("app")
@@ -187,16 +186,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sinks = build_sinks(settings)
         app.state.engine = engine
         app.state.sessions = session_factory(engine, sinks)
-        # PostgreSQL files in one statement, on the driver's own connections, when every sink
-        # can write inside it (app.api.filing); otherwise through a session.
-        filing_sinks = filing_sinks_sql(sinks) if engine.dialect.name == "postgresql" else None
-        app.state.filing_sinks = filing_sinks
-        app.state.driver_pool = await create_driver_pool(settings) if filing_sinks is not None else None
         try:
             yield
         finally:
-            if app.state.driver_pool is not None:
-                await app.state.driver_pool.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -234,7 +226,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
-    _document_request_bodies(app)
     app.add_middleware(
         BodyLimit,
         default_limit=settings.max_body_bytes,
@@ -242,18 +233,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestTelemetry)  # outermost: every answer gets its request id and metrics
     return app
-
-
-def _document_request_bodies(app: FastAPI) -> None:
-    """The OpenAPI document, with the body models of endpoints that read their body themselves."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            filing.add_request_schemas(generate())
-        return app.openapi_schema or generate()
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def serve_app() -> FastAPI:

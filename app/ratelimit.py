@@ -4,14 +4,12 @@ process shares one budget per key."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db import driver_statement
 from app.errors import TooManyRequests
 from app.models import RateCounter
 
@@ -23,7 +21,6 @@ _POSTGRESQL_COUNT = text(
     " ON CONFLICT (api_key_id, window_start) DO UPDATE SET count = rate_counters.count + 1"
     " RETURNING count"
 ).bindparams(bindparam("window", type_=RateCounter.__table__.c.window_start.type))  # type: ignore[attr-defined]
-_POSTGRESQL_COUNT_DRIVER = driver_statement(_POSTGRESQL_COUNT)
 
 
 async def count_request(session: AsyncSession, key_id: int, limit: int, now: datetime) -> None:
@@ -43,17 +40,6 @@ async def count_request(session: AsyncSession, key_id: int, limit: int, now: dat
             .returning(col(RateCounter.count))
         )
         count = (await session.execute(statement)).scalar_one()
-    _refuse_over(int(count), limit, now)
-
-
-async def count_request_on_driver(conn: Any, key_id: int, limit: int, now: datetime) -> None:
-    """`count_request` on an asyncpg connection in no transaction (the statement commits)."""
-    if limit <= 0:
-        return
-    window = now.replace(second=0, microsecond=0)
-    sql, names = _POSTGRESQL_COUNT_DRIVER
-    params = {"key_id": key_id, "window": window}
-    count = await conn.fetchval(sql, *[params[name] for name in names])
     _refuse_over(int(count), limit, now)
 
 

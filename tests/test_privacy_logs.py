@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import MigratedDatabase
 from tests.helpers import REPORTER, Keys, bring_to, report_body
@@ -49,11 +50,11 @@ async def test_a_database_error_quoting_the_row_is_logged_without_its_text(
         pytest.skip("PostgreSQL's errors quote values (SQLite's name only the column)")
     import app.api.filing as filing
 
-    async def failing(conn: Any, new: Any, **_: Any) -> None:
+    async def failing(session: Any, new: Any, **_: Any) -> None:
         # PostgreSQL quotes the value it could not take ("value \"3201…\" is out of range"): the NIK.
-        await conn.fetchval("SELECT CAST(CAST($1 AS text) AS integer)", new.reporter["nik"])
+        await session.execute(text("SELECT CAST(CAST(:nik AS text) AS integer)"), {"nik": new.reporter["nik"]})
 
-    monkeypatch.setattr(filing, "file_on_postgresql", failing)
+    monkeypatch.setattr(filing, "file_report", failing)
     caplog.set_level(logging.DEBUG)
     answer = await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)
     assert answer.status_code == 500 and answer.json()["error"] == "internal_error"

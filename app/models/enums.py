@@ -77,3 +77,12 @@ class EventSource(StrEnum):
 
     local = "local"
     national = "national"
+
+
+class JobStatus(StrEnum):
+    """Where a national push job stands."""
+
+    pending = "pending"
+    running = "running"
+    done = "done"
+    dead = "dead"

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 import orjson
-from sqlalchemy import insert
+from sqlalchemy import FromClause, Insert, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import EVENT_SINKS
@@ -64,45 +64,57 @@ class OutboxEvent:
     created_at: datetime
 
 
-class EventSink(Protocol):
-    """A consumer that must record its own work in the transaction of the change.
+@dataclass(frozen=True)
+class EventDraft:
+    """An event about to be written: what a sink decides on before the row (and its id) exists."""
 
-    Webhook delivery and the national push register sinks; the lifecycle code knows neither.
+    type: str
+    report_id: int | None
+    payload: str
+
+
+class EventSink(Protocol):
+    """A consumer that records its own work in the transaction of the change.
+
+    Webhook delivery and the national push register sinks; the lifecycle code knows neither. A
+    sink states its rows once, as one SQLAlchemy Core construct reading the events from a
+    selectable: the outbox rows just written (`publish_to`), or, when a report is filed on
+    PostgreSQL, the data-modifying CTE that writes them inside the filing statement.
     """
 
-    async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
-        """Write this consumer's rows for the events (never commit)."""
+    def rows_for(self, events: Sequence[EventDraft], written: FromClause) -> Insert | None:
+        """This consumer's rows for `events`, read from `written` (columns `id`, `type`,
+        `report_id`, `created_at`; one row per event, told apart by type and report); None when
+        the events need none. The construct never commits."""
         ...
-
-
-class FilingSink(EventSink, Protocol):
-    """A sink that can also write its rows for a new local report inside the filing statement."""
-
-    def filing_sql(self) -> str:
-        """A data-modifying CTE doing what `publish` does for the `report.created` event of a
-        local report held in the CTE `event` (columns `id`, `type`, `report_id`, `created_at`).
-
-        Its name must be unique among the sinks; it may not read anything but `event` and its own
-        tables, and it takes no parameters.
-        """
-        ...
-
-
-def filing_sinks_sql(sinks: Sequence[EventSink]) -> tuple[str, ...] | None:
-    """The sinks as CTEs for the one-statement filing; None if one of them cannot be."""
-    parts = []
-    for sink in sinks:
-        sql = getattr(sink, "filing_sql", None)
-        if sql is None:
-            return None
-        parts.append(sql())
-    return tuple(parts)
 
 
 def session_sinks(session: AsyncSession) -> list[EventSink]:
     """The consumers this session hands its events to (wired by `app.wiring`)."""
     sinks: list[EventSink] = session.info.get(EVENT_SINKS, [])
     return sinks
+
+
+def written_events(ids: Sequence[int]) -> FromClause:
+    """Outbox rows already written, as the selectable sinks read (`EventSink.rows_for`)."""
+    table = DomainEvent.__table__  # type: ignore[attr-defined]
+    return (
+        select(table.c.id, table.c.type, table.c.report_id, table.c.created_at)
+        .where(table.c.id.in_(list(ids)))
+        .subquery("event")
+    )
+
+
+async def publish_to(session: AsyncSession, sinks: Sequence[EventSink], events: Sequence[OutboxEvent]) -> None:
+    """Hand events already in the outbox to the sinks: each writes its rows in the session."""
+    if not events:
+        return
+    written = written_events([event.id for event in events])
+    drafts = [EventDraft(e.type, e.report_id, e.payload) for e in events]
+    for sink in sinks:
+        statement = sink.rows_for(drafts, written)
+        if statement is not None:
+            await session.execute(statement)
 
 
 async def record_events(
@@ -118,6 +130,5 @@ async def record_events(
             insert(table).returning(table.c.id, table.c.type, sort_by_parameter_order=True), values
         )
     events = [OutboxEvent(row.id, row.type, report_id, payload, at) for row in rows]
-    for sink in session_sinks(session):
-        await sink.publish(session, events)
+    await publish_to(session, session_sinks(session), events)
     return events

@@ -1,31 +1,39 @@
-"""Filing a local report: the values written, and PostgreSQL's one-statement filing.
+"""Filing a local report: one service for every database.
 
-Filing is the service's busiest write (every regency channel calls it), so on PostgreSQL it is one
-statement run on the driver's connection, outside any explicit transaction (a single statement is
-atomic on its own): the category and the `Idempotency-Key` are checked in it, and the report, its
-reporter, its first status event, its `report.created` event, every sink's rows (webhook
-deliveries, the push job) and the idempotency record are written by it, or nothing is.
-`app.reports.service.file_report` is the general path (any database, any sink), statement by
-statement in the caller's session.
+Every rule is stated once, in Python or as one SQLAlchemy Core construct: the active category
+and the `Idempotency-Key` are checked (and, on PostgreSQL, the report's id drawn) by one read
+before anything is written; the tracking number, the first status event and the
+`report.created` event are made in Python; each outbox sink states its rows as one construct
+reading the events it is given (`EventSink.rows_for`). On PostgreSQL the inserts are composed
+into one statement of data-modifying CTEs (one round trip); on other databases they run one
+after the other in the same transaction. The caller commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import ColumnElement, Executable, Insert, and_, case, func, insert, literal, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import driver_statement
-from app.models import Category, IdempotencyRecord, Report, StatusEvent
+from app.errors import Unprocessable
+from app.models import Category, DomainEvent, IdempotencyRecord, Report, Reporter, StatusEvent
 from app.models.enums import EventSource, Origin, ReportStatus
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventType, event_payload
+from app.reports.events import EventDraft, EventType, OutboxEvent, event_payload, publish_to, session_sinks
 from app.reports.queries import REPORTER_COLUMNS
+
+_REPORTS = Report.__table__  # type: ignore[attr-defined]
+_REPORTERS = Reporter.__table__  # type: ignore[attr-defined]
+_STATUS_EVENTS = StatusEvent.__table__  # type: ignore[attr-defined]
+_EVENTS = DomainEvent.__table__  # type: ignore[attr-defined]
+_CATEGORIES = Category.__table__  # type: ignore[attr-defined]
+_RECORDS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -81,6 +89,29 @@ class Idempotency:
     request_hash: str
 
 
+@dataclass(frozen=True)
+class Filer:
+    """Who files: the key (None for the system itself) and the actor named in the history."""
+
+    key_id: int | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How tracking numbers are made: `PREFIX-YEAR-000123`, the year in the regency's zone."""
+
+    prefix: str
+    tz: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """The key was used before with the same body: the report that request filed."""
+
+    report_id: int
+
+
 def tracking_number(prefix: str, report_id: int, at: datetime, tz: ZoneInfo) -> str:
     """The public number of a report, e.g. `KOBAR-2026-000123`."""
     return f"{prefix}-{at.astimezone(tz).year}-{report_id:06d}"
@@ -113,7 +144,7 @@ def report_values(
     }
 
 
-def created_payload(new: NewReport, now: datetime, report_id: int, number: str | None) -> str:
+def created_payload(new: NewReport, now: datetime, report_id: int, number: str) -> str:
     """The body of a new local report's `report.created` event."""
     return event_payload(
         report_id=report_id,
@@ -127,139 +158,149 @@ def created_payload(new: NewReport, now: datetime, report_id: int, number: str |
     )
 
 
-async def file_on_postgresql(
-    conn: Any,
+async def file_report(
+    session: AsyncSession,
     new: NewReport,
     *,
-    filed_by_key_id: int | None,
-    actor: str,
-    prefix: str,
-    tz: ZoneInfo,
+    filer: Filer,
+    numbering: Numbering,
     policy: SlaPolicy,
-    sinks: tuple[str, ...],
-    idempotency: Idempotency | None,
     now: datetime,
-) -> Filed | None:
-    """File `new` in one statement on an asyncpg connection that is in no transaction.
+    idempotency: Idempotency | None = None,
+) -> Filed | Replayed:
+    """File `new` in the session's transaction, or refuse it (422) having written nothing.
 
-    Returns None, having written nothing and used up no number, when the category named is not
-    an active one or the `Idempotency-Key` was already used by this key (the caller says which).
-    Two requests racing with one `Idempotency-Key` cannot both file: the loser's statement fails
-    on the records' unique key (asyncpg's `UniqueViolationError`) and writes nothing.
+    Returns the report as written (no read-back), or `Replayed` when this key already filed
+    this body. Never commits: a unique-key error at commit means another request with the same
+    `Idempotency-Key` won the race, and filing again answers as it did.
     """
-    values = report_values(new, policy, filed_by_key_id, now)
-    identity = new.reporter
-    with_reporter = any(identity.values())
-    params: dict[str, Any] = {
-        **values,
-        "category_code": new.category_code,
-        "number_prefix": f"{prefix}-{now.astimezone(tz).year}-",
-        "event_to_status": ReportStatus.unverified.value,
-        "event_actor": actor,
-        "event_source": EventSource.local.value,
-        "event_created_at": now,
-        "event_type": EventType.report_created.value,
-        "event_payload": created_payload(new, now, 0, ""),
-        "id_mark": '"report_id":0,',
-        "id_key": '"report_id":',
-        "number_mark": '"tracking_number":"",',
-        "number_key": '"tracking_number":',
-    }
-    if with_reporter:
-        params.update({f"reporter_{name}": identity.get(name) for name in REPORTER_COLUMNS})
+    checked = await _check(session, new.category_code, filer.key_id, idempotency)
+    if checked.replayed is not None:
+        return checked.replayed
+    values = report_values(new, policy, filer.key_id, now)
+    report_id = checked.report_id or await _next_report_id(session)
+    number = tracking_number(numbering.prefix, report_id, now, numbering.tz)
+    values.update(id=report_id, tracking_number=number, category_id=checked.category_id)
+    event = EventDraft(EventType.report_created.value, report_id, created_payload(new, now, report_id, number))
+    inserts = _inserts(new, values, filer, idempotency)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_composed(session, inserts, event, now))
+    else:
+        await _one_by_one(session, inserts, event, now)
+    return Filed(**values)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    category_id: int | None
+    report_id: int | None
+    replayed: Replayed | None
+
+
+async def _check(
+    session: AsyncSession, code: str | None, key_id: int | None, idempotency: Idempotency | None
+) -> _Checked:
+    """One read: the category, an earlier use of the key and, on PostgreSQL when both allow
+    filing, the new report's id (so a refused filing uses up no number)."""
+    category_id = _scalar(_CATEGORIES.c.id, _CATEGORIES.c.code == code)
+    active = _scalar(_CATEGORIES.c.active, _CATEGORIES.c.code == code)
+    used = and_(_RECORDS.c.api_key_id == key_id, _RECORDS.c.key == (idempotency.key if idempotency else None))
+    earlier_hash = _scalar(_RECORDS.c.request_hash, used)
+    earlier_report = _scalar(_RECORDS.c.report_id, used)
+    allowed = and_(true() if code is None else active.is_(True), earlier_hash.is_(None))
+    draw = (
+        case((allowed, func.nextval(func.pg_get_serial_sequence("reports", "id"))), else_=None)
+        if session.get_bind().dialect.name == "postgresql"
+        else literal(None)
+    )
+    row = (
+        await session.execute(
+            select(category_id.label("category_id"), active.label("active"), earlier_hash, earlier_report, draw)
+        )
+    ).one()
+    if idempotency is not None and row[2] is not None:
+        if row[2] != idempotency.request_hash:
+            raise Unprocessable("this Idempotency-Key was already used with a different body; use a new key")
+        return _Checked(None, None, Replayed(int(row[3])))
+    if code is not None and row.category_id is None:
+        raise Unprocessable(
+            f"unknown category {code!r}",
+            extra={"fields": [{"field": "category_code", "message": "unknown category"}]},
+        )
+    if code is not None and not row.active:
+        raise Unprocessable(f"category {code!r} is deactivated")
+    return _Checked(row.category_id, None if row[4] is None else int(row[4]), None)
+
+
+def _scalar(column: Any, where: ColumnElement[bool]) -> Any:
+    return select(column).where(where).scalar_subquery()
+
+
+async def _next_report_id(session: AsyncSession) -> int:
+    """The id the next report takes where there is no sequence (SQLite: its transactions take
+    the write lock when they begin, so no other filing can take the same id meanwhile)."""
+    drawn = (await session.execute(select(func.coalesce(func.max(_REPORTS.c.id), 0) + 1))).scalar_one()
+    return int(drawn)
+
+
+def _inserts(
+    new: NewReport, values: dict[str, Any], filer: Filer, idempotency: Idempotency | None
+) -> list[Insert]:
+    """The report, its reporter, its first status event and the key's record, as inserts."""
+    report_id, now = values["id"], values["created_at"]
+    inserts = [insert(_REPORTS).values(values)]
+    if any(new.reporter.values()):
+        reporter = {name: new.reporter.get(name) for name in REPORTER_COLUMNS}
+        inserts.append(insert(_REPORTERS).values(report_id=report_id, **reporter))
+    inserts.append(
+        insert(_STATUS_EVENTS).values(
+            report_id=report_id,
+            from_status=None,
+            to_status=ReportStatus.unverified.value,
+            action="file",
+            actor=filer.actor,
+            source=EventSource.local.value,
+            created_at=now,
+        )
+    )
     if idempotency is not None:
-        params.update({"idempotency_key": idempotency.key, "request_hash": idempotency.request_hash})
-    sql, names = _positional(tuple(values), with_reporter, sinks, idempotency is not None)
-    row = await conn.fetchrow(sql, *[params[name] for name in names])
-    if row is None:
-        return None
-    report_id, number = int(row["id"]), str(row["tracking_number"])
-    if number != tracking_number(prefix, report_id, now, tz):  # the statement formats it too
-        raise RuntimeError(f"tracking number {number!r} does not follow tracking_number()")
-    return Filed(
-        id=report_id, tracking_number=number, category_id=row["category_id"], agency_id=None, **values
+        inserts.append(
+            insert(_RECORDS).values(
+                api_key_id=filer.key_id,
+                key=idempotency.key,
+                request_hash=idempotency.request_hash,
+                report_id=report_id,
+                created_at=now,
+            )
+        )
+    return inserts
+
+
+def _event_insert(event: EventDraft, now: datetime) -> Insert:
+    return insert(_EVENTS).values(
+        type=event.type, report_id=event.report_id, payload=event.payload, created_at=now
     )
 
 
-@cache
-def _positional(
-    columns: tuple[str, ...], with_reporter: bool, sinks: tuple[str, ...], idempotent: bool
-) -> tuple[str, tuple[str, ...]]:
-    """The filing statement as asyncpg takes it (`$n` parameters, typed) and its parameters' names."""
-    return driver_statement(filing_statement(columns, with_reporter, sinks, idempotent))
+def _composed(session: AsyncSession, inserts: Sequence[Insert], event: EventDraft, now: datetime) -> Executable:
+    """Every insert, the event and each sink's rows as one statement of data-modifying CTEs."""
+    written = (
+        _event_insert(event, now)
+        .returning(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.report_id, _EVENTS.c.created_at)
+        .cte("event")
+    )
+    parts = [statement.cte(f"write_{i}") for i, statement in enumerate(inserts)]
+    for i, sink in enumerate(session_sinks(session)):
+        rows = sink.rows_for([event], written)
+        if rows is not None:
+            parts.append(rows.cte(f"sink_{i}"))
+    return select(written.c.id).add_cte(*parts)
 
 
-def filing_statement(
-    columns: tuple[str, ...], with_reporter: bool, sinks: tuple[str, ...], idempotent: bool
-) -> TextClause:
-    """The one-statement filing for these report columns and sinks.
-
-    The id is drawn from the reports sequence first, and only once the category named (if any)
-    is found active and the `Idempotency-Key` (if any) unused, so the tracking number, which
-    contains the id, is written with the row; `number_prefix` is `PREFIX-YEAR-`, and the digits
-    follow `tracking_number()` (zero-padded to six, longer when the id is). The event's payload
-    comes made by `created_payload()` with id 0 and an empty number, both put in here. Column
-    names come from the table model only; every value is a bound parameter typed like its column.
-    """
-    table = Report.__table__  # type: ignore[attr-defined]
-    unknown = [c for c in columns if c not in table.c]
-    if unknown:
-        raise ValueError(f"not columns of reports: {unknown}")
-    unused_key = (
-        " AND NOT EXISTS (SELECT 1 FROM idempotency_records"
-        " WHERE api_key_id = :filed_by_key_id AND key = :idempotency_key)"
-        if idempotent
-        else ""
-    )
-    reporter = (
-        ", reporter AS (INSERT INTO reporters (report_id, name, nik, phone, email, address)"
-        " SELECT id, :reporter_name, :reporter_nik, :reporter_phone, :reporter_email, :reporter_address"
-        " FROM report)"
-        if with_reporter
-        else ""
-    )
-    record = (
-        ", idempotency AS (INSERT INTO idempotency_records"
-        " (api_key_id, key, request_hash, report_id, created_at)"
-        " SELECT :filed_by_key_id, :idempotency_key, :request_hash, id, :event_created_at FROM report)"
-        if idempotent
-        else ""
-    )
-    sql = "".join(
-        [
-            "WITH n AS MATERIALIZED (",
-            " SELECT s.id, CAST(:number_prefix AS text)",
-            " || lpad(s.id::text, greatest(6, length(s.id::text)), '0') AS number",
-            " FROM (SELECT nextval(pg_get_serial_sequence('reports', 'id'))::integer AS id",
-            " WHERE (:category_code IS NULL",
-            " OR EXISTS (SELECT 1 FROM categories WHERE code = :category_code AND active))",
-            unused_key,
-            ") AS s), ",
-            "report AS (INSERT INTO reports (id, tracking_number, category_id, ",
-            ", ".join(columns),
-            ") SELECT n.id, n.number, (SELECT id FROM categories WHERE code = :category_code), ",
-            ", ".join(f":{c}" for c in columns),
-            " FROM n RETURNING id, tracking_number, category_id)",
-            reporter,
-            ", status_event AS (INSERT INTO status_events",
-            " (report_id, from_status, to_status, action, actor, source, created_at)",
-            " SELECT id, NULL, :event_to_status, 'file', :event_actor, :event_source, :event_created_at",
-            " FROM report)",
-            ", event AS (INSERT INTO domain_events (type, report_id, payload, created_at)",
-            " SELECT :event_type, id, replace(replace(CAST(:event_payload AS text),",
-            " :id_mark, :id_key || id || ','),",
-            " :number_mark, :number_key || to_json(tracking_number)::text || ','),",
-            " :event_created_at FROM report RETURNING id, type, report_id, created_at)",
-            *(f", {part}" for part in sinks),
-            record,
-            " SELECT id, tracking_number, category_id FROM report",
-        ]
-    )
-    typed = [bindparam(c, type_=table.c[c].type) for c in columns]
-    typed.append(bindparam("category_code", type_=Category.__table__.c.code.type))  # type: ignore[attr-defined]
-    typed.append(bindparam("event_created_at", type_=StatusEvent.__table__.c.created_at.type))  # type: ignore[attr-defined]
-    if idempotent:
-        records = IdempotencyRecord.__table__  # type: ignore[attr-defined]
-        typed.append(bindparam("idempotency_key", type_=records.c.key.type))
-        typed.append(bindparam("request_hash", type_=records.c.request_hash.type))
-    return text(sql).bindparams(*typed)
+async def _one_by_one(session: AsyncSession, inserts: Sequence[Insert], event: EventDraft, now: datetime) -> None:
+    """The same rows, statement by statement (databases without data-modifying CTEs)."""
+    for statement in inserts:
+        await session.execute(statement)
+    event_id = (await session.execute(_event_insert(event, now).returning(_EVENTS.c.id))).scalar_one()
+    stored = OutboxEvent(int(event_id), event.type, event.report_id, event.payload, now)
+    await publish_to(session, session_sinks(session), [stored])

@@ -27,7 +27,14 @@ from app.models import DomainEvent, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import EventSource, Origin, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventType, OutboxEvent, event_payload, record_events, session_sinks
+from app.reports.events import (
+    EventType,
+    OutboxEvent,
+    event_payload,
+    publish_to,
+    record_events,
+    session_sinks,
+)
 from app.reports.filing import tracking_number
 from app.reports.transitions import Action, is_allowed
 
@@ -204,8 +211,7 @@ async def _record_created(
         OutboxEvent(event_id, created, i, p, now)
         for event_id, i, p in zip(inserted.scalars(), ids, payloads, strict=True)
     ]
-    for sink in session_sinks(session):
-        await sink.publish(session, events)
+    await publish_to(session, session_sinks(session), events)
 
 
 async def apply_national_status(

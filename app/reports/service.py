@@ -3,102 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from app.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
-from app.models import Agency, Category, FollowUp, Rating, Report, Reporter, StatusEvent
+from app.models import Agency, FollowUp, Rating, Report, StatusEvent
 from app.models.enums import EventSource, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import EventType, event_payload, record_events
-from app.reports.filing import Filed, NewReport, created_payload, report_values, tracking_number
 from app.reports.transitions import ACTION_RULES, Action, actions_from
-
-
-async def file_report(
-    session: AsyncSession,
-    new: NewReport,
-    *,
-    filed_by_key_id: int | None,
-    actor: str,
-    prefix: str,
-    tz: ZoneInfo,
-    policy: SlaPolicy,
-) -> Filed:
-    """Store a new local report, its reporter, its first status event and its event, statement
-    by statement in the session's transaction (any database, any sink; PostgreSQL's API files
-    with `app.reports.filing.file_on_postgresql` when every sink can write inside it).
-
-    `new.category_code` must name an active category (422 otherwise, nothing written). Returns
-    the report as written (not attached to the session), so callers need not read it back.
-    """
-    now = utcnow()
-    values = report_values(new, policy, filed_by_key_id, now)
-    values["category_id"] = await category_for_filing(session, new.category_code)
-    report_id, number = await _insert_filing(session, new, values, actor=actor, prefix=prefix, tz=tz)
-    await record_events(
-        session, report_id, [EventType.report_created], created_payload(new, now, report_id, number), now
-    )
-    return Filed(id=report_id, tracking_number=number, **values)
-
-
-async def category_for_filing(session: AsyncSession, code: str | None) -> int | None:
-    """The id of the active category a new report names (None when it names none)."""
-    if code is None:
-        return None
-    row = (
-        await session.execute(
-            select(col(Category.id), col(Category.active)).where(col(Category.code) == code)
-        )
-    ).one_or_none()
-    if row is None:
-        raise Unprocessable(
-            f"unknown category {code!r}",
-            extra={"fields": [{"field": "category_code", "message": "unknown category"}]},
-        )
-    if not row.active:
-        raise Unprocessable(f"category {code!r} is deactivated")
-    return int(row.id)
-
-
-async def _insert_filing(
-    session: AsyncSession,
-    new: NewReport,
-    values: dict[str, Any],
-    *,
-    actor: str,
-    prefix: str,
-    tz: ZoneInfo,
-) -> tuple[int, str]:
-    """The report (numbered), its reporter and its first status event; any database."""
-    now: datetime = values["created_at"]
-    report_id = (
-        await session.execute(insert(Report).values(**values).returning(col(Report.id)))
-    ).scalar_one()
-    assert report_id is not None  # the database assigns it
-    number = tracking_number(prefix, report_id, now, tz)
-    await session.execute(update(Report).where(col(Report.id) == report_id).values(tracking_number=number))
-    if any(new.reporter.values()):
-        await session.execute(insert(Reporter).values(report_id=report_id, **new.reporter))
-    await session.execute(
-        insert(StatusEvent).values(
-            report_id=report_id,
-            from_status=None,
-            to_status=ReportStatus.unverified.value,
-            action="file",
-            actor=actor,
-            source=EventSource.local.value,
-            created_at=now,
-        )
-    )
-    return report_id, number
 
 
 @dataclass

@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import orjson
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import FromClause, Insert, and_, case, exists, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from app.config import Settings
 from app.models import PushJob
-from app.models.enums import EventSource, Origin, ReportStatus
+from app.models.enums import EventSource, JobStatus, Origin, ReportStatus
 from app.models.types import utcnow
-from app.reports.events import EventType, OutboxEvent, record_events
+from app.reports.events import EventDraft, EventType, record_events
 from app.sync.client import LaporClient
 from app.sync.errors import LaporError, RateLimitedError, TransientError
 from app.sync.push_actions import PushFailed, PushNotYet, execute
@@ -26,7 +27,7 @@ from app.sync.push_actions import PushFailed, PushNotYet, execute
 log = logging.getLogger("app.sync.push")
 
 
-class JobKind:
+class JobKind(StrEnum):
     """What a push job sends upstream."""
 
     file = "file"
@@ -37,41 +38,44 @@ class JobKind:
 class PushSink:
     """Writes push jobs for the events national LAPOR must hear of, in the change's transaction."""
 
-    def filing_sql(self) -> str:
-        """`publish` for a new local report (a `file` job), as a CTE of the filing statement."""
-        return (
-            "push_job AS (INSERT INTO push_jobs (report_id, event_id, kind, status, attempts,"
-            " next_attempt_at, created_at, updated_at) SELECT e.report_id, e.id, 'file',"
-            " 'pending', 0, e.created_at, e.created_at, e.created_at FROM event e)"
-        )
+    def rows_for(self, events: Sequence[EventDraft], written: FromClause) -> Insert | None:
+        """A pending job per event that concerns upstream (`job_kind`), read from `written`."""
+        picked = [
+            (and_(written.c.type == event.type, written.c.report_id == event.report_id), kind.value)
+            for event in events
+            if (kind := job_kind(event)) is not None
+        ]
+        if not picked:
+            return None
+        jobs = PushJob.__table__  # type: ignore[attr-defined]
+        rows = select(
+            written.c.report_id,
+            written.c.id,
+            case(*picked),
+            literal(JobStatus.pending.value),
+            literal(0),
+            written.c.created_at,
+            written.c.created_at,
+            written.c.created_at,
+        ).where(or_(*(condition for condition, _ in picked)))
+        columns = ("report_id", "event_id", "kind", "status", "attempts", "next_attempt_at", "created_at", "updated_at")
+        return insert(jobs).from_select([jobs.c[name] for name in columns], rows)
 
-    async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
-        """Add a job per event that concerns upstream."""
-        jobs = [job for event in events if (job := _job_for(event)) is not None]
-        if jobs:
-            session.add_all(jobs)
-            await session.flush()
 
-
-def _job_for(event: OutboxEvent) -> PushJob | None:
+def job_kind(event: EventDraft) -> JobKind | None:
+    """The push job an event calls for, if any: a local report filed, a follow-up, a forward."""
     if event.report_id is None:
         return None
     payload = orjson.loads(event.payload)
     if payload.get("source") == EventSource.national.value:
         return None  # upstream's own change coming back: nothing to send (echo suppression)
-    kind = None
     if event.type == EventType.report_created.value and payload.get("origin") == Origin.local.value:
-        kind = JobKind.file
-    elif event.type == EventType.report_followed_up.value:
-        kind = JobKind.follow_up
-    elif (
-        event.type == EventType.report_status_changed.value
-        and payload.get("status_after") == ReportStatus.forwarded
-    ):
-        kind = JobKind.forward
-    if kind is None:
-        return None
-    return PushJob(report_id=event.report_id, event_id=event.id, kind=kind, created_at=event.created_at)
+        return JobKind.file
+    if event.type == EventType.report_followed_up.value:
+        return JobKind.follow_up
+    if event.type == EventType.report_status_changed.value and payload.get("status_after") == ReportStatus.forwarded:
+        return JobKind.forward
+    return None
 
 
 class Pusher:

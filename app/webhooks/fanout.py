@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlalchemy import Boolean, FromClause, Insert, String, insert, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from app.reports.events import OutboxEvent
-from app.webhooks.signing import new_msg_id
+from app.reports.events import EventDraft
 
 
 def encode_event_types(event_types: list[str] | None) -> str | None:
@@ -32,57 +32,79 @@ def decode_event_types(stored: str | None) -> list[str] | None:
 class WebhookSink:
     """The outbox sink of webhooks; it has no state, so registering it twice keeps one."""
 
-    def filing_sql(self) -> str:
-        """`publish` for a new local report, as a CTE of the filing statement (PostgreSQL)."""
-        return _FILING_SQL
-
-    async def publish(self, session: AsyncSession, events: list[OutboxEvent]) -> None:
-        """Write the deliveries of the events, in the transaction of the change that caused them."""
+    def rows_for(self, events: Sequence[EventDraft], written: FromClause) -> Insert | None:
+        """A delivery per event and active subscription that wants the event's type (a
+        subscription with no stored types wants every type), each with its own message id."""
         if not events:
-            return
-        subscriptions = (
-            await session.execute(
-                select(col(WebhookSubscription.id), col(WebhookSubscription.event_types)).where(
-                    col(WebhookSubscription.active).is_(True)
-                )
+            return None
+        subscriptions = WebhookSubscription.__table__  # type: ignore[attr-defined]
+        deliveries = WebhookDelivery.__table__  # type: ignore[attr-defined]
+        stored = subscriptions.c.event_types
+        wanted = or_(stored.is_(None), stored == "", JsonListHas(stored, written.c.type))
+        rows = (
+            select(
+                subscriptions.c.id,
+                written.c.id,
+                written.c.type,
+                written.c.report_id,
+                NewMsgId(),
+                literal(DeliveryStatus.pending.value),
+                literal(0),
+                written.c.created_at,
+                written.c.created_at,
             )
-        ).all()
-        if not subscriptions:
-            return
-        wanted = [(row.id, _type_filter(row.event_types)) for row in subscriptions]
-        rows: list[dict[str, Any]] = [
-            {
-                "subscription_id": subscription_id,
-                "event_id": event.id,
-                "event_type": event.type,
-                "report_id": event.report_id,
-                "msg_id": new_msg_id(),
-                "status": DeliveryStatus.pending.value,
-                "attempts": 0,
-                "next_attempt_at": event.created_at,
-                "created_at": event.created_at,
-            }
-            for event in events
-            for subscription_id, types in wanted
-            if types is None or event.type in types
-        ]
-        if rows:
-            await session.execute(insert(WebhookDelivery), rows)
+            .select_from(written.join(subscriptions, subscriptions.c.active.is_(True)))
+            .where(wanted)
+        )
+        columns = (
+            "subscription_id",
+            "event_id",
+            "event_type",
+            "report_id",
+            "msg_id",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        )
+        return insert(deliveries).from_select([deliveries.c[name] for name in columns], rows)
 
 
-# What `publish` writes for one event, as SQL: a delivery per active subscription that wants the
-# event's type (no stored types: every type), each with its own `msg_` + 24 hex digits.
-_FILING_SQL = (
-    "webhook_deliveries AS (INSERT INTO webhook_deliveries (subscription_id, event_id, event_type,"
-    " report_id, msg_id, status, attempts, next_attempt_at, created_at)"
-    " SELECT s.id, e.id, e.type, e.report_id,"
-    " 'msg_' || left(replace(gen_random_uuid()::text, '-', ''), 24), 'pending', 0,"
-    " e.created_at, e.created_at"
-    " FROM event e JOIN webhook_subscriptions s ON s.active"
-    " AND (coalesce(s.event_types, '') = '' OR s.event_types::jsonb ? e.type))"
-)
+class JsonListHas(FunctionElement[bool]):
+    """`value` is an element of the JSON array stored as text in `array` (each database's own
+    JSON functions)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_list_has"
 
 
-def _type_filter(stored: str | None) -> frozenset[str] | None:
-    types = decode_event_types(stored)
-    return frozenset(types) if types is not None else None
+@compiles(JsonListHas, "postgresql")
+def _json_list_has_pg(element: JsonListHas, compiler: Any, **kw: Any) -> str:
+    array, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"jsonb_exists(CAST({array} AS jsonb), {value})"
+
+
+@compiles(JsonListHas, "sqlite")
+def _json_list_has_sqlite(element: JsonListHas, compiler: Any, **kw: Any) -> str:
+    array, value = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({array}) WHERE json_each.value = {value})"  # noqa: S608 - compiled clauses
+
+
+class NewMsgId(FunctionElement[str]):
+    """A fresh `webhook-id` made by the database, in the format of `signing.new_msg_id`
+    (`msg_` and 24 random hex digits)."""
+
+    type = String()
+    inherit_cache = True
+    name = "new_msg_id"
+
+
+@compiles(NewMsgId, "postgresql")
+def _new_msg_id_pg(element: NewMsgId, compiler: Any, **kw: Any) -> str:
+    return "'msg_' || left(replace(CAST(gen_random_uuid() AS text), '-', ''), 24)"
+
+
+@compiles(NewMsgId, "sqlite")
+def _new_msg_id_sqlite(element: NewMsgId, compiler: Any, **kw: Any) -> str:
+    return "'msg_' || lower(hex(randomblob(12)))"
