@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|debug|info|warning|error)$")
     log_format: str = Field("json", pattern="^(json|text)$")
 
-    # --- deadlines (SLA), domain.md ---
+    # --- deadlines (SLA), docs/domain.md ---
     sla_disposition_working_days: int = Field(3, ge=1)
     sla_follow_up_working_days: int = Field(5, ge=1)
     sla_auto_complete_working_days: int = Field(10, ge=1)

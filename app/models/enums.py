@@ -63,7 +63,7 @@ class Origin(StrEnum):
 
 
 class Role(StrEnum):
-    """API key roles (domain.md, Roles)."""
+    """API key roles (docs/domain.md, Roles)."""
 
     admin = "admin"
     coordinator = "coordinator"

@@ -1,4 +1,4 @@
-"""Who may see which reports, and whose identity (domain.md, Roles and Privacy)."""
+"""Who may see which reports, and whose identity (docs/domain.md, Roles and Privacy)."""
 
 from __future__ import annotations
 

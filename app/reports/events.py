@@ -17,7 +17,7 @@ from app.models import DomainEvent
 
 
 class EventType(StrEnum):
-    """The event types of domain.md."""
+    """The event types of docs/domain.md."""
 
     report_created = "report.created"
     report_status_changed = "report.status_changed"

@@ -1,4 +1,4 @@
-"""The status table of domain.md and the named actions that walk it."""
+"""The status table of docs/domain.md and the named actions that walk it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import StrEnum
 from app.models.enums import ReportStatus as S
 from app.models.enums import Role
 
-# domain.md, "Allowed moves": the only edges a local move may take.
+# docs/domain.md, "Allowed moves": the only edges a local move may take.
 ALLOWED_MOVES: dict[S, frozenset[S]] = {
     S.unverified: frozenset({S.verified, S.on_hold, S.rejected, S.forwarded}),
     S.on_hold: frozenset({S.unverified, S.verified, S.rejected}),
@@ -90,5 +90,5 @@ def actions_from(status: S) -> list[dict[str, str]]:
 
 
 def is_allowed(current: S, target: S) -> bool:
-    """Whether domain.md's table allows this move."""
+    """Whether docs/domain.md's table allows this move."""
     return target in ALLOWED_MOVES[current]

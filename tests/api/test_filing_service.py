@@ -22,7 +22,6 @@ from app.errors import Unprocessable
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import (
-    Category,
     DomainEvent,
     IdempotencyRecord,
     PushJob,

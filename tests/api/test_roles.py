@@ -1,4 +1,4 @@
-"""The role table of domain.md, endpoint by endpoint, and who sees reporter identity."""
+"""The role table of docs/domain.md, endpoint by endpoint, and who sees reporter identity."""
 
 from __future__ import annotations
 

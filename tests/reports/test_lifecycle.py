@@ -1,4 +1,4 @@
-"""Every move of domain.md's table is allowed, every other one refused and harmless."""
+"""Every move of docs/domain.md's table is allowed, every other one refused and harmless."""
 
 from __future__ import annotations
 
