@@ -19,6 +19,12 @@ from app.config import Settings
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
+# Execution option of a connection that only reads: on SQLite its transaction is deferred
+# (`BEGIN`, no write lock) instead of `BEGIN IMMEDIATE`. Writing on such a connection may fail
+# with "database is locked", so it must only read.
+READ_ONLY = "lapor_read_only"
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine for the configured database, tuned per dialect."""
     url = settings.database_url
@@ -62,7 +68,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read that asks for it (READ_ONLY) takes no lock: in WAL mode it then never holds
+        # up a writer, however long it reads.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 async def create_driver_pool(settings: Settings) -> asyncpg.Pool:
@@ -99,6 +107,33 @@ def driver_statement(clause: TextClause) -> tuple[str, tuple[str, ...]]:
     parameters' names in order (a name used twice is one parameter)."""
     compiled = clause.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
     return compiled.string, tuple(compiled.positiontup or ())
+
+
+def database_refusal(exc: BaseException) -> asyncpg.PostgresError | None:
+    """The PostgreSQL error behind an exception (raised by asyncpg itself or wrapped by
+    SQLAlchemy), if there is one: its SQLSTATE, table and constraint name the failure."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, asyncpg.PostgresError):
+            return current
+        seen.add(id(current))
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+
+def refusal_summary(exc: BaseException) -> str:
+    """An exception as logs may show it: its class, and the SQLSTATE, table and constraint of a
+    database refusal behind it, never its text (PostgreSQL's quotes the row's values)."""
+    refused = database_refusal(exc)
+    if refused is None:
+        return type(exc).__name__
+    return (
+        f"{type(exc).__name__} ({type(refused).__name__}, SQLSTATE {refused.sqlstate},"
+        f" table {getattr(refused, 'table_name', None)}, constraint {getattr(refused, 'constraint_name', None)})"
+    )
 
 
 EVENT_SINKS = "event_sinks"
