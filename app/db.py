@@ -123,7 +123,6 @@ def database_refusal(exc: BaseException) -> asyncpg.PostgresError | None:
     return None
 
 
-
 def refusal_summary(exc: BaseException) -> str:
     """An exception as logs may show it: its class, and the SQLSTATE, table and constraint of a
     database refusal behind it, never its text (PostgreSQL's quotes the row's values)."""

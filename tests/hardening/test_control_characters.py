@@ -52,9 +52,13 @@ async def test_every_route_refuses_nul_in_path_query_and_body(
         query = await client.request(method, path, params={"q": "a\x00b"}, headers=headers)
         _assert_control_refused(query, "query.q")
         if method in ("POST", "PUT", "PATCH"):
-            as_json = await client.request(method, path, json={"content": "x\x00y", "reason": "ok"}, headers=headers)
+            as_json = await client.request(
+                method, path, json={"content": "x\x00y", "reason": "ok"}, headers=headers
+            )
             _assert_control_refused(as_json, "body.content")
-            nested = await client.request(method, path, json={"reporter": {"name": ["\x01"]}}, headers=headers)
+            nested = await client.request(
+                method, path, json={"reporter": {"name": ["\x01"]}}, headers=headers
+            )
             _assert_control_refused(nested, "body.reporter.name.0")
             as_form = await client.request(method, path, data={"kunci": "\x00"}, headers=headers)
             _assert_control_refused(as_form, "body.kunci")
@@ -62,7 +66,9 @@ async def test_every_route_refuses_nul_in_path_query_and_body(
 
 
 @pytest.mark.parametrize("text", ["baris satu\nbaris dua\r\n", "kolom\tkolom"])
-async def test_line_breaks_and_tabs_stay_allowed_in_bodies(client: httpx.AsyncClient, keys: Keys, text: str) -> None:
+async def test_line_breaks_and_tabs_stay_allowed_in_bodies(
+    client: httpx.AsyncClient, keys: Keys, text: str
+) -> None:
     report = await file_report(client, keys.intake, content="Laporan panjang tentang jalan rusak. " + text)
     assert text.strip() in report["content"]
 

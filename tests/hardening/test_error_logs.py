@@ -15,7 +15,9 @@ from tests.helpers import REPORTER, Keys
 
 
 def _refusal() -> asyncpg.UniqueViolationError:
-    refusal = asyncpg.UniqueViolationError(f'duplicate key value violates "uq_reporters_nik" ({REPORTER["nik"]})')
+    refusal = asyncpg.UniqueViolationError(
+        f'duplicate key value violates "uq_reporters_nik" ({REPORTER["nik"]})'
+    )
     refusal.sqlstate = "23505"  # type: ignore[misc]
     refusal.table_name = "reporters"  # type: ignore[attr-defined]
     refusal.constraint_name = "uq_reporters_nik"  # type: ignore[attr-defined]

@@ -44,7 +44,11 @@ async def test_indonesian_export_prints_labels_and_end_of_day_deadlines(
     )
     assert row["Batas Disposisi"] == "2026-12-07 23:59"
     english = _rows(await client.get("/api/v1/reports/export?lang=en", headers=keys.admin))[0]
-    assert (english["Kind"], english["Channel"], english["Status"]) == ("complaint", "whatsapp", "followed_up")
+    assert (english["Kind"], english["Channel"], english["Status"]) == (
+        "complaint",
+        "whatsapp",
+        "followed_up",
+    )
     assert english["Disposition due"] == "2026-12-07 23:59"
 
 

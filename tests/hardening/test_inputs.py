@@ -113,7 +113,9 @@ async def test_if_match_of_unusual_digits_is_refused(
     report = await file_report(client, keys.intake)
     before = await store_counts(client._transport.app)  # type: ignore[attr-defined]
     response = await client.post(
-        f"/api/v1/reports/{report['id']}/verify", json={}, headers={**keys.admin, "If-Match": if_match.encode()}
+        f"/api/v1/reports/{report['id']}/verify",
+        json={},
+        headers={**keys.admin, "If-Match": if_match.encode()},
     )
     body = assert_refused(response)
     assert body["fields"][0]["field"] == "header.If-Match"
@@ -139,7 +141,9 @@ async def test_an_image_over_the_pixel_limit_is_refused(
 ) -> None:
     report = await file_report(client, keys.intake)
     files = {"file": ("bom.png", io.BytesIO(_png_header_only(*size)), "image/png")}
-    response = await client.post(f"/api/v1/reports/{report['id']}/attachments", files=files, headers=keys.admin)
+    response = await client.post(
+        f"/api/v1/reports/{report['id']}/attachments", files=files, headers=keys.admin
+    )
     body = assert_refused(response, 413)
     assert body["max_pixels"] == 40_000_000
     listed = await client.get(f"/api/v1/reports/{report['id']}/attachments", headers=keys.admin)
@@ -174,7 +178,8 @@ async def test_the_rating_is_read_only_by_the_roles_the_readme_names(
 ) -> None:
     report = await bring_to(client, keys, "followed_up")
     rated = await client.post(
-        f"/api/v1/reports/{report['id']}/rating", json={"score": 4, "comment": "Terima kasih, Bu Siti"},
+        f"/api/v1/reports/{report['id']}/rating",
+        json={"score": 4, "comment": "Terima kasih, Bu Siti"},
         headers=keys.intake,
     )
     assert rated.status_code == 201, rated.text

@@ -84,6 +84,7 @@ def _open_unread_export(base: str, key: str) -> socket.socket:
 async def _other_requests(base: str, keys: Keys, report_id: int) -> list[int]:
     """Fifty requests of every kind: reads, lists, search, statistics, filings, moves."""
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+
         async def one(n: int) -> int:
             kind = n % 7
             if kind == 0:

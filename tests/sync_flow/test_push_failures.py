@@ -38,7 +38,7 @@ async def test_a_push_job_failing_unexpectedly_backs_off_then_dies(
     async def clashing(*_: Any) -> None:
         nonlocal calls
         calls += 1
-        raise IntegrityError("INSERT …", None, Exception('duplicate key (nik)=(6201014407850003)'))
+        raise IntegrityError("INSERT …", None, Exception("duplicate key (nik)=(6201014407850003)"))
 
     monkeypatch.setattr(push_module, "execute", clashing)
     await rig.pusher.run_once()
