@@ -48,18 +48,19 @@ async def export_reports(
     """
     tz = ZoneInfo(settings.timezone)
     stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
-    columns = columns_for(principal)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     try:
         # On SQLite a read-only transaction takes no write lock (app.db.READ_ONLY).
         await session.connection(execution_options={READ_ONLY: True})
+        rows = export_rows(session, principal, flt, tz, lang)
+        header = headers(columns_for(principal), lang)
         if format == "xlsx":
             if await count_reports(session, principal, flt) > XLSX_MAX_ROWS:
                 raise Unprocessable(f"more than {XLSX_MAX_ROWS} rows: narrow the filters or export CSV")
-            await _write_xlsx(export_rows(session, principal, flt, tz, lang), headers(columns, lang), spool)
+            await _write_xlsx(rows, header, spool)
             media, suffix = XLSX_TYPE, "xlsx"
         else:
-            await _write_csv(export_rows(session, principal, flt, tz, lang), headers(columns, lang), spool)
+            await _write_csv(rows, header, spool)
             media, suffix = "text/csv; charset=utf-8", "csv"
     except BaseException:
         spool.close()
