@@ -29,7 +29,7 @@ def migrate() -> None:
     """Upgrade the database to the newest schema."""
     from app.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    upgrade(_valid_settings().database_url)
     click.echo("database is at the newest schema")
 
 
@@ -222,15 +222,20 @@ def apikey_revoke(key_id: int) -> None:
     click.echo(f"revoked key {key_id}")
 
 
-def _checked_settings() -> Settings:
-    """The settings, or a clear exit naming the setting that is wrong."""
+def _valid_settings() -> Settings:
+    """The settings, or a clear one-line exit naming the setting that is wrong."""
     from pydantic import ValidationError
 
     try:
-        settings = get_settings()
+        return get_settings()
     except ValidationError as exc:
         wrong = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise click.ClickException(f"invalid settings: {wrong}") from exc
+
+
+def _checked_settings() -> Settings:
+    """The settings, valid and fit for the environment, or a clear exit saying why not."""
+    settings = _valid_settings()
     problems = settings.production_problems()
     if problems:
         raise click.ClickException("refusing to start in production: " + "; ".join(problems))
@@ -242,7 +247,7 @@ async def _session() -> AsyncIterator[AsyncSession]:
     """A session on a fresh engine, for one CLI command."""
     from app.db import create_engine, session_factory
 
-    engine = create_engine(get_settings())
+    engine = create_engine(_valid_settings())
     try:
         async with session_factory(engine)() as session:
             yield session

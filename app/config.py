@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024)
     max_attachment_bytes: int = Field(10 * 1_048_576, ge=1024)
     attachment_dir: Path = Path("./data/attachments")
+    attachment_max_pixels: int = Field(
+        40_000_000,
+        ge=1,
+        le=89_478_485,
+        description="Largest image (width x height, from its header) an attachment may be; bounds decoding memory",
+    )
     page_size_default: int = Field(50, ge=1)
     page_size_max: int = Field(100, ge=1)
     api_key_cache_seconds: float = Field(5.0, ge=0)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -15,6 +16,12 @@ from app.config import Settings
 # aiosqlite logs every statement with its parameters at DEBUG; parameters may hold personal
 # data (reporter identity), so that logger never goes below INFO, whatever the root level.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
+
+
+# Execution option of a connection that only reads: on SQLite its transaction is deferred
+# (`BEGIN`, no write lock) instead of `BEGIN IMMEDIATE`. Writing on such a connection may fail
+# with "database is locked", so it must only read.
+READ_ONLY = "lapor_read_only"
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -60,11 +67,39 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read that asks for it (READ_ONLY) takes no lock: in WAL mode it then never holds
+        # up a writer, however long it reads.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _server_settings(settings: Settings) -> dict[str, str]:
     return {"statement_timeout": str(settings.db_statement_timeout_ms), "application_name": "lapor-bridge"}
+
+
+def database_refusal(exc: BaseException) -> asyncpg.PostgresError | None:
+    """The PostgreSQL error behind an exception (raised by asyncpg itself or wrapped by
+    SQLAlchemy), if there is one: its SQLSTATE, table and constraint name the failure."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, asyncpg.PostgresError):
+            return current
+        seen.add(id(current))
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+    return None
+
+
+def refusal_summary(exc: BaseException) -> str:
+    """An exception as logs may show it: its class, and the SQLSTATE, table and constraint of a
+    database refusal behind it, never its text (PostgreSQL's quotes the row's values)."""
+    refused = database_refusal(exc)
+    if refused is None:
+        return type(exc).__name__
+    return (
+        f"{type(exc).__name__} ({type(refused).__name__}, SQLSTATE {refused.sqlstate},"
+        f" table {getattr(refused, 'table_name', None)}, constraint {getattr(refused, 'constraint_name', None)})"
+    )
 
 
 EVENT_SINKS = "event_sinks"

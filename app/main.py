@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,12 +14,27 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import attachments, directory, export, filing, keys, moves, ops, reports, stats, sync, webhooks
+from app.api import (
+    attachments,
+    directory,
+    export,
+    filing,
+    keys,
+    moves,
+    ops,
+    ratings,
+    reports,
+    stats,
+    sync,
+    webhooks,
+)
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
 from app.dashboard.router import router as dashboard_router
 from app.db import create_engine, session_factory
 from app.errors import AppError
+from app.failures import UnexpectedErrors, log_unexpected
+from app.input_guard import ControlCharacterGuard
 from app.keys import KeyCache
 from app.observability import RequestTelemetry, configure_logging
 from app.reports.deadlines import SlaPolicy
@@ -55,7 +69,7 @@ class BodyLimit:
             return
         limit = self.upload_limit if scope["path"].endswith("/attachments") else self.default_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
             await self._refuse(send, limit)
             return
         received = 0
@@ -143,34 +157,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-        refused = _server_refusal(exc)
-        if refused is None:
-            log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-        else:
-            # PostgreSQL's message and detail may quote the values of the row (a reporter's
-            # identity): log what identifies the failure, never its text.
-            log.error(
-                "unhandled database error: %s (SQLSTATE %s, table %s, constraint %s)",
-                type(refused).__name__,
-                getattr(refused, "sqlstate", None),
-                getattr(refused, "table_name", None),
-                getattr(refused, "constraint_name", None),
-            )
+        # Reached only from outside UnexpectedErrors (which answers the routes' errors itself).
+        log_unexpected(exc)
         return JSONResponse(error_body("internal_error", "something went wrong on our side"), status_code=500)
-
-
-def _server_refusal(exc: BaseException) -> asyncpg.PostgresError | None:
-    """The PostgreSQL error behind an exception (raised by asyncpg itself or wrapped by
-    SQLAlchemy), if there is one."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, asyncpg.PostgresError):
-            return current
-        seen.add(id(current))
-        orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
-    return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -215,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         filing.router,
         reports.router,
         moves.router,
+        ratings.router,
         attachments.router,
         directory.agencies_router,
         directory.categories_router,
@@ -226,11 +216,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dashboard_router,
     ):
         app.include_router(router)
+    app.add_middleware(ControlCharacterGuard)  # inside BodyLimit: it reads bodies already bounded
     app.add_middleware(
         BodyLimit,
         default_limit=settings.max_body_bytes,
         upload_limit=settings.max_attachment_bytes + 64 * 1024,
     )
+    app.add_middleware(UnexpectedErrors)  # inside the telemetry: its 500 gets a request id too
     app.add_middleware(RequestTelemetry)  # outermost: every answer gets its request id and metrics
     return app
 

@@ -69,11 +69,11 @@ def test_the_database_error_is_found_behind_sqlalchemys_wrapping() -> None:
     import asyncpg
     from sqlalchemy.exc import DBAPIError
 
-    from app.main import _server_refusal
+    from app.db import database_refusal
 
     refusal = asyncpg.CheckViolationError("new row violates check constraint")
     adapted = RuntimeError("adapted")
     adapted.__cause__ = refusal
     wrapped = DBAPIError("INSERT …", None, adapted)  # type: ignore[arg-type]
-    assert _server_refusal(wrapped) is refusal
-    assert _server_refusal(ValueError("no database here")) is None
+    assert database_refusal(wrapped) is refusal
+    assert database_refusal(ValueError("no database here")) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from pathlib import PurePath
 
@@ -21,6 +22,8 @@ from app.reports.queries import get_visible
 
 router = APIRouter(prefix="/api/v1/reports", tags=["attachments"])
 CHUNK = 64 * 1024
+# A multipart file name is not checked at the edge (app.input_guard): its control characters go.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AttachmentOut(BaseModel):
@@ -76,8 +79,10 @@ async def upload(
     data = await _read_limited(file, settings.max_attachment_bytes)
     if not data:
         raise Unprocessable("the file is empty")
-    stored = await asyncio.to_thread(store_file, settings.attachment_dir, data)
-    name = PurePath(file.filename or "attachment").name[:255] or "attachment"
+    stored = await asyncio.to_thread(
+        store_file, settings.attachment_dir, data, settings.attachment_max_pixels
+    )
+    name = _CONTROL.sub("", PurePath(file.filename or "attachment").name)[:255] or "attachment"
     row = Attachment(
         report_id=report_id,
         file_name=name,

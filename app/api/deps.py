@@ -13,7 +13,7 @@ from app.config import Settings
 from app.errors import Forbidden, Unauthenticated
 from app.keys import KeyCache, Principal, authenticate, hash_key
 from app.models.enums import Role
-from app.models.types import utcnow
+from app.models.types import MAX_ID, utcnow
 from app.ratelimit import count_request
 from app.reports.deadlines import SlaPolicy
 
@@ -47,7 +47,7 @@ async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 # Ids in paths: positive and within the range of the database's integer columns.
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]

@@ -6,7 +6,7 @@ import asyncio
 import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import CurrentKey, SessionDep, SettingsDep
 from app.api.reports import ReportFilterDep
+from app.db import READ_ONLY
 from app.errors import Unprocessable
 from app.reports.export import columns_for, csv_chunk, export_rows, headers, safe_cell
 from app.reports.queries import count_reports
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/api/v1/reports", tags=["export"])
 XLSX_MAX_ROWS = 1_000_000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024  # beyond this an export is spooled to disk
 
 
 @router.get(
@@ -38,38 +40,53 @@ async def export_reports(
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
     lang: Annotated[str, Query(pattern="^(id|en)$", description="header language")] = "id",
 ) -> StreamingResponse:
-    """Every report the caller may see that matches the filters (no identity unless entitled)."""
+    """Every report the caller may see that matches the filters (no identity unless entitled).
+
+    The whole file is written to a spooled temporary file before the first byte is sent: a
+    failure then answers a clear error instead of a cut file, and no transaction or pooled
+    connection is held while a slow client reads.
+    """
     tz = ZoneInfo(settings.timezone)
     stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
-    columns = columns_for(principal)
-    if format == "xlsx":
-        if await count_reports(session, principal, flt) > XLSX_MAX_ROWS:
-            raise Unprocessable(f"more than {XLSX_MAX_ROWS} rows: narrow the filters or export CSV")
-        body = _xlsx(export_rows(session, principal, flt, tz, lang), headers(columns, lang))
-        media, suffix = XLSX_TYPE, "xlsx"
-    else:
-        body = _csv(export_rows(session, principal, flt, tz, lang), headers(columns, lang))
-        media, suffix = "text/csv; charset=utf-8", "csv"
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    try:
+        # On SQLite a read-only transaction takes no write lock (app.db.READ_ONLY).
+        await session.connection(execution_options={READ_ONLY: True})
+        rows = export_rows(session, principal, flt, tz, lang)
+        header = headers(columns_for(principal), lang)
+        if format == "xlsx":
+            if await count_reports(session, principal, flt) > XLSX_MAX_ROWS:
+                raise Unprocessable(f"more than {XLSX_MAX_ROWS} rows: narrow the filters or export CSV")
+            await _write_xlsx(rows, header, spool)
+            media, suffix = XLSX_TYPE, "xlsx"
+        else:
+            await _write_csv(rows, header, spool)
+            media, suffix = "text/csv; charset=utf-8", "csv"
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        await session.close()  # hands the connection back before the client reads a byte
     return StreamingResponse(
-        body,
+        _from_spool(spool),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="laporan-{stamp}.{suffix}"'},
     )
 
 
-async def _csv(rows: AsyncIterator[list[Any]], header: list[str]) -> AsyncIterator[bytes]:
-    yield "\ufeff".encode() + csv_chunk([header])  # BOM: spreadsheets then read UTF-8 correctly
+async def _write_csv(rows: AsyncIterator[list[Any]], header: list[str], spool: IO[bytes]) -> None:
+    spool.write("\ufeff".encode() + csv_chunk([header]))  # BOM: spreadsheets then read UTF-8 correctly
     batch: list[list[Any]] = []
     async for row in rows:
         batch.append(row)
         if len(batch) >= 500:
-            yield csv_chunk(batch)
+            await asyncio.to_thread(spool.write, csv_chunk(batch))
             batch = []
     if batch:
-        yield csv_chunk(batch)
+        await asyncio.to_thread(spool.write, csv_chunk(batch))
 
 
-async def _xlsx(rows: AsyncIterator[list[Any]], header: list[str]) -> AsyncIterator[bytes]:
+async def _write_xlsx(rows: AsyncIterator[list[Any]], header: list[str], spool: IO[bytes]) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -82,11 +99,17 @@ async def _xlsx(rows: AsyncIterator[list[Any]], header: list[str]) -> AsyncItera
             await asyncio.to_thread(_append_all, sheet, batch)
             batch = []
     await asyncio.to_thread(_append_all, sheet, batch)
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as buffer:
-        await asyncio.to_thread(workbook.save, buffer)
-        buffer.seek(0)
-        while chunk := await asyncio.to_thread(buffer.read, CHUNK):
+    await asyncio.to_thread(workbook.save, spool)
+
+
+async def _from_spool(spool: IO[bytes]) -> AsyncIterator[bytes]:
+    """The written file, chunk by chunk; closed (and deleted) when sent or abandoned."""
+    try:
+        spool.seek(0)
+        while chunk := await asyncio.to_thread(spool.read, CHUNK):
             yield chunk
+    finally:
+        spool.close()
 
 
 def _append_all(sheet: Any, rows: list[list[Any]]) -> None:

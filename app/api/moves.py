@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
@@ -16,36 +17,35 @@ from app.api.report_schemas import (
     FollowUpBody,
     FollowUpOut,
     MoveBody,
-    RatingBody,
-    RatingOut,
     ReportOut,
     StatusEventOut,
     status_label,
 )
 from app.errors import (
     Forbidden,
-    NotFound,
     PreconditionFailed,
     Unprocessable,
     VersionConflict,
 )
 from app.keys import Principal
-from app.models import Agency, FollowUp, Rating, Report, StatusEvent
+from app.models import Agency, FollowUp, Report, StatusEvent
 from app.models.enums import ReportStatus
+from app.models.types import MAX_ID
 from app.reports.access import holds
 from app.reports.deadlines import SlaPolicy
 from app.reports.queries import get_visible
-from app.reports.service import MoveRequest, apply_action, rate_report
+from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import ACTION_RULES, Action, actions_from
 
 router = APIRouter(prefix="/api/v1/reports", tags=["moves"])
 
-_CONFLICT_DOC: dict[int | str, dict[str, Any]] = {
+CONFLICT_DOC: dict[int | str, dict[str, Any]] = {
     403: {"description": "This role may not take this action."},
     404: {"description": "No such report, or not one this key may see."},
     409: {"description": "The action is not allowed from the current status, or a race was lost."},
     412: {"description": "`If-Match` names a stale version."},
 }
+_VERSION = re.compile(r"[0-9]{1,10}")
 IfMatch = Annotated[str | None, Header(description="The report's ETag (its version), as read.")]
 
 
@@ -53,8 +53,12 @@ def _parse_if_match(value: str | None) -> int | None:
     if value is None:
         return None
     cleaned = value.strip().removeprefix("W/").strip('"')
-    if not cleaned.isdigit():
-        raise Unprocessable('If-Match must be the report\'s ETag, e.g. "3"')
+    # ASCII digits only, and few enough to be a version: `str.isdigit()` also takes '²'.
+    if _VERSION.fullmatch(cleaned) is None or int(cleaned) > MAX_ID:
+        raise Unprocessable(
+            'If-Match must be the report\'s ETag, e.g. "3"',
+            extra={"fields": [{"field": "header.If-Match", "message": "not a version"}]},
+        )
     return int(cleaned)
 
 
@@ -106,6 +110,11 @@ async def _move(
     return await render_report(session, principal, report)
 
 
+def route_segment(action: Action) -> str:
+    """The last segment of the route that takes an action (`take_up` is `take-up`)."""
+    return "follow-ups" if action is Action.follow_up else action.value.replace("_", "-")
+
+
 def _simple_move(action: Action, summary: str, doc: str) -> None:
     """Register `POST /reports/{id}/<action>` for an action that needs only a reason."""
 
@@ -123,12 +132,12 @@ def _simple_move(action: Action, summary: str, doc: str) -> None:
     endpoint.__doc__ = doc
     endpoint.__name__ = f"move_{action.value}"
     router.add_api_route(
-        f"/{{report_id}}/{action.value.replace('_', '-')}",
+        f"/{{report_id}}/{route_segment(action)}",
         endpoint,
         methods=["POST"],
         response_model=ReportOut,
         summary=summary,
-        responses=_CONFLICT_DOC,
+        responses=CONFLICT_DOC,
     )
 
 
@@ -149,7 +158,7 @@ _simple_move(Action.archive, "Archive", "Close a completed, rejected or forwarde
 
 
 @router.post(
-    "/{report_id}/dispose", response_model=ReportOut, summary="Dispose to an agency", responses=_CONFLICT_DOC
+    "/{report_id}/dispose", response_model=ReportOut, summary="Dispose to an agency", responses=CONFLICT_DOC
 )
 async def dispose(
     report_id: IdPath,
@@ -179,7 +188,7 @@ async def dispose(
     response_model=ReportOut,
     status_code=status.HTTP_201_CREATED,
     summary="Post a follow-up",
-    responses=_CONFLICT_DOC,
+    responses=CONFLICT_DOC,
 )
 async def post_follow_up(
     report_id: IdPath,
@@ -259,40 +268,11 @@ async def allowed_actions(
 ) -> list[AllowedAction]:
     """The actions the status table allows from the report's current status."""
     report = await get_visible(session, principal, report_id=report_id)
-    return [AllowedAction(**a) for a in actions_from(ReportStatus(report.status))]
-
-
-@router.post(
-    "/{report_id}/rating",
-    response_model=RatingOut,
-    status_code=status.HTTP_201_CREATED,
-    summary="Record the reporter's rating",
-    responses=_CONFLICT_DOC,
-)
-async def post_rating(
-    report_id: IdPath, body: RatingBody, session: SessionDep, principal: CurrentKey
-) -> RatingOut:
-    """The reporter's rating (1-5), once, after the follow-up; recorded by the channel that filed it."""
-    allowed = ACTION_RULES[Action.complete].roles
-    if principal.role not in allowed:
-        raise Forbidden(f"role {principal.role.value!r} may not record a rating")
-    report = await get_visible(session, principal, report_id=report_id)
-    rating = await rate_report(session, report, body.score, body.comment)
-    await session.commit()
-    return RatingOut(
-        report_id=report_id, score=rating.score, comment=rating.comment, created_at=rating.created_at
-    )
-
-
-@router.get("/{report_id}/rating", response_model=RatingOut, summary="The reporter's rating")
-async def get_rating(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> RatingOut:
-    """The rating recorded for a report."""
-    await get_visible(session, principal, report_id=report_id)
-    rating = (
-        await session.execute(select(Rating).where(col(Rating.report_id) == report_id))
-    ).scalar_one_or_none()
-    if rating is None:
-        raise NotFound("this report has not been rated")
-    return RatingOut(
-        report_id=report_id, score=rating.score, comment=rating.comment, created_at=rating.created_at
-    )
+    return [
+        AllowedAction(
+            action=a["action"],
+            to=a["to"],
+            route=f"{router.prefix}/{report_id}/{route_segment(Action(a['action']))}",
+        )
+        for a in actions_from(ReportStatus(report.status))
+    ]

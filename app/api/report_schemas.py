@@ -219,6 +219,7 @@ class AllowedAction(BaseModel):
 
     action: str
     to: str
+    route: str = Field(description="The route that takes the action, e.g. /api/v1/reports/7/take-up")
 
 
 def status_label(status: str | None) -> str | None:

@@ -12,6 +12,7 @@ from app.api.render import render_page, render_report
 from app.api.report_schemas import ReportOut, ReportPage
 from app.errors import Unprocessable
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus
+from app.models.types import EARLIEST, LATEST, storable_instant
 from app.reports.deadlines import Deadline
 from app.reports.queries import ReportFilter, get_visible, list_report_rows
 
@@ -39,10 +40,16 @@ async def report_filter(
     order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
 ) -> ReportFilter:
     """The report filters shared by the list and the export."""
-    for stamp in (created_from, created_to):
+    for name, stamp in (("created_from", created_from), ("created_to", created_to)):
         if stamp is not None and stamp.tzinfo is None:
             raise Unprocessable(
-                "created_from/created_to need a time-zone offset, e.g. 2026-11-01T00:00:00+07:00"
+                "created_from/created_to need a time-zone offset, e.g. 2026-11-01T00:00:00+07:00",
+                extra={"fields": [{"field": f"query.{name}", "message": "no time-zone offset"}]},
+            )
+        if stamp is not None and not storable_instant(stamp):
+            raise Unprocessable(
+                f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}",
+                extra={"fields": [{"field": f"query.{name}", "message": "out of range"}]},
             )
     return ReportFilter(
         status=[s.value for s in status_] if status_ else None,

@@ -14,7 +14,7 @@ from app.api.report_schemas import status_label
 from app.errors import Unprocessable
 from app.keys import Principal
 from app.models.enums import Role
-from app.models.types import utcnow
+from app.models.types import EARLIEST, utcnow
 from app.reports.stats import DateRange, summary
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -73,7 +73,9 @@ class SummaryOut(BaseModel):
 def _period(first: date | None, last: date | None, tz: ZoneInfo) -> DateRange:
     today = datetime.now(tz).date()
     last = last or today
-    first = first or (last - timedelta(days=365))
+    if first is None:
+        # A year before `last`, unless that is before the first day a range may start.
+        first = max(last, EARLIEST.date() + timedelta(days=365)) - timedelta(days=365)
     if first > last:
         raise Unprocessable("`from` is after `to`")
     if (last - first).days > MAX_RANGE_DAYS:

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field
 
-from app.api.deps import AdminKey, SessionDep, SettingsDep
+from app.api.deps import AdminKey, IdPath, SessionDep, SettingsDep
 from app.models import DeliveryStatus, WebhookSubscription
+from app.models.types import MAX_ID
 from app.reports.events import EventType
 from app.webhooks import deliveries as log
 from app.webhooks import subscriptions as service
@@ -219,14 +220,14 @@ async def listing(session: SessionDep, _: AdminKey) -> list[SubscriptionOut]:
 
 
 @router.get(PATH, response_model=SubscriptionOut, summary="Read a subscription")
-async def read(subscription_id: int, session: SessionDep, _: AdminKey) -> SubscriptionOut:
+async def read(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> SubscriptionOut:
     """One subscription, with why it is disabled when it is."""
     return _out(await service.get_subscription(session, subscription_id))
 
 
 @router.patch(PATH, response_model=SubscriptionOut, summary="Change a subscription")
 async def change(
-    subscription_id: int, body: SubscriptionUpdate, session: SessionDep, policy: PolicyDep, _: AdminKey
+    subscription_id: IdPath, body: SubscriptionUpdate, session: SessionDep, policy: PolicyDep, _: AdminKey
 ) -> SubscriptionOut:
     """Change the URL (checked again), the event types or the description."""
     changes = body.model_dump(exclude_unset=True, mode="json")
@@ -237,7 +238,7 @@ async def change(
 
 @router.post(f"{PATH}/disable", response_model=SubscriptionOut, summary="Disable a subscription")
 async def disable(
-    subscription_id: int, session: SessionDep, _: AdminKey, body: DisableRequest | None = None
+    subscription_id: IdPath, session: SessionDep, _: AdminKey, body: DisableRequest | None = None
 ) -> SubscriptionOut:
     """Stop delivering; pending deliveries wait until the subscription is enabled again."""
     row = await service.set_active(session, subscription_id, False, body.reason if body else None)
@@ -246,7 +247,7 @@ async def disable(
 
 
 @router.post(f"{PATH}/enable", response_model=SubscriptionOut, summary="Enable a subscription")
-async def enable(subscription_id: int, session: SessionDep, _: AdminKey) -> SubscriptionOut:
+async def enable(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> SubscriptionOut:
     """Deliver again, starting with the deliveries that waited."""
     row = await service.set_active(session, subscription_id, True)
     await session.commit()
@@ -254,7 +255,7 @@ async def enable(subscription_id: int, session: SessionDep, _: AdminKey) -> Subs
 
 
 @router.delete(PATH, status_code=status.HTTP_204_NO_CONTENT, summary="Delete a subscription")
-async def delete(subscription_id: int, session: SessionDep, _: AdminKey) -> None:
+async def delete(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> None:
     """Delete the subscription, its deliveries and their log."""
     await service.delete_subscription(session, subscription_id)
     await session.commit()
@@ -262,7 +263,7 @@ async def delete(subscription_id: int, session: SessionDep, _: AdminKey) -> None
 
 @router.post(f"{PATH}/rotate-secret", response_model=SecretRotated, summary="Rotate the signing secret")
 async def rotate(
-    subscription_id: int, session: SessionDep, settings: SettingsDep, _: AdminKey
+    subscription_id: IdPath, session: SessionDep, settings: SettingsDep, _: AdminKey
 ) -> SecretRotated:
     """A new secret, shown once; the old one keeps signing beside it for WEBHOOK_SECRET_OVERLAP_SECONDS."""
     overlap = timedelta(seconds=settings.webhook_secret_overlap_seconds)
@@ -277,7 +278,7 @@ async def rotate(
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a test ping",
 )
-async def ping(subscription_id: int, session: SessionDep, _: AdminKey) -> DeliveryOut:
+async def ping(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> DeliveryOut:
     """Queue a `webhook.ping` event; the worker sends it like any other (see its delivery log)."""
     delivery = await service.queue_ping(session, subscription_id)
     await session.commit()
@@ -289,11 +290,13 @@ async def ping(subscription_id: int, session: SessionDep, _: AdminKey) -> Delive
 
 @router.get(f"{PATH}/deliveries", response_model=DeliveryPage, summary="A subscription's delivery log")
 async def deliveries(
-    subscription_id: int,
+    subscription_id: IdPath,
     session: SessionDep,
     _: AdminKey,
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    before: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeliveryPage:
     """Deliveries newest first, each with every attempt (time, status, duration, error, answer)."""
@@ -305,7 +308,9 @@ async def deliveries(
 
 
 @router.get(f"{PATH}/deliveries/{{delivery_id}}", response_model=DeliveryOut, summary="One delivery")
-async def delivery(subscription_id: int, delivery_id: int, session: SessionDep, _: AdminKey) -> DeliveryOut:
+async def delivery(
+    subscription_id: IdPath, delivery_id: IdPath, session: SessionDep, _: AdminKey
+) -> DeliveryOut:
     """One delivery with every attempt."""
     return _delivery_out(await log.get_delivery(session, subscription_id, delivery_id))
 
@@ -313,7 +318,7 @@ async def delivery(subscription_id: int, delivery_id: int, session: SessionDep, 
 @router.get(
     "/events/{event_id}/deliveries", response_model=list[DeliveryOut], summary="An event's deliveries"
 )
-async def event_deliveries(event_id: int, session: SessionDep, _: AdminKey) -> list[DeliveryOut]:
+async def event_deliveries(event_id: IdPath, session: SessionDep, _: AdminKey) -> list[DeliveryOut]:
     """Every delivery of one outbox event, one per subscription, with their attempts."""
     return [_delivery_out(r) for r in await log.event_log(session, event_id)]
 
@@ -324,7 +329,9 @@ async def event_deliveries(event_id: int, session: SessionDep, _: AdminKey) -> l
     status_code=status.HTTP_202_ACCEPTED,
     summary="Redeliver one event",
 )
-async def redeliver(subscription_id: int, event_id: int, session: SessionDep, _: AdminKey) -> DeliveryOut:
+async def redeliver(
+    subscription_id: IdPath, event_id: IdPath, session: SessionDep, _: AdminKey
+) -> DeliveryOut:
     """Send the event again from the first attempt, with the same `webhook-id`."""
     row = await log.redeliver_event(session, subscription_id, event_id)
     await session.commit()
@@ -332,7 +339,7 @@ async def redeliver(subscription_id: int, event_id: int, session: SessionDep, _:
 
 
 @router.post(f"{PATH}/replay", response_model=ReplayOut, summary="Replay failed deliveries")
-async def replay(subscription_id: int, body: ReplayRequest, session: SessionDep, _: AdminKey) -> ReplayOut:
+async def replay(subscription_id: IdPath, body: ReplayRequest, session: SessionDep, _: AdminKey) -> ReplayOut:
     """Queue again every failed delivery of the subscription since a time, oldest first."""
     count = await log.replay_failed(session, subscription_id, body.since)
     await session.commit()

@@ -86,3 +86,22 @@ class JobStatus(StrEnum):
     running = "running"
     done = "done"
     dead = "dead"
+
+
+# Indonesian labels of the other codes, for exports and pages in Bahasa Indonesia.
+KIND_LABELS: dict[str, str] = {
+    ReportKind.complaint: "Pengaduan",
+    ReportKind.aspiration: "Aspirasi",
+    ReportKind.information_request: "Permintaan Informasi",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.lapor: "SP4N-LAPOR!",
+    Channel.web: "Situs web",
+    Channel.whatsapp: "WhatsApp",
+    Channel.sms: "SMS",
+    Channel.walk_in: "Datang langsung",
+    Channel.letter: "Surat",
+    Channel.email: "Surel",
+    Channel.social_media: "Media sosial",
+}
+ORIGIN_LABELS: dict[str, str] = {Origin.national: "SP4N-LAPOR! nasional", Origin.local: "Lokal"}

@@ -53,3 +53,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)
+
+
+# The largest id of the integer id columns (PostgreSQL `integer`).
+MAX_ID = 2_147_483_647
+
+# The instants a request may name (filters, cursors): far enough from the calendar's ends that
+# moving them to UTC or to the regency's zone, or a day on, never overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def storable_instant(value: datetime) -> bool:
+    """Whether a datetime has an offset and lies between `EARLIEST` and `LATEST`."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return False
+    try:
+        return EARLIEST <= value.astimezone(UTC) < LATEST
+    except (OverflowError, ValueError):
+        return False

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from app.errors import UnsupportedMedia
+from app.errors import PayloadTooLarge, UnsupportedMedia
 
 GPS_IFD = 0x8825
 
@@ -35,13 +35,28 @@ def sniff_content_type(head: bytes) -> str:
     raise UnsupportedMedia("the file is not of an allowed type", extra={"allowed": ALLOWED_TYPES})
 
 
-def strip_location(data: bytes, content_type: str) -> bytes:
+def _refuse_too_many_pixels(image: Image.Image, max_pixels: int) -> None:
+    """`PayloadTooLarge` for an image whose header declares more pixels than allowed.
+
+    The size comes from the header alone: nothing has been decoded yet, so a small file that
+    would unpack to gigabytes (a decompression bomb) costs nothing to refuse.
+    """
+    width, height = image.size
+    if width * height > max_pixels:
+        raise PayloadTooLarge(
+            f"the image is {width}x{height} pixels, over the {max_pixels}-pixel limit",
+            extra={"max_pixels": max_pixels},
+        )
+
+
+def strip_location(data: bytes, content_type: str, max_pixels: int) -> bytes:
     """The image re-saved without its GPS block and XMP; other types are returned as they are."""
     image_format = IMAGE_FORMATS.get(content_type)
     if image_format is None:
         return data
     try:
         with Image.open(io.BytesIO(data)) as probe:
+            _refuse_too_many_pixels(probe, max_pixels)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             exif = image.getexif()
@@ -58,6 +73,10 @@ def strip_location(data: bytes, content_type: str) -> bytes:
                 options["quality"] = "keep"
             image.save(out, format=image_format, **options)
             return out.getvalue()
+    except Image.DecompressionBombError as exc:  # over Pillow's own limit, refused on opening
+        raise PayloadTooLarge(
+            f"the image declares more than the {max_pixels}-pixel limit", extra={"max_pixels": max_pixels}
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedMedia("the image is damaged or not what its bytes claim") from exc
 
@@ -73,10 +92,10 @@ class StoredFile:
     path: Path
 
 
-def store_file(folder: Path, data: bytes) -> StoredFile:
+def store_file(folder: Path, data: bytes, max_pixels: int) -> StoredFile:
     """Check, clean and write a file (blocking: run it in a thread)."""
     content_type = sniff_content_type(data[:16])
-    cleaned = strip_location(data, content_type)
+    cleaned = strip_location(data, content_type, max_pixels)
     digest = hashlib.sha256(cleaned).hexdigest()
     folder.mkdir(parents=True, exist_ok=True)
     storage_key = uuid.uuid4().hex

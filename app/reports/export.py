@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Iterable
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,9 +15,9 @@ from sqlmodel import col
 
 from app.keys import Principal
 from app.models import Agency, Category, Report, Reporter
-from app.models.enums import STATUS_LABELS, ReportStatus, Role
+from app.models.enums import CHANNEL_LABELS, KIND_LABELS, ORIGIN_LABELS, STATUS_LABELS, ReportStatus, Role
 from app.reports.access import can_see_identity
-from app.reports.deadlines import missed_deadlines
+from app.reports.deadlines import Deadline, missed_deadlines
 from app.reports.queries import ReportFilter, filtered_query
 
 # (key, Indonesian header, English header)
@@ -87,6 +87,33 @@ async def export_rows(
             yield [values.get(key) for key, _, _ in columns]
 
 
+_STATUS_WORDS: dict[str, str] = {status.value: label for status, label in STATUS_LABELS.items()}
+_OVERDUE_LABELS: dict[str, str] = {
+    Deadline.disposition: "disposisi",
+    Deadline.follow_up: "tindak lanjut",
+    Deadline.resolution: "penyelesaian",
+}
+_DEADLINES = ("disposition_due_at", "follow_up_due_at", "resolution_due_at")
+
+
+def _local(moment: datetime | None, tz: ZoneInfo, *, deadline: bool = False) -> str | None:
+    """A moment in local time, `YYYY-MM-DD HH:MM`; a deadline at local midnight prints as the end
+    of the day before (23:59), the day it falls at the end of."""
+    if moment is None:
+        return None
+    local = moment.astimezone(tz)
+    if deadline and local.time() == time(0):
+        local -= timedelta(minutes=1)
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _worded(lang: str) -> Callable[[dict[str, str], str], str]:
+    """In Bahasa Indonesia a code prints as its label; in English as itself."""
+    if lang == "id":
+        return lambda labels, code: labels.get(code, code)
+    return lambda _, code: code
+
+
 def _values(
     report: Report,
     agencies: dict[int | None, str],
@@ -96,34 +123,32 @@ def _values(
     now: datetime,
     lang: str,
 ) -> dict[str, Any]:
-    def local(moment: datetime | None) -> str | None:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment else None
-
+    word = _worded(lang)
     yes, no = ("Ya", "Tidak") if lang == "id" else ("Yes", "No")
+    missed = missed_deadlines(report, now)
     values: dict[str, Any] = {
         "tracking_number": report.tracking_number,
-        "kind": report.kind,
+        "kind": word(KIND_LABELS, report.kind),
         "title": report.title,
         "content": report.content,
         "category": categories.get(report.category_id),
         "district_code": report.district_code,
         "village_code": report.village_code,
         "incident_date": report.incident_date.isoformat() if report.incident_date else None,
-        "channel": report.channel,
+        "channel": word(CHANNEL_LABELS, report.channel),
         "is_anonymous": yes if report.is_anonymous else no,
         "is_secret": yes if report.is_secret else no,
         "agency": agencies.get(report.agency_id),
-        "status": report.status,
+        "status": word(_STATUS_WORDS, report.status),
         "status_label": STATUS_LABELS.get(ReportStatus(report.status), report.status),
-        "origin": report.origin,
+        "origin": word(ORIGIN_LABELS, report.origin),
         "national_tracking_id": report.national_tracking_id,
-        "created_at": local(report.created_at),
-        "updated_at": local(report.updated_at),
-        "disposition_due_at": local(report.disposition_due_at),
-        "follow_up_due_at": local(report.follow_up_due_at),
-        "resolution_due_at": local(report.resolution_due_at),
-        "overdue": ", ".join(d.value for d in missed_deadlines(report, now)),
+        "created_at": _local(report.created_at, tz),
+        "updated_at": _local(report.updated_at, tz),
+        "overdue": ", ".join(word(_OVERDUE_LABELS, d.value) for d in missed),
     }
+    for key in _DEADLINES:
+        values[key] = _local(getattr(report, key), tz, deadline=True)
     if reporter is not None:
         values.update(
             reporter_name=reporter.name,

@@ -34,7 +34,7 @@ from app.errors import NotFound, Unprocessable
 from app.keys import Principal
 from app.models import Agency, Category, Report
 from app.models.enums import Role
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import MAX_ID, UTCDateTime, storable_instant, utcnow
 from app.reports.access import can_see, visible_filter
 from app.reports.deadlines import Deadline, overdue
 
@@ -88,13 +88,22 @@ def encode_cursor(created_at: datetime, report_id: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The position a cursor names; a clear error for a damaged one."""
+    """The position a cursor names; a clear error for a damaged or made-up one.
+
+    Checked strictly (a datetime with an offset within the storable range, an id within the
+    integer columns' range) rather than trusted: a cursor comes back from the client.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, report_id = orjson.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created), int(report_id)
+        if not isinstance(created, str) or type(report_id) is not int:
+            raise ValueError("not a cursor")
+        created_at = datetime.fromisoformat(created)
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
         raise Unprocessable("the cursor is not one this service gave out") from exc
+    if not storable_instant(created_at) or not 1 <= report_id <= MAX_ID:
+        raise Unprocessable("the cursor is not one this service gave out")
+    return created_at, report_id
 
 
 # PostgreSQL full text: the stored `indonesian` tsvector of title and content (migration 0007),
@@ -117,9 +126,7 @@ def _is_postgresql(session: AsyncSession) -> bool:
 
 def _matches(vector: ColumnElement[Any], query_text: str) -> ColumnElement[bool]:
     """`vector @@ websearch_to_tsquery('indonesian', query_text)`."""
-    condition: ColumnElement[bool] = vector.bool_op("@@")(
-        func.websearch_to_tsquery(_FTS_CONFIG, query_text)
-    )
+    condition: ColumnElement[bool] = vector.bool_op("@@")(func.websearch_to_tsquery(_FTS_CONFIG, query_text))
     return condition
 
 

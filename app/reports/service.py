@@ -15,6 +15,7 @@ from app.models.enums import EventSource, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import EventType, event_payload, record_events
+from app.reports.identity_guard import refuse_identity_in_follow_up
 from app.reports.transitions import ACTION_RULES, Action, actions_from
 
 
@@ -51,8 +52,10 @@ async def apply_action(
         new_agency_id = move.agency.id
     elif move.action is Action.send_back:
         new_agency_id = None
-    if move.action is Action.follow_up and not (move.follow_up_text or "").strip():
-        raise Unprocessable("a follow-up needs its content")
+    if move.action is Action.follow_up:
+        if not (move.follow_up_text or "").strip():
+            raise Unprocessable("a follow-up needs its content")
+        await refuse_identity_in_follow_up(session, report.id or 0, move.follow_up_text or "")
     return await _write_move(session, report, rule.target, move, new_agency_id, policy)
 
 

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.errors import Unprocessable
 from app.models.enums import ReportStatus
+from app.models.types import EARLIEST, LATEST
 from app.reports.deadlines import WAITING, Deadline
 
 # The dimensions counted, and the SQL expression each one groups by.
@@ -38,6 +40,14 @@ class DateRange:
     first: date
     last: date
     tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        # Days near the calendar's ends overflow once moved to UTC or a day on.
+        if self.first < EARLIEST.date() or self.last >= LATEST.date():
+            raise Unprocessable(
+                f"days must lie between {EARLIEST.date()} and {LATEST.date() - timedelta(days=1)}",
+                extra={"fields": [{"field": "query.from/to", "message": "out of range"}]},
+            )
 
     @property
     def start(self) -> datetime:

@@ -16,15 +16,29 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from app.config import Settings
+from app.db import refusal_summary
 from app.models import PushJob
 from app.models.enums import EventSource, JobStatus, Origin, ReportStatus
 from app.models.types import utcnow
 from app.reports.events import EventDraft, EventType, record_events
 from app.sync.client import LaporClient
-from app.sync.errors import LaporError, RateLimitedError, TransientError
+from app.sync.errors import LaporError, RateLimitedError, RejectedError, TransientError
 from app.sync.push_actions import PushFailed, PushNotYet, execute
 
 log = logging.getLogger("app.sync.push")
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A job's failure for its `last_error`: what upstream answered (its field errors included)
+    for the client's errors; only the class, SQLSTATE and constraint for anything else, whose
+    text may quote a row's values."""
+    if isinstance(exc, RejectedError) and exc.field_errors:
+        fields = "; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in sorted(exc.field_errors.items()))
+        return f"{type(exc).__name__}: {exc} (HTTP {exc.status}; {fields})"
+    if isinstance(exc, (LaporError, PushFailed, PushNotYet)):
+        status = f" (HTTP {exc.status})" if isinstance(exc, LaporError) and exc.status else ""
+        return f"{type(exc).__name__}: {exc}{status}"
+    return refusal_summary(exc)
 
 
 class JobKind(StrEnum):
@@ -178,22 +192,34 @@ class Pusher:
                 return
             except (LaporError, PushFailed) as exc:
                 await session.rollback()
-                await self._bury(job_id, f"{type(exc).__name__}: {exc}")
+                await self._bury(job_id, describe_failure(exc))
+                return
+            except Exception as exc:
+                # Anything else (a clash in the database, a bug) is retried with back-off and
+                # dies after the last attempt like any failure: a job never stays `running`.
+                await session.rollback()
+                log.error("push job %s failed unexpectedly: %s", job_id, describe_failure(exc))
+                await self._retry_or_bury(job_id, exc)
                 return
             job.status = "done"
             job.lease_until = None
             job.last_error = None
             job.updated_at = self.clock()
-            await session.commit()
+            try:
+                await session.commit()
+            except Exception as exc:
+                await session.rollback()
+                log.error("push job %s could not be recorded done: %s", job_id, describe_failure(exc))
+                await self._retry_or_bury(job_id, exc)
 
-    async def _retry_or_bury(self, job_id: int, exc: TransientError) -> None:
+    async def _retry_or_bury(self, job_id: int, exc: Exception) -> None:
         async with self.sessions() as session:
             job = await session.get(PushJob, job_id)
             if job is None:
                 return
             if job.attempts >= self.settings.sync_push_max_attempts:
                 await session.rollback()
-                await self._bury(job_id, f"{type(exc).__name__}: {exc}")
+                await self._bury(job_id, describe_failure(exc))
                 return
             delay = self.backoff(job.attempts)
             if isinstance(exc, RateLimitedError) and exc.retry_after:
@@ -201,7 +227,7 @@ class Pusher:
             job.status = "pending"
             job.lease_until = None
             job.next_attempt_at = self.clock() + timedelta(seconds=delay)
-            job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            job.last_error = describe_failure(exc)[:2000]
             job.updated_at = self.clock()
             await session.commit()
         log.info("push job %s (%s) will retry in %.1fs", job_id, type(exc).__name__, delay)

@@ -128,7 +128,7 @@ async def test_rating_once_after_follow_up(client: httpx.AsyncClient, keys: Keys
     assert rated.status_code == 201, rated.text
     again = await client.post(f"/api/v1/reports/{report['id']}/rating", json={"score": 1}, headers=keys.intake)
     assert again.status_code == 409
-    stored = (await client.get(f"/api/v1/reports/{report['id']}/rating", headers=keys.viewer)).json()
+    stored = (await client.get(f"/api/v1/reports/{report['id']}/rating", headers=keys.intake)).json()
     assert stored["score"] == 5
     for score in (0, 6, "lima"):
         bad = await client.post(f"/api/v1/reports/{report['id']}/rating", json={"score": score}, headers=keys.admin)

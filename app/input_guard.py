@@ -1,0 +1,129 @@
+"""One check at the edge for every route: no NUL or other control character in the path, the
+query or a JSON or form body (PostgreSQL text cannot hold NUL; no field of this API wants them)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# C0 controls and DEL, except tab, line feed and carriage return (text may span lines).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# In a path or a query, where no value spans lines, those three are refused as well.
+_CONTROL_INLINE = re.compile(r"[\x00-\x1f\x7f]")
+_CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
+
+
+def has_control(text: str, *, inline: bool = False) -> bool:
+    """Whether the text holds a character this API refuses."""
+    return (_CONTROL_INLINE if inline else _CONTROL).search(text) is not None
+
+
+def _json_strings(value: Any, location: str) -> Iterator[tuple[str, str]]:
+    """Every string (keys included) of a parsed JSON document, with where it is."""
+    if isinstance(value, str):
+        yield location, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            child = location if has_control(str(key)) else f"{location}.{key}"
+            yield child, str(key)
+            yield from _json_strings(item, child)
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _json_strings(item, f"{location}.{n}")
+
+
+def _query_fault(scope: Scope) -> str | None:
+    if has_control(scope.get("path", ""), inline=True):
+        return "path"
+    raw_query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(raw_query, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        if has_control(name, inline=True) or has_control(value, inline=True):
+            return f"query.{name}" if not has_control(name, inline=True) else "query"
+    return None
+
+
+def _body_fault(content_type: bytes, body: bytes) -> str | None:
+    if content_type.startswith(b"application/json"):
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None  # malformed JSON: the route answers 400 for it
+        for location, text in _json_strings(document, "body"):
+            if has_control(text):
+                return location
+        return None
+    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    for name, value in pairs:
+        if has_control(name) or has_control(value):
+            return f"body.{name}" if not has_control(name) else "body"
+    return None
+
+
+class ControlCharacterGuard:
+    """Refuse, with `422` and before any route runs, a request carrying control characters."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        fault = _query_fault(scope)
+        if fault is not None:
+            await _refuse(scope, send, fault)
+            return
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"").lower()
+        if not content_type.startswith(_CHECKED_BODIES):
+            await self.app(scope, receive, send)
+            return
+        messages, body, ended = await _read_body(receive)
+        if ended and (fault := _body_fault(content_type, body)) is not None:
+            await _refuse(scope, send, fault)
+            return
+        await self.app(scope, _replay(messages, receive), send)
+
+
+async def _read_body(receive: Receive) -> tuple[list[Message], bytes, bool]:
+    """The body's messages (already bounded by `BodyLimit`), and whether it came whole."""
+    messages: list[Message] = []
+    parts: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, b"".join(parts), False
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return messages, b"".join(parts), True
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
+async def _refuse(scope: Scope, send: Send, field: str) -> None:
+    body = {
+        "error": "validation_error",
+        "detail": "control characters (such as NUL) are not allowed in a request",
+        "fields": [{"field": field, "message": "contains a control character", "type": "control_character"}],
+    }
+    response = JSONResponse(body, status_code=422)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,62 @@
+"""Every failure of a push job follows the retry, back-off and dead rules; a dead job says what
+upstream answered (issue 16)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+import app.sync.push as push_module
+from app.models import PushJob
+from tests.helpers import Keys, make_keys, report_body
+from tests.sync_flow.conftest import SyncRig
+
+
+async def _followed_up_report(rig: SyncRig) -> Keys:
+    keys = await make_keys(rig.app)
+    report = (await rig.client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
+    for action, body in (("verify", {}), ("dispose", {"agency_code": "DPUPR"})):
+        await rig.client.post(f"/api/v1/reports/{report['id']}/{action}", json=body, headers=keys.admin)
+    return keys
+
+
+async def _jobs(rig: SyncRig) -> list[PushJob]:
+    async with rig.app.state.sessions() as session:
+        return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
+
+
+async def test_a_push_job_failing_unexpectedly_backs_off_then_dies(
+    rig: SyncRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _followed_up_report(rig)
+    calls = 0
+
+    async def clashing(*_: Any) -> None:
+        nonlocal calls
+        calls += 1
+        raise IntegrityError("INSERT …", None, Exception("duplicate key (nik)=(6201014407850003)"))
+
+    monkeypatch.setattr(push_module, "execute", clashing)
+    await rig.pusher.run_once()
+    job = (await _jobs(rig))[0]
+    assert job.status == "pending" and job.attempts == 1, "retried with back-off, not left running"
+    assert job.last_error == "IntegrityError" and "6201014407850003" not in (job.last_error or "")
+    for _ in range(rig.pusher.settings.sync_push_max_attempts + 2):
+        rig.clock.advance(hours=2)
+        await rig.pusher.run_once()
+    job = (await _jobs(rig))[0]
+    assert job.status == "dead" and calls == rig.pusher.settings.sync_push_max_attempts
+
+
+async def test_a_dead_job_says_what_upstream_answered(rig: SyncRig) -> None:
+    await _followed_up_report(rig)
+    problem = '{"message": "data tidak valid", "errors": {"title": ["terlalu pendek"]}}'
+    rig.mock.fail_next(422, path="/complaints/complaint", method="POST", body=problem)
+    await rig.pusher.run_once()
+    job = (await _jobs(rig))[0]
+    assert job.status == "dead"
+    assert "HTTP 422" in (job.last_error or "") and "title: terlalu pendek" in (job.last_error or "")
