@@ -12,10 +12,15 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 RUN pip install --no-cache-dir --upgrade pip
+# The locked versions first (requirements/prod.lock, from `make lock`), then the app on top of
+# them without resolving anything again. The mock national LAPOR and its test tools are an extra
+# that the image leaves out.
+COPY requirements/prod.lock ./requirements/prod.lock
+RUN pip install --no-cache-dir -r requirements/prod.lock
 COPY pyproject.toml README.md ./
 COPY app ./app
 # pip and setuptools only build: the image runs without them.
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . \
     && pip uninstall --yes pip setuptools
 
 # --- run: a small image with only what runs, as a non-root user ---

@@ -18,22 +18,23 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Executable, Insert, and_, case, func, insert, literal, select, true
+from sqlalchemy import Insert, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Unprocessable
-from app.models import Category, DomainEvent, IdempotencyRecord, Report, Reporter, StatusEvent
-from app.models.enums import EventSource, Origin, ReportStatus
+from app.models.enums import Origin, ReportStatus
+from app.reports import filing_statements as statements
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventDraft, EventType, OutboxEvent, event_payload, publish_to, session_sinks
+from app.reports.events import (
+    EventDraft,
+    EventSink,
+    EventType,
+    OutboxEvent,
+    event_payload,
+    publish_to,
+    session_sinks,
+)
 from app.reports.queries import REPORTER_COLUMNS
-
-_REPORTS = Report.__table__  # type: ignore[attr-defined]
-_REPORTERS = Reporter.__table__  # type: ignore[attr-defined]
-_STATUS_EVENTS = StatusEvent.__table__  # type: ignore[attr-defined]
-_EVENTS = DomainEvent.__table__  # type: ignore[attr-defined]
-_CATEGORIES = Category.__table__  # type: ignore[attr-defined]
-_RECORDS = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -168,13 +169,14 @@ async def file_report(
     now: datetime,
     idempotency: Idempotency | None = None,
 ) -> Filed | Replayed:
-    """File `new` in the session's transaction, or refuse it (422) having written nothing.
+    """File `new` in the session, or refuse it (422) having written nothing.
 
     Returns the report as written (no read-back), or `Replayed` when this key already filed
-    this body. Never commits: a unique-key error at commit means another request with the same
-    `Idempotency-Key` won the race, and filing again answers as it did.
+    this body. Never commits. A unique-key error means another request with the same
+    `Idempotency-Key` won a race: filing again then answers as it did.
     """
-    checked = await _check(session, new.category_code, filer.key_id, idempotency)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    checked = await _check(session, postgresql, new.category_code, filer.key_id, idempotency)
     if checked.replayed is not None:
         return checked.replayed
     values = report_values(new, policy, filer.key_id, now)
@@ -182,11 +184,24 @@ async def file_report(
     number = tracking_number(numbering.prefix, report_id, now, numbering.tz)
     values.update(id=report_id, tracking_number=number, category_id=checked.category_id)
     event = EventDraft(EventType.report_created.value, report_id, created_payload(new, now, report_id, number))
-    inserts = _inserts(new, values, filer, idempotency)
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_composed(session, inserts, event, now))
+    inserts = statements.row_inserts(tuple(values), any(new.reporter.values()), idempotency is not None)
+    params = statements.parameters(
+        values,
+        new.reporter,
+        report_id=report_id,
+        now=now,
+        actor=filer.actor,
+        key_id=filer.key_id,
+        idempotency_key=idempotency.key if idempotency else None,
+        request_hash=idempotency.request_hash if idempotency else None,
+        event_type=event.type,
+        event_payload=event.payload,
+    )
+    sinks = tuple(session_sinks(session))
+    if postgresql:
+        await session.execute(statements.composed_statement(inserts, sinks, event), params)
     else:
-        await _one_by_one(session, inserts, event, now)
+        await _one_by_one(session, inserts, params, sinks, event, now)
     return Filed(**values)
 
 
@@ -198,30 +213,19 @@ class _Checked:
 
 
 async def _check(
-    session: AsyncSession, code: str | None, key_id: int | None, idempotency: Idempotency | None
+    session: AsyncSession, postgresql: bool, code: str | None, key_id: int | None, idempotency: Idempotency | None
 ) -> _Checked:
-    """One read: the category, an earlier use of the key and, on PostgreSQL when both allow
-    filing, the new report's id (so a refused filing uses up no number)."""
-    category_id = _scalar(_CATEGORIES.c.id, _CATEGORIES.c.code == code)
-    active = _scalar(_CATEGORIES.c.active, _CATEGORIES.c.code == code)
-    used = and_(_RECORDS.c.api_key_id == key_id, _RECORDS.c.key == (idempotency.key if idempotency else None))
-    earlier_hash = _scalar(_RECORDS.c.request_hash, used)
-    earlier_report = _scalar(_RECORDS.c.report_id, used)
-    allowed = and_(true() if code is None else active.is_(True), earlier_hash.is_(None))
-    draw = (
-        case((allowed, func.nextval(func.pg_get_serial_sequence("reports", "id"))), else_=None)
-        if session.get_bind().dialect.name == "postgresql"
-        else literal(None)
-    )
-    row = (
-        await session.execute(
-            select(category_id.label("category_id"), active.label("active"), earlier_hash, earlier_report, draw)
-        )
-    ).one()
-    if idempotency is not None and row[2] is not None:
-        if row[2] != idempotency.request_hash:
+    """One read: the category, an earlier use of the key and, on PostgreSQL, the new id."""
+    params = {
+        "category_code": code,
+        "key_id": key_id,
+        "idempotency_key": idempotency.key if idempotency else None,
+    }
+    row = (await session.execute(statements.check_statement(postgresql, code is not None), params)).one()
+    if idempotency is not None and row.earlier_hash is not None:
+        if row.earlier_hash != idempotency.request_hash:
             raise Unprocessable("this Idempotency-Key was already used with a different body; use a new key")
-        return _Checked(None, None, Replayed(int(row[3])))
+        return _Checked(None, None, Replayed(int(row.earlier_report)))
     if code is not None and row.category_id is None:
         raise Unprocessable(
             f"unknown category {code!r}",
@@ -229,78 +233,28 @@ async def _check(
         )
     if code is not None and not row.active:
         raise Unprocessable(f"category {code!r} is deactivated")
-    return _Checked(row.category_id, None if row[4] is None else int(row[4]), None)
-
-
-def _scalar(column: Any, where: ColumnElement[bool]) -> Any:
-    return select(column).where(where).scalar_subquery()
+    return _Checked(row.category_id, None if row.drawn is None else int(row.drawn), None)
 
 
 async def _next_report_id(session: AsyncSession) -> int:
     """The id the next report takes where there is no sequence (SQLite: its transactions take
     the write lock when they begin, so no other filing can take the same id meanwhile)."""
-    drawn = (await session.execute(select(func.coalesce(func.max(_REPORTS.c.id), 0) + 1))).scalar_one()
+    drawn = (await session.execute(select(func.coalesce(func.max(statements.REPORTS.c.id), 0) + 1))).scalar_one()
     return int(drawn)
 
 
-def _inserts(
-    new: NewReport, values: dict[str, Any], filer: Filer, idempotency: Idempotency | None
-) -> list[Insert]:
-    """The report, its reporter, its first status event and the key's record, as inserts."""
-    report_id, now = values["id"], values["created_at"]
-    inserts = [insert(_REPORTS).values(values)]
-    if any(new.reporter.values()):
-        reporter = {name: new.reporter.get(name) for name in REPORTER_COLUMNS}
-        inserts.append(insert(_REPORTERS).values(report_id=report_id, **reporter))
-    inserts.append(
-        insert(_STATUS_EVENTS).values(
-            report_id=report_id,
-            from_status=None,
-            to_status=ReportStatus.unverified.value,
-            action="file",
-            actor=filer.actor,
-            source=EventSource.local.value,
-            created_at=now,
-        )
-    )
-    if idempotency is not None:
-        inserts.append(
-            insert(_RECORDS).values(
-                api_key_id=filer.key_id,
-                key=idempotency.key,
-                request_hash=idempotency.request_hash,
-                report_id=report_id,
-                created_at=now,
-            )
-        )
-    return inserts
-
-
-def _event_insert(event: EventDraft, now: datetime) -> Insert:
-    return insert(_EVENTS).values(
-        type=event.type, report_id=event.report_id, payload=event.payload, created_at=now
-    )
-
-
-def _composed(session: AsyncSession, inserts: Sequence[Insert], event: EventDraft, now: datetime) -> Executable:
-    """Every insert, the event and each sink's rows as one statement of data-modifying CTEs."""
-    written = (
-        _event_insert(event, now)
-        .returning(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.report_id, _EVENTS.c.created_at)
-        .cte("event")
-    )
-    parts = [statement.cte(f"write_{i}") for i, statement in enumerate(inserts)]
-    for i, sink in enumerate(session_sinks(session)):
-        rows = sink.rows_for([event], written)
-        if rows is not None:
-            parts.append(rows.cte(f"sink_{i}"))
-    return select(written.c.id).add_cte(*parts)
-
-
-async def _one_by_one(session: AsyncSession, inserts: Sequence[Insert], event: EventDraft, now: datetime) -> None:
-    """The same rows, statement by statement (databases without data-modifying CTEs)."""
+async def _one_by_one(
+    session: AsyncSession,
+    inserts: Sequence[Insert],
+    params: dict[str, Any],
+    sinks: Sequence[EventSink],
+    event: EventDraft,
+    now: datetime,
+) -> None:
+    """The same rows statement by statement, in the session's transaction (SQLite)."""
     for statement in inserts:
-        await session.execute(statement)
-    event_id = (await session.execute(_event_insert(event, now).returning(_EVENTS.c.id))).scalar_one()
+        await session.execute(statement, params)
+    events = statements.EVENTS
+    event_id = (await session.execute(statements.event_insert().returning(events.c.id), params)).scalar_one()
     stored = OutboxEvent(int(event_id), event.type, event.report_id, event.payload, now)
-    await publish_to(session, session_sinks(session), [stored])
+    await publish_to(session, sinks, [stored])

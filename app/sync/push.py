@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import orjson
 from sqlalchemy import FromClause, Insert, and_, case, exists, insert, literal, or_, select, update
@@ -54,24 +55,32 @@ class PushSink:
 
     def rows_for(self, events: Sequence[EventDraft], written: FromClause) -> Insert | None:
         """A pending job per event that concerns upstream (`job_kind`), read from `written`."""
-        picked = [
-            (and_(written.c.type == event.type, written.c.report_id == event.report_id), kind.value)
-            for event in events
-            if (kind := job_kind(event)) is not None
-        ]
+        decided = [(event, job_kind(event)) for event in events]
+        kinds_of_type: dict[str, set[JobKind | None]] = {}
+        for event, kind in decided:
+            kinds_of_type.setdefault(event.type, set()).add(kind)
+        picked: dict[str, tuple[Any, str]] = {}
+        for event, kind in decided:
+            if kind is None:
+                continue
+            if len(kinds_of_type[event.type]) == 1:  # the type alone decides: no value bound
+                picked[event.type] = (written.c.type == event.type, kind.value)
+            else:
+                condition = and_(written.c.type == event.type, written.c.report_id == event.report_id)
+                picked[f"{event.type}/{event.report_id}"] = (condition, kind.value)
         if not picked:
             return None
         jobs = PushJob.__table__  # type: ignore[attr-defined]
         rows = select(
             written.c.report_id,
             written.c.id,
-            case(*picked),
+            case(*picked.values()),
             literal(JobStatus.pending.value),
             literal(0),
             written.c.created_at,
             written.c.created_at,
             written.c.created_at,
-        ).where(or_(*(condition for condition, _ in picked)))
+        ).where(or_(*(condition for condition, _ in picked.values())))
         columns = ("report_id", "event_id", "kind", "status", "attempts", "next_attempt_at", "created_at", "updated_at")
         return insert(jobs).from_select([jobs.c[name] for name in columns], rows)
 
