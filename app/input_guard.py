@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In a path or a query, where no value spans lines, those three are refused as well.
 _CONTROL_INLINE = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
 
 
@@ -50,6 +51,8 @@ def _query_fault(scope: Scope) -> str | None:
 
 def _body_fault(content_type: bytes, body: bytes) -> str | None:
     if content_type.startswith(b"application/json"):
+        if b"\\u" not in body and _CONTROL_BYTES.search(body) is None:
+            return None  # JSON can carry a control character only as one of these: none here
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
