@@ -15,10 +15,24 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import attachments, directory, export, filing, keys, moves, ops, reports, stats, sync, webhooks
+from app.api import (
+    accounts,
+    attachments,
+    directory,
+    docs,
+    export,
+    filing,
+    keys,
+    moves,
+    ops,
+    reports,
+    stats,
+    sync,
+    webhooks,
+)
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
-from app.dashboard.router import router as dashboard_router
+from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
 from app.db import create_driver_pool, create_engine, session_factory
 from app.errors import AppError
 from app.keys import KeyCache
@@ -54,7 +68,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if scope["path"].endswith("/attachments") else self.default_limit
+        uploads = scope["path"].endswith(("/attachments", "/tindak-lanjut"))  # the workspace's follow-up form
+        limit = self.upload_limit if uploads else self.default_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, limit)
@@ -204,6 +219,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by app.api.docs
+        redoc_url=None,
         responses={
             400: {"model": ErrorOut, "description": "Malformed request"},
             401: {"model": ErrorOut, "description": "Missing, unknown or revoked key"},
@@ -227,11 +244,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         directory.agencies_router,
         directory.categories_router,
         keys.router,
+        accounts.router,
         stats.router,
         sync.router,
         ops.router,
         webhooks.router,
-        dashboard_router,
+        *WORKSPACE_ROUTERS,
+        docs.router,
     ):
         app.include_router(router)
     _document_request_bodies(app)

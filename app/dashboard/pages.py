@@ -1,4 +1,5 @@
-"""The dashboard's HTML pages, built as strings; every piece of data goes through `escape`."""
+"""The overview page's parts (charts and tables built here, every piece of data through `escape`),
+put into the base template."""
 
 from __future__ import annotations
 
@@ -6,66 +7,33 @@ from collections.abc import Iterable
 from html import escape
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
+from app.accounts.sessions import Official
 from app.dashboard.charts import KIND_ORDER, monthly_volume_svg, months_between, status_funnel_svg
 from app.dashboard.figures import OVERDUE_ROWS, DashboardFigures, OverdueReport
+from app.dashboard.plan import plan_figures
+from app.dashboard.templating import render
 from app.dashboard.wording import (
     DEADLINE_LABELS,
     NO_FIGURE,
-    ROLE_LABELS,
     day_label,
     decimal,
     kind_label,
-    local_day_label,
+    last_day_label,
+    local_time_label,
     share,
     whole,
 )
-from app.keys import Principal
 from app.reports.deadlines import SlaPolicy
 from app.reports.stats import AgencyCompliance
 
-STYLESHEET = "/dashboard/static/dashboard.css"
-ICON = "/dashboard/static/favicon.svg"
 SIGN_IN_PATH = "/dashboard/masuk"
-SIGN_OUT_PATH = "/dashboard/keluar"
 
 
-def layout(title: str, body: str, principal: Principal | None = None) -> str:
-    """A whole page: head, the header bar (with sign-out when signed in) and the body."""
-    account = ""
-    if principal is not None:
-        account = (
-            f'<div class="akun"><span>Masuk sebagai <strong>{escape(principal.name)}</strong> '
-            f"({escape(ROLE_LABELS.get(principal.role, principal.role.value))})</span>"
-            f'<form method="post" action="{SIGN_OUT_PATH}"><button type="submit" id="keluar">Keluar</button>'
-            "</form></div>"
-        )
-    return (
-        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{escape(title)} · Dasbor LAPOR!</title><link rel="stylesheet" href="{STYLESHEET}">'
-        f'<link rel="icon" href="{ICON}" type="image/svg+xml"></head>'
-        f'<body><header class="kepala"><h1>Dasbor Pengaduan Kabupaten</h1>{account}</header>'
-        f"<main>{body}</main></body></html>"
-    )
-
-
-def sign_in_page(error: str | None = None, notice: str | None = None) -> str:
-    """The sign-in form, with an error or a notice above it."""
-    messages = ""
-    if error:
-        messages += f'<p class="pesan galat" role="alert">{escape(error)}</p>'
-    if notice:
-        messages += f'<p class="pesan info" role="status">{escape(notice)}</p>'
-    body = (
-        '<section class="masuk"><h2>Masuk</h2>'
-        "<p>Masukkan kunci API dengan peran <em>pemantau</em> (viewer), <em>koordinator</em> "
-        "(coordinator) atau <em>admin</em>. Kunci tidak disimpan di peramban.</p>"
-        f'{messages}<form method="post" action="{SIGN_IN_PATH}">'
-        '<label for="kunci">Kunci API</label>'
-        '<input type="password" id="kunci" name="kunci" autocomplete="off" required>'
-        '<button type="submit" id="masuk">Masuk</button></form></section>'
-    )
-    return layout("Masuk", body)
+def layout(title: str, body: str, official: Official | None = None) -> str:
+    """A whole page from the base template, around a body built (and escaped) here."""
+    return render("base.html", title=title, body=Markup(body), official=official)  # noqa: S704
 
 
 def period_form(first: str, last: str) -> str:
@@ -78,10 +46,10 @@ def period_form(first: str, last: str) -> str:
     )
 
 
-def period_error_page(principal: Principal, message: str, first: str, last: str) -> str:
+def period_error_page(official: Official, message: str, first: str, last: str) -> str:
     """The main page when the range cannot be shown: the picker and what is wrong."""
     body = period_form(first, last) + f'<p class="pesan galat" role="alert">{escape(message)}</p>'
-    return layout("Rentang tidak valid", body, principal)
+    return layout("Rentang tidak valid", body, official)
 
 
 def _headline(figures: DashboardFigures) -> str:
@@ -101,13 +69,13 @@ def _cell(column: str, text: str) -> str:
 
 
 def _compliance_row(agency: AgencyCompliance, names: dict[str, str]) -> str:
-    code = agency.agency or NO_FIGURE
-    name = names.get(agency.agency or "", "")
-    title = (
-        f'<th scope="row"><abbr title="{escape(name)}">{escape(code)}</abbr></th>'
-        if name
-        else (f'<th scope="row">{escape(code)}</th>')
-    )
+    code = agency.agency or "tanpa-instansi"
+    name = names.get(agency.agency, agency.agency) if agency.agency else "Tanpa instansi"
+    title = f'<th scope="row">{escape(name)}<span class="kode"> ({escape(code)})</span></th>'
+    if agency.agency is None:
+        title = f'<th scope="row">{escape(name)}</th>'
+    elif name == code:
+        title = f'<th scope="row">{escape(code)}</th>'
     cells = [
         _cell("reports", whole(agency.reports)),
         _cell("disposed", whole(agency.disposed)),
@@ -118,6 +86,15 @@ def _compliance_row(agency: AgencyCompliance, names: dict[str, str]) -> str:
         _cell("p90", decimal(agency.p90_follow_up_working_days)),
     ]
     return f'<tr data-instansi="{escape(code)}">{title}{"".join(cells)}</tr>'
+
+
+def _with_no_agency(figures: DashboardFigures) -> list[AgencyCompliance]:
+    """The agencies' rows, and one for the reports that no agency holds, when there are any."""
+    rows = list(figures.summary.agencies)
+    unheld = figures.summary.counts.get("agency", {}).get(None, 0)
+    if unheld:
+        rows.append(AgencyCompliance(None, unheld, 0, 0, 0, 0, None, None))
+    return rows
 
 
 def compliance_table(agencies: list[AgencyCompliance], names: dict[str, str]) -> str:
@@ -138,20 +115,24 @@ def compliance_table(agencies: list[AgencyCompliance], names: dict[str, str]) ->
         )
     )
     rows = "".join(_compliance_row(a, names) for a in agencies)
-    return f'<table id="kepatuhan"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return f'<table id="kepatuhan" class="tabel-daftar"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def _missed(report: OverdueReport, tz: ZoneInfo) -> str:
     return "; ".join(
-        f"{DEADLINE_LABELS[deadline]} (batas {local_day_label(due, tz)})" for deadline, due in report.missed
+        f"{DEADLINE_LABELS[deadline]} (batas {last_day_label(due, tz)})" for deadline, due in report.missed
     )
 
 
-def overdue_table(reports: Iterable[OverdueReport], listed: int, hidden: int, tz: ZoneInfo) -> str:
-    """Overdue reports: tracking number, title, agency and which deadline was missed."""
+def overdue_table(
+    reports: Iterable[OverdueReport], listed: int, hidden: int, tz: ZoneInfo, names: dict[str, str]
+) -> str:
+    """Overdue reports: tracking number (a link to the report page), title, agency, missed deadline."""
     rows = "".join(
-        f'<tr class="laporan-terlambat"><td class="nomor">{escape(r.tracking_number or NO_FIGURE)}</td>'
-        f'<td class="judul">{escape(r.title)}</td><td class="instansi">{escape(r.agency or "Belum ada")}</td>'
+        f'<tr class="laporan-terlambat"><td class="nomor"><a href="/dashboard/laporan/{r.report_id}">'
+        f"{escape(r.tracking_number or NO_FIGURE)}</a></td>"
+        f'<td class="judul">{escape(r.title)}</td>'
+        f'<td class="instansi">{escape(names.get(r.agency, r.agency) if r.agency else "Belum ada")}</td>'
         f'<td class="tenggat">{escape(_missed(r, tz))}</td></tr>'
         for r in reports
     )
@@ -165,11 +146,48 @@ def overdue_table(reports: Iterable[OverdueReport], listed: int, hidden: int, tz
     summary = f"{whole(listed)} laporan terlambat{more}.{secret}"
     return (
         f'<p class="keterangan" data-terlambat="{listed}">{summary}</p>'
-        f'<table id="terlambat"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        f'<table id="terlambat" class="tabel-daftar"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
     )
 
 
-def dashboard_page(principal: Principal, figures: DashboardFigures, sla: SlaPolicy) -> str:
+def plan_section(figures: DashboardFigures) -> str:
+    """The action plan's headline figures for the range beside the previous period of equal length."""
+    now = plan_figures(figures.summary)
+    before = plan_figures(figures.previous) if figures.previous is not None else None
+    rows = []
+    for key, label in (
+        ("disposed_on_time", "Didisposisikan tepat waktu"),
+        ("followed_up_on_time", "Ditindaklanjuti tepat waktu"),
+        ("completed", "Selesai"),
+    ):
+        was = share(getattr(before, key)) if before is not None else NO_FIGURE
+        rows.append(
+            f'<div class="kartu" data-rencana="{key}"><dt>{label}</dt><dd>{share(getattr(now, key))}</dd>'
+            f'<dd class="sebelumnya">periode sebelumnya: <span data-sebelumnya="{key}">{was}</span></dd></div>'
+        )
+    return f'<dl class="angka" id="rencana-aksi">{"".join(rows)}</dl>'
+
+
+def sync_section(figures: DashboardFigures, tz: ZoneInfo) -> str:
+    """The health of the sync with national LAPOR!."""
+    health = figures.sync
+    if health is None:
+        return ""
+    lag = NO_FIGURE if health.lag is None else f"{decimal(round(health.lag.total_seconds() / 60, 1))} menit"
+    items = [
+        ("tarik-terakhir", "Penarikan terakhir yang berhasil", local_time_label(health.last_success_at, tz)),
+        ("jeda", "Jeda sejak penarikan itu", lag),
+        ("tertunda", "Kiriman ke nasional yang menunggu", whole(health.pending_jobs)),
+        ("gagal", "Kiriman yang gagal (mati)", whole(health.dead_jobs)),
+    ]
+    cells = "".join(
+        f'<div class="kartu" data-sinkron="{key}"><dt>{label}</dt><dd>{escape(value)}</dd></div>'
+        for key, label, value in items
+    )
+    return f'<section id="bagian-sinkron"><h2>Kesehatan sinkronisasi</h2><dl class="angka">{cells}</dl></section>'
+
+
+def dashboard_page(official: Official, figures: DashboardFigures, sla: SlaPolicy) -> str:
     """The main page: headline figures, both charts, the compliance table and the overdue list."""
     period = figures.period
     tz = period.tz
@@ -182,6 +200,9 @@ def dashboard_page(principal: Principal, figures: DashboardFigures, sla: SlaPoli
         + f'<p class="rentang-aktif">Laporan yang diterima {day_label(period.first)} sampai '
         f"{day_label(period.last)} (zona waktu {escape(tz.key)}).</p>"
         + _headline(figures)
+        + '<section id="bagian-rencana"><h2>Rencana aksi: angka utama</h2>'
+        + plan_section(figures)
+        + "</section>"
         + '<section id="bagian-bulanan"><h2>Volume bulanan menurut jenis</h2>'
         + monthly_volume_svg(figures.summary.monthly, months)
         + '</section><section id="bagian-status"><h2>Corong status</h2>'
@@ -190,15 +211,16 @@ def dashboard_page(principal: Principal, figures: DashboardFigures, sla: SlaPoli
         + '</section><section id="bagian-kepatuhan"><h2>Kepatuhan tenggat per instansi</h2>'
         + f"<p>Disposisi tepat waktu: dalam {sla.disposition_working_days} hari kerja sejak diterima. "
         f"Tindak lanjut tepat waktu: dalam {sla.follow_up_working_days} hari kerja sejak disposisi.</p>"
-        + compliance_table(figures.summary.agencies, figures.agency_names)
+        + compliance_table(_with_no_agency(figures), figures.agency_names)
         + '</section><section id="bagian-terlambat"><h2>Laporan terlambat</h2>'
-        + overdue_table(figures.overdue, figures.overdue_listed, hidden, tz)
+        + overdue_table(figures.overdue, figures.overdue_listed, hidden, tz, figures.agency_names)
         + "</section>"
+        + sync_section(figures, tz)
     )
-    return layout("Ringkasan", body, principal)
+    return layout("Ringkasan", body, official)
 
 
-def error_page(message: str) -> str:
-    """A page for something that went wrong on the server; never a stack trace."""
-    body = f'<p class="pesan galat" role="alert">{escape(message)}</p><p><a href="/dashboard">Kembali</a></p>'
-    return layout("Terjadi kesalahan", body)
+def error_page(message: str, official: Official | None = None) -> str:
+    """A page for something that went wrong or was refused; never a stack trace."""
+    messages = [{"kind": "galat", "text": message}]
+    return render("galat.html", title="Terjadi kesalahan", official=official, messages=messages)
