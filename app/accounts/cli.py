@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from app.cli import _run, _session
 from app.models.enums import Role
 
 
@@ -25,6 +24,7 @@ def account_create(
 ) -> None:
     """Make an account; the password is stored only as its Argon2id hash."""
     from app.accounts.service import create_account
+    from app.cli import _run, _session
 
     async def run() -> int:
         async with _session() as session:
@@ -49,6 +49,7 @@ def account_create(
 def account_reset_password(account_id: int, password: str) -> None:
     """Set a new password; the account's open sessions end at once."""
     from app.accounts.service import reset_password
+    from app.cli import _run, _session
 
     async def run() -> None:
         async with _session() as session:
@@ -64,6 +65,7 @@ def account_reset_password(account_id: int, password: str) -> None:
 def account_disable(account_id: int) -> None:
     """Disable an account; its open sessions end at once."""
     from app.accounts.service import disable_account
+    from app.cli import _run, _session
 
     async def run() -> None:
         async with _session() as session:
@@ -78,6 +80,7 @@ def account_disable(account_id: int) -> None:
 def account_list() -> None:
     """List accounts (never their passwords)."""
     from app.accounts.service import list_accounts
+    from app.cli import _run, _session
 
     async def run() -> None:
         async with _session() as session:

@@ -10,6 +10,7 @@ from app.dashboard.charts import months_between, nice_step, status_funnel_svg
 from app.dashboard.figures import default_first_day
 from app.dashboard.wording import decimal, month_label, share, whole
 
+
 def test_indonesian_formats() -> None:
     assert whole(1234567) == "1.234.567"
     assert decimal(2.0) == "2" and decimal(2.5) == "2,5" and decimal(1234.25, 2) == "1.234,25"
