@@ -82,6 +82,13 @@ async def authenticate(session: AsyncSession, login: str, password: str, address
         await session.execute(delete(SignInFailure).where(col(SignInFailure.scope) == names.account))
         return account
     now = utcnow()
+    # Old failures count for nothing: drop this attempt's expired ones as the new ones go in.
+    await session.execute(
+        delete(SignInFailure).where(
+            col(SignInFailure.scope).in_([names.account, names.address]),
+            col(SignInFailure.created_at) <= now - WINDOW,
+        )
+    )
     session.add_all(
         [
             SignInFailure(scope=names.account, created_at=now),

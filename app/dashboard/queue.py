@@ -66,7 +66,7 @@ def _next_due(report: Report) -> tuple[Deadline | None, datetime | None]:
 
 
 async def _section(
-    request: Request, session: SessionDep, principal: Principal, key: str, title: str, flt: ReportFilter
+    session: SessionDep, principal: Principal, key: str, title: str, flt: ReportFilter
 ) -> QueueSection:
     reports, _ = await list_reports(session, principal, flt, limit=ROWS, cursor=None)
     codes = await agency_codes(session, {r.agency_id for r in reports if r.agency_id})
@@ -150,10 +150,10 @@ async def show_queue(
     if isinstance(flt, str):
         messages.append({"kind": "galat", "text": flt})
     elif q or status or kind:
-        sections.append(await _section(request, session, principal, "hasil", "Hasil pencarian", flt))
+        sections.append(await _section(session, principal, "hasil", "Hasil pencarian", flt))
     else:
         for key, title, standing in _standing_sections(principal.role):
-            sections.append(await _section(request, session, principal, key, title, standing))
+            sections.append(await _section(session, principal, key, title, standing))
     page = render(
         "antrian.html",
         title="Antrian",

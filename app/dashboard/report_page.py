@@ -25,7 +25,7 @@ from app.dashboard.pages import error_page
 from app.dashboard.report_view import ACTION_LABELS, SOURCE_LABELS, SimilarFinder, build_view
 from app.dashboard.router import DashboardRoute
 from app.dashboard.templating import render
-from app.errors import AppError, NotFound, PayloadTooLarge, Unprocessable, VersionConflict
+from app.errors import AppError, Forbidden, NotFound, PayloadTooLarge, Unprocessable, VersionConflict
 from app.models import Agency, Attachment, Report
 from app.models.enums import Role
 from app.reports.access import holds
@@ -97,7 +97,7 @@ async def show_report(
 def _move_for(official: Official, report: Report, action: Action, version: str) -> None:
     """Refuse, before anything is written, an action this caller may not take or a stale page."""
     if official.principal.role not in ACTION_RULES[action].roles or not holds(official.principal, report):
-        raise AppError("Peran Anda tidak dapat mengambil tindakan ini pada laporan ini.")
+        raise Forbidden("peran Anda tidak dapat mengambil tindakan ini pada laporan ini")
     if version != str(report.version):
         raise VersionConflict("Laporan telah berubah sejak halaman dibuka. Muat ulang lalu coba lagi.")
 

@@ -279,3 +279,15 @@ async def test_follow_up_with_a_bad_file_writes_nothing(
     async with app.state.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(FollowUp))).scalar_one() == 0
         assert (await session.execute(select(func.count()).select_from(Attachment))).scalar_one() == 0
+
+
+async def test_a_liaison_cannot_take_the_coordinators_actions(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    report = await bring_to(client, keys, "disposed")
+    await sign_in_as(client, app, "agency")
+    page = Page.of((await client.get(f"/dashboard/laporan/{report['id']}")).text)
+    assert not page.find("button", id="aksi-dispose")  # no button for it
+    refused = await _act(client, report["id"], "dispose", instansi="DINKES")  # and no way around it
+    assert refused.status_code == 403
+    assert await _status(app, report["id"]) == "disposed"
