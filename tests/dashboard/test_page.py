@@ -132,7 +132,7 @@ async def test_hostile_title_is_escaped(client: httpx.AsyncClient, keys: Keys, a
     html = (await client.get(f"/dashboard?{BOTH_MONTHS}")).text
     assert "<script" not in html and "<img" not in html
     assert (
-        "&lt;script&gt;alert(&quot;dasbor&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
+        "&lt;script&gt;alert(&#34;dasbor&#34;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
         in html
     )
 
