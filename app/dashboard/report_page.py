@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from app.errors import AppError, Forbidden, NotFound, PayloadTooLarge, Unprocess
 from app.models import Agency, Attachment, Report
 from app.models.enums import Role
 from app.reports.access import holds
-from app.reports.attachments import store_file
+from app.reports.attachments import StoredFile, store_file
 from app.reports.deadlines import SlaPolicy
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action
@@ -171,6 +171,25 @@ async def take_action(
     return await _act(request, session, sla, report_id, csrf, act)
 
 
+async def _attach(
+    session: AsyncSession, report_id: int, stored: StoredFile, file_name: str | None, official: Official
+) -> None:
+    """The follow-up's attachment row, in the follow-up's transaction."""
+    name = PurePath(file_name or "lampiran").name[:255] or "lampiran"
+    session.add(
+        Attachment(
+            report_id=report_id,
+            file_name=name,
+            content_type=stored.content_type,
+            size_bytes=stored.size_bytes,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            uploaded_by=official.principal.actor,
+        )
+    )
+    await session.flush()
+
+
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     parts: list[bytes] = []
     size = 0
@@ -195,7 +214,7 @@ async def post_follow_up(
     berkas: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """The agency's follow-up: its text and, optionally, one attachment, in one transaction."""
-    stored_paths = []
+    stored_paths: list[Path] = []
 
     async def act(official: Official, report: Report) -> None:
         _move_for(official, report, Action.follow_up, versi)
@@ -207,19 +226,7 @@ async def post_follow_up(
         if data:
             stored = await asyncio.to_thread(store_file, settings.attachment_dir, data)
             stored_paths.append(stored.path)
-            name = PurePath(berkas.filename or "lampiran").name[:255] if berkas else "lampiran"
-            session.add(
-                Attachment(
-                    report_id=report_id,
-                    file_name=name or "lampiran",
-                    content_type=stored.content_type,
-                    size_bytes=stored.size_bytes,
-                    sha256=stored.sha256,
-                    storage_key=stored.storage_key,
-                    uploaded_by=official.principal.actor,
-                )
-            )
-            await session.flush()
+            await _attach(session, report_id, stored, berkas.filename if berkas else None, official)
 
     try:
         answer = await _act(request, session, sla, report_id, csrf, act)
