@@ -267,9 +267,11 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _register_commands() -> None:
+    from app.accounts.cli import account
     from app.sync.mock.cli import mock_national
 
     main.add_command(mock_national, "mock-national")
+    main.add_command(account, "account")
 
 
 _register_commands()

@@ -21,16 +21,19 @@ KEY_PREFIX = "lb_"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id, role and (for agency keys) agency."""
+    """Who is calling: the key's id (0 for an official's account), role and (for agency keys) agency."""
 
     key_id: int
     name: str
     role: Role
     agency_id: int | None
+    account_id: int | None = None
 
     @property
     def actor(self) -> str:
         """How this caller is named in status events."""
+        if self.account_id is not None:
+            return f"{self.role.value}:account:{self.account_id}"
         return f"{self.role.value}:{self.key_id}"
 
 

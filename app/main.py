@@ -15,8 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import (
+    accounts,
     attachments,
     directory,
+    docs,
     export,
     filing,
     keys,
@@ -30,7 +32,7 @@ from app.api import (
 )
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
-from app.dashboard.router import router as dashboard_router
+from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
 from app.db import create_engine, session_factory
 from app.errors import AppError
 from app.failures import UnexpectedErrors, log_unexpected
@@ -67,7 +69,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if scope["path"].endswith("/attachments") else self.default_limit
+        uploads = scope["path"].endswith(("/attachments", "/tindak-lanjut"))  # the workspace's follow-up form
+        limit = self.upload_limit if uploads else self.default_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
             await self._refuse(send, limit)
@@ -185,6 +188,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by app.api.docs
+        redoc_url=None,
         responses={
             400: {"model": ErrorOut, "description": "Malformed request"},
             401: {"model": ErrorOut, "description": "Missing, unknown or revoked key"},
@@ -209,11 +214,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         directory.agencies_router,
         directory.categories_router,
         keys.router,
+        accounts.router,
         stats.router,
         sync.router,
         ops.router,
         webhooks.router,
-        dashboard_router,
+        *WORKSPACE_ROUTERS,
+        docs.router,
     ):
         app.include_router(router)
     app.add_middleware(ControlCharacterGuard)  # inside BodyLimit: it reads bodies already bounded

@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.deps import CurrentKey, SessionDep, SettingsDep
 from app.api.reports import ReportFilterDep
 from app.db import READ_ONLY
 from app.errors import Unprocessable
+from app.keys import Principal
 from app.reports.export import columns_for, csv_chunk, export_rows, headers, safe_cell
-from app.reports.queries import count_reports
+from app.reports.queries import ReportFilter, count_reports
 
 router = APIRouter(prefix="/api/v1/reports", tags=["export"])
 XLSX_MAX_ROWS = 1_000_000
@@ -48,6 +50,19 @@ async def export_reports(
     """
     tz = ZoneInfo(settings.timezone)
     stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
+    body, media, suffix = await spooled_export(session, principal, flt, tz, lang, format)
+    return StreamingResponse(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="laporan-{stamp}.{suffix}"'},
+    )
+
+
+async def spooled_export(
+    session: AsyncSession, principal: Principal, flt: ReportFilter, tz: ZoneInfo, lang: str, format: str
+) -> tuple[AsyncIterator[bytes], str, str]:
+    """The export written whole to a spooled file, the session closed: the file's chunks, its
+    media type and its file suffix. Errors come before the first byte."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     try:
         # On SQLite a read-only transaction takes no write lock (app.db.READ_ONLY).
@@ -67,11 +82,7 @@ async def export_reports(
         raise
     finally:
         await session.close()  # hands the connection back before the client reads a byte
-    return StreamingResponse(
-        _from_spool(spool),
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="laporan-{stamp}.{suffix}"'},
-    )
+    return _from_spool(spool), media, suffix
 
 
 async def _write_csv(rows: AsyncIterator[list[Any]], header: list[str], spool: IO[bytes]) -> None:

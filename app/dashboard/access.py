@@ -1,43 +1,23 @@
-"""Who may open the dashboard: allowed roles, the key behind a cookie, same-origin POSTs."""
+"""Who is signed in to the workspace, CSRF tokens and same-origin POSTs."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 from starlette.requests import Request
+from starlette.responses import Response
 
-from app.keys import Principal
-from app.models import ApiKey
+from app.accounts.sessions import SESSION_LIFETIME, Official, official_for
 from app.models.enums import Role
 
-DASHBOARD_ROLES = frozenset({Role.viewer, Role.coordinator, Role.admin})
-
-
-def may_enter(principal: Principal) -> bool:
-    """Whether this key's role may use the dashboard."""
-    return principal.role in DASHBOARD_ROLES
-
-
-async def active_principal(session: AsyncSession, key_id: int) -> Principal | None:
-    """The key with this id if it still exists, is not revoked and may use the dashboard."""
-    row = (
-        await session.execute(
-            select(
-                col(ApiKey.id),
-                col(ApiKey.name),
-                col(ApiKey.role),
-                col(ApiKey.agency_id),
-                col(ApiKey.revoked_at),
-            ).where(col(ApiKey.id) == key_id)
-        )
-    ).one_or_none()
-    if row is None or row.revoked_at is not None or row.role not in {r.value for r in Role}:
-        return None
-    principal = Principal(key_id=row.id, name=row.name, role=Role(row.role), agency_id=row.agency_id)
-    return principal if may_enter(principal) else None
+SESSION_COOKIE = "lb_sesi"
+SIGN_IN_COOKIE = "lb_masuk"  # the sign-in form's CSRF token (no session yet)
+COOKIE_PATH = "/dashboard"
+OVERVIEW_ROLES = frozenset({Role.viewer, Role.coordinator, Role.admin})
+WORK_ROLES = frozenset({Role.coordinator, Role.admin, Role.agency})
 
 
 def own_origin(request: Request) -> str:
@@ -58,5 +38,47 @@ def is_same_origin(request: Request) -> bool:
 
 
 def is_https(request: Request) -> bool:
-    """Whether the request came over https (the cookie is then marked Secure)."""
+    """Whether the request came over https (the cookies are then marked Secure)."""
     return request.url.scheme == "https"
+
+
+def tokens_match(expected: str, given: str | None) -> bool:
+    """A constant-time comparison of a CSRF token with what a form sent."""
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+async def signed_in(request: Request, session: AsyncSession) -> Official | None:
+    """The official behind the session cookie, if the session is open and the account enabled."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return await official_for(session, token) if token else None
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    """An httponly, same-site-strict cookie for the workspace's paths."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        secure=is_https(request),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The cookie carrying a new session's random token."""
+    set_cookie(request, response, SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds()))
+
+
+def forget(request: Request, response: Response) -> None:
+    """Clear the session cookie in the browser (the session itself is ended server-side)."""
+    response.delete_cookie(
+        SESSION_COOKIE, path=COOKIE_PATH, secure=is_https(request), httponly=True, samesite="strict"
+    )
+
+
+def sign_in_token(request: Request) -> str:
+    """The sign-in form's CSRF token: the browser's, or a new random one."""
+    current = request.cookies.get(SIGN_IN_COOKIE)
+    return current if current and 20 <= len(current) <= 64 else secrets.token_urlsafe(24)

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from app.api.render import agency_codes
 from app.api.stats import MAX_RANGE_DAYS
+from app.dashboard.plan import SyncHealth, previous_period, sync_health
 from app.keys import Principal
 from app.models import Agency
 from app.models.types import utcnow
@@ -30,6 +31,7 @@ class PeriodError(ValueError):
 class OverdueReport:
     """One line of the overdue list."""
 
+    report_id: int
     tracking_number: str | None
     title: str
     agency: str | None
@@ -45,6 +47,8 @@ class DashboardFigures:
     agency_names: dict[str, str]
     overdue: list[OverdueReport]
     overdue_listed: int
+    previous: Summary | None = None
+    sync: SyncHealth | None = None
 
 
 def default_first_day(last: date) -> date:
@@ -73,7 +77,7 @@ def parse_period(first_raw: str | None, last_raw: str | None, today: date, tz: Z
     return DateRange(first, last, tz)
 
 
-async def _agency_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
+async def agency_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
     rows = await session.execute(
@@ -92,6 +96,7 @@ async def _overdue(
     codes = await agency_codes(session, {r.agency_id for r in reports if r.agency_id})
     rows = [
         OverdueReport(
+            report_id=r.id or 0,
             tracking_number=r.tracking_number,
             title=r.title,
             agency=codes.get(r.agency_id) if r.agency_id else None,
@@ -108,13 +113,18 @@ async def gather(
 ) -> DashboardFigures:
     """Every figure of the main page, computed in the database."""
     await session.commit()  # the summary reads on sessions of its own; hold no lock meanwhile
-    figures = await summary(async_sessionmaker(session.bind), period, now)
+    sessions = async_sessionmaker(session.bind)
+    figures = await summary(sessions, period, now)
+    before = previous_period(period)
+    previous = await summary(sessions, before, now) if before is not None else None
     overdue, listed = await _overdue(session, principal, period)
     codes = {a.agency for a in figures.agencies if a.agency} | {r.agency for r in overdue if r.agency}
     return DashboardFigures(
         period=period,
         summary=figures,
-        agency_names=await _agency_names(session, codes),
+        agency_names=await agency_names(session, codes),
         overdue=overdue,
         overdue_listed=listed,
+        previous=previous,
+        sync=await sync_health(session),
     )

@@ -1,204 +1,122 @@
-"""The dashboard's HTML pages, built as strings; every piece of data goes through `escape`."""
+"""The overview page and the simple pages, rendered from the templates; the charts are SVG drawn
+in `charts` (every piece of data through `escape`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from html import escape
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
+from markupsafe import Markup
+
+from app.accounts.sessions import Official
 from app.dashboard.charts import KIND_ORDER, monthly_volume_svg, months_between, status_funnel_svg
-from app.dashboard.figures import OVERDUE_ROWS, DashboardFigures, OverdueReport
-from app.dashboard.wording import (
-    DEADLINE_LABELS,
-    NO_FIGURE,
-    ROLE_LABELS,
-    day_label,
-    decimal,
-    kind_label,
-    local_day_label,
-    share,
-    whole,
-)
-from app.keys import Principal
+from app.dashboard.figures import OVERDUE_ROWS, DashboardFigures
+from app.dashboard.plan import plan_figures
+from app.dashboard.templating import render
+from app.dashboard.wording import decimal, kind_label, share, whole
 from app.reports.deadlines import SlaPolicy
 from app.reports.stats import AgencyCompliance
 
-STYLESHEET = "/dashboard/static/dashboard.css"
-ICON = "/dashboard/static/favicon.svg"
 SIGN_IN_PATH = "/dashboard/masuk"
-SIGN_OUT_PATH = "/dashboard/keluar"
+PLAN_LABELS = (
+    ("disposed_on_time", "Didisposisikan tepat waktu"),
+    ("followed_up_on_time", "Ditindaklanjuti tepat waktu"),
+    ("completed", "Selesai"),
+)
 
 
-def layout(title: str, body: str, principal: Principal | None = None) -> str:
-    """A whole page: head, the header bar (with sign-out when signed in) and the body."""
-    account = ""
-    if principal is not None:
-        account = (
-            f'<div class="akun"><span>Masuk sebagai <strong>{escape(principal.name)}</strong> '
-            f"({escape(ROLE_LABELS.get(principal.role, principal.role.value))})</span>"
-            f'<form method="post" action="{SIGN_OUT_PATH}"><button type="submit" id="keluar">Keluar</button>'
-            "</form></div>"
-        )
-    return (
-        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{escape(title)} · Dasbor LAPOR!</title><link rel="stylesheet" href="{STYLESHEET}">'
-        f'<link rel="icon" href="{ICON}" type="image/svg+xml"></head>'
-        f'<body><header class="kepala"><h1>Dasbor Pengaduan Kabupaten</h1>{account}</header>'
-        f"<main>{body}</main></body></html>"
+@dataclass(frozen=True)
+class ComplianceRow:
+    """One agency's line of the compliance table, as shown."""
+
+    key: str
+    name: str
+    code: str | None
+    cells: list[tuple[str, str]]
+
+
+def period_error_page(official: Official, message: str, first: str, last: str) -> str:
+    """The overview when the range cannot be shown: the picker and what is wrong."""
+    messages = [{"kind": "galat", "text": message}]
+    return render(
+        "ringkasan.html",
+        title="Rentang tidak valid",
+        official=official,
+        messages=messages,
+        first=first,
+        last=last,
+        figures=None,
     )
 
 
-def sign_in_page(error: str | None = None, notice: str | None = None) -> str:
-    """The sign-in form, with an error or a notice above it."""
-    messages = ""
-    if error:
-        messages += f'<p class="pesan galat" role="alert">{escape(error)}</p>'
-    if notice:
-        messages += f'<p class="pesan info" role="status">{escape(notice)}</p>'
-    body = (
-        '<section class="masuk"><h2>Masuk</h2>'
-        "<p>Masukkan kunci API dengan peran <em>pemantau</em> (viewer), <em>koordinator</em> "
-        "(coordinator) atau <em>admin</em>. Kunci tidak disimpan di peramban.</p>"
-        f'{messages}<form method="post" action="{SIGN_IN_PATH}">'
-        '<label for="kunci">Kunci API</label>'
-        '<input type="password" id="kunci" name="kunci" autocomplete="off" required>'
-        '<button type="submit" id="masuk">Masuk</button></form></section>'
-    )
-    return layout("Masuk", body)
-
-
-def period_form(first: str, last: str) -> str:
-    """The date-range picker: a GET form with the `from` and `to` dates."""
-    return (
-        '<form class="rentang" method="get" action="/dashboard">'
-        f'<label for="dari">Dari</label><input type="date" id="dari" name="from" value="{escape(first)}">'
-        f'<label for="sampai">Sampai</label><input type="date" id="sampai" name="to" value="{escape(last)}">'
-        '<button type="submit" id="tampilkan">Tampilkan</button></form>'
-    )
-
-
-def period_error_page(principal: Principal, message: str, first: str, last: str) -> str:
-    """The main page when the range cannot be shown: the picker and what is wrong."""
-    body = period_form(first, last) + f'<p class="pesan galat" role="alert">{escape(message)}</p>'
-    return layout("Rentang tidak valid", body, principal)
-
-
-def _headline(figures: DashboardFigures) -> str:
+def _headline(figures: DashboardFigures) -> list[tuple[str, str, int]]:
     by_kind = figures.summary.counts.get("kind", {})
     cards = [("total", "Laporan diterima", figures.summary.total)]
     cards += [(f"jenis-{k}", kind_label(k), by_kind.get(k, 0)) for k in KIND_ORDER]
     cards.append(("terlambat", "Terlambat saat ini", figures.summary.overdue_now))
-    items = "".join(
-        f'<div class="kartu" data-angka="{escape(key)}"><dt>{escape(label)}</dt><dd>{whole(value)}</dd></div>'
-        for key, label, value in cards
-    )
-    return f'<dl class="angka">{items}</dl>'
+    return cards
 
 
-def _cell(column: str, text: str) -> str:
-    return f'<td data-kolom="{column}">{escape(text)}</td>'
+def _with_no_agency(figures: DashboardFigures) -> list[AgencyCompliance]:
+    """The agencies' rows, and one for the reports that no agency holds, when there are any."""
+    rows = list(figures.summary.agencies)
+    unheld = figures.summary.counts.get("agency", {}).get(None, 0)
+    if unheld:
+        rows.append(AgencyCompliance(None, unheld, 0, 0, 0, 0, None, None))
+    return rows
 
 
-def _compliance_row(agency: AgencyCompliance, names: dict[str, str]) -> str:
-    code = agency.agency or NO_FIGURE
-    name = names.get(agency.agency or "", "")
-    title = (
-        f'<th scope="row"><abbr title="{escape(name)}">{escape(code)}</abbr></th>'
-        if name
-        else (f'<th scope="row">{escape(code)}</th>')
-    )
-    cells = [
-        _cell("reports", whole(agency.reports)),
-        _cell("disposed", whole(agency.disposed)),
-        _cell("disposed_on_time_share", share(agency.disposed_on_time_share)),
-        _cell("followed_up", whole(agency.followed_up)),
-        _cell("followed_up_on_time_share", share(agency.followed_up_on_time_share)),
-        _cell("median", decimal(agency.median_follow_up_working_days)),
-        _cell("p90", decimal(agency.p90_follow_up_working_days)),
-    ]
-    return f'<tr data-instansi="{escape(code)}">{title}{"".join(cells)}</tr>'
-
-
-def compliance_table(agencies: list[AgencyCompliance], names: dict[str, str]) -> str:
+def compliance_rows(agencies: list[AgencyCompliance], names: dict[str, str]) -> list[ComplianceRow]:
     """Per agency: reports, dispositions and follow-ups on time, working days to follow-up."""
-    if not agencies:
-        return '<p class="kosong">Belum ada laporan yang didisposisikan dalam rentang ini.</p>'
-    head = "".join(
-        f'<th scope="col">{h}</th>'
-        for h in (
-            "Instansi",
-            "Laporan",
-            "Didisposisikan",
-            "Disposisi tepat waktu",
-            "Ditindaklanjuti",
-            "Tindak lanjut tepat waktu",
-            "Median hari kerja sampai tindak lanjut",
-            "Persentil ke-90 hari kerja",
-        )
-    )
-    rows = "".join(_compliance_row(a, names) for a in agencies)
-    return f'<table id="kepatuhan"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    rows = []
+    for agency in agencies:
+        code = agency.agency
+        cells = [
+            ("reports", whole(agency.reports)),
+            ("disposed", whole(agency.disposed)),
+            ("disposed_on_time_share", share(agency.disposed_on_time_share)),
+            ("followed_up", whole(agency.followed_up)),
+            ("followed_up_on_time_share", share(agency.followed_up_on_time_share)),
+            ("median", decimal(agency.median_follow_up_working_days)),
+            ("p90", decimal(agency.p90_follow_up_working_days)),
+        ]
+        name = names.get(code, code) if code else "Tanpa instansi"
+        rows.append(ComplianceRow(code or "tanpa-instansi", name, code, cells))
+    return rows
 
 
-def _missed(report: OverdueReport, tz: ZoneInfo) -> str:
-    return "; ".join(
-        f"{DEADLINE_LABELS[deadline]} (batas {local_day_label(due, tz)})" for deadline, due in report.missed
-    )
+def _plan(figures: DashboardFigures) -> list[tuple[str, str, float | None, float | None]]:
+    now = plan_figures(figures.summary)
+    before = plan_figures(figures.previous) if figures.previous is not None else None
+    return [(key, label, getattr(now, key), getattr(before, key, None)) for key, label in PLAN_LABELS]
 
 
-def overdue_table(reports: Iterable[OverdueReport], listed: int, hidden: int, tz: ZoneInfo) -> str:
-    """Overdue reports: tracking number, title, agency and which deadline was missed."""
-    rows = "".join(
-        f'<tr class="laporan-terlambat"><td class="nomor">{escape(r.tracking_number or NO_FIGURE)}</td>'
-        f'<td class="judul">{escape(r.title)}</td><td class="instansi">{escape(r.agency or "Belum ada")}</td>'
-        f'<td class="tenggat">{escape(_missed(r, tz))}</td></tr>'
-        for r in reports
-    )
-    secret = f" {whole(hidden)} laporan rahasia lainnya tidak ditampilkan untuk peran Anda." if hidden else ""
-    if not rows:
-        return f'<p class="kosong">Tidak ada laporan terlambat yang dapat ditampilkan.{secret}</p>'
-    more = f" (menampilkan {OVERDUE_ROWS} yang paling lama)" if listed > OVERDUE_ROWS else ""
-    head = "".join(
-        f'<th scope="col">{h}</th>' for h in ("Nomor pelacakan", "Judul", "Instansi", "Tenggat yang terlewat")
-    )
-    summary = f"{whole(listed)} laporan terlambat{more}.{secret}"
-    return (
-        f'<p class="keterangan" data-terlambat="{listed}">{summary}</p>'
-        f'<table id="terlambat"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-    )
-
-
-def dashboard_page(principal: Principal, figures: DashboardFigures, sla: SlaPolicy) -> str:
-    """The main page: headline figures, both charts, the compliance table and the overdue list."""
+def dashboard_page(official: Official, figures: DashboardFigures, sla: SlaPolicy) -> str:
+    """The overview: headline and action-plan figures, both charts, compliance, overdue, sync."""
     period = figures.period
-    tz = period.tz
     months = months_between(period.first, period.last)
     by_status = figures.summary.counts.get("status", {})
-    # The count covers every report; the list only those this role may see (secret ones hidden).
-    hidden = max(figures.summary.overdue_now - figures.overdue_listed, 0)
-    body = (
-        period_form(period.first.isoformat(), period.last.isoformat())
-        + f'<p class="rentang-aktif">Laporan yang diterima {day_label(period.first)} sampai '
-        f"{day_label(period.last)} (zona waktu {escape(tz.key)}).</p>"
-        + _headline(figures)
-        + '<section id="bagian-bulanan"><h2>Volume bulanan menurut jenis</h2>'
-        + monthly_volume_svg(figures.summary.monthly, months)
-        + '</section><section id="bagian-status"><h2>Corong status</h2>'
-        + "<p>Jumlah laporan menurut status saat ini, berurutan mengikuti alur penanganan.</p>"
-        + status_funnel_svg(by_status, figures.summary.total)
-        + '</section><section id="bagian-kepatuhan"><h2>Kepatuhan tenggat per instansi</h2>'
-        + f"<p>Disposisi tepat waktu: dalam {sla.disposition_working_days} hari kerja sejak diterima. "
-        f"Tindak lanjut tepat waktu: dalam {sla.follow_up_working_days} hari kerja sejak disposisi.</p>"
-        + compliance_table(figures.summary.agencies, figures.agency_names)
-        + '</section><section id="bagian-terlambat"><h2>Laporan terlambat</h2>'
-        + overdue_table(figures.overdue, figures.overdue_listed, hidden, tz)
-        + "</section>"
+    return render(
+        "ringkasan.html",
+        title="Ringkasan",
+        official=official,
+        first=period.first.isoformat(),
+        last=period.last.isoformat(),
+        figures=figures,
+        sla=sla,
+        headline=_headline(figures),
+        plan=_plan(figures),
+        has_previous=figures.previous is not None,
+        # The charts are SVG drawn (and escaped) in app.dashboard.charts.
+        monthly_svg=Markup(monthly_volume_svg(figures.summary.monthly, months)),  # noqa: S704
+        funnel_svg=Markup(status_funnel_svg(by_status, figures.summary.total)),  # noqa: S704
+        compliance=compliance_rows(_with_no_agency(figures), figures.agency_names),
+        # The count covers every report; the list only those this role may see (secret ones hidden).
+        hidden=max(figures.summary.overdue_now - figures.overdue_listed, 0),
+        overdue_rows=OVERDUE_ROWS,
     )
-    return layout("Ringkasan", body, principal)
 
 
-def error_page(message: str) -> str:
-    """A page for something that went wrong on the server; never a stack trace."""
-    body = f'<p class="pesan galat" role="alert">{escape(message)}</p><p><a href="/dashboard">Kembali</a></p>'
-    return layout("Terjadi kesalahan", body)
+def error_page(message: str, official: Official | None = None) -> str:
+    """A page for something that went wrong or was refused; never a stack trace."""
+    messages = [{"kind": "galat", "text": message}]
+    return render("galat.html", title="Terjadi kesalahan", official=official, messages=messages)

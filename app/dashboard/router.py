@@ -1,9 +1,8 @@
-"""The dashboard's routes: sign-in, sign-out, the main page and its stylesheet."""
+"""The workspace's routes: sign-in, sign-out, the overview and the static files."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from importlib.resources import files
@@ -16,20 +15,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from app.accounts.sessions import end_session, open_session, principal_of
+from app.accounts.sign_in import SignInLimited, authenticate
 from app.api.deps import SessionDep, SettingsDep
-from app.config import Settings
-from app.dashboard.access import active_principal, is_https, is_same_origin, may_enter
-from app.dashboard.cookie import COOKIE_NAME, COOKIE_PATH, SESSION_LIFETIME, DashboardSession, seal, unseal
-from app.dashboard.figures import PeriodError, gather, parse_period
-from app.dashboard.pages import (
-    SIGN_IN_PATH,
-    dashboard_page,
-    error_page,
-    period_error_page,
-    sign_in_page,
+from app.dashboard.access import (
+    OVERVIEW_ROLES,
+    SIGN_IN_COOKIE,
+    forget,
+    is_same_origin,
+    set_cookie,
+    set_session_cookie,
+    sign_in_token,
+    signed_in,
+    tokens_match,
 )
-from app.dashboard.wording import ROLE_LABELS
-from app.keys import KeyCache, Principal, authenticate
+from app.dashboard.figures import PeriodError, gather, parse_period
+from app.dashboard.pages import SIGN_IN_PATH, dashboard_page, error_page, period_error_page
+from app.dashboard.templating import render
+from app.models.enums import Role
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 
@@ -43,16 +46,15 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-STYLESHEET = files("app.dashboard").joinpath("dashboard.css").read_text(encoding="utf-8")
-FAVICON = (  # inline, since the package data (pyproject) ships *.css but not *.svg
-    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" '
-    'fill="#6c3483"/><path d="M10 7v18h13v-4h-9V7z" fill="#fff"/></svg>'
-)
+_PACKAGE = files("app.dashboard")
+STATIC = {
+    "dashboard.css": (_PACKAGE.joinpath("dashboard.css").read_bytes(), "text/css"),
+    "favicon.svg": (_PACKAGE.joinpath("favicon.svg").read_bytes(), "image/svg+xml"),
+}
 STATIC_CACHE = {"cache-control": "public, max-age=3600"}
-MAX_KEY_LENGTH = 256
-FOREIGN_ORIGIN = (
-    "Permintaan ditolak karena tidak berasal dari halaman dasbor ini. Muat ulang halaman lalu coba lagi."
-)
+MAX_FIELD = 256
+FOREIGN = "Permintaan ditolak karena tidak berasal dari halaman ini atau tokennya tidak sah. Muat ulang halaman lalu coba lagi."
+WRONG = "Nama pengguna atau kata sandi salah."
 
 
 class DashboardRoute(APIRoute):
@@ -84,132 +86,128 @@ router = APIRouter(
 )
 
 
-def _secret(settings: Settings) -> str:
-    return settings.secret_key.get_secret_value()
+def _home(role: Role) -> str:
+    return "/dashboard" if role in OVERVIEW_ROLES else "/dashboard/antrian"
 
 
-def _forget(request: Request, response: Response) -> None:
-    response.delete_cookie(
-        COOKIE_NAME, path=COOKIE_PATH, secure=is_https(request), httponly=True, samesite="strict"
-    )
+def sign_in_form(
+    request: Request,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    login: str = "",
+) -> HTMLResponse:
+    """The sign-in form with a fresh (or the browser's) CSRF token in its cookie and field."""
+    token = sign_in_token(request)
+    messages = [{"kind": "galat", "text": error}] if error else []
+    messages += [{"kind": "info", "text": notice}] if notice else []
+    page = render("masuk.html", title="Masuk", official=None, messages=messages, csrf=token, login=login)
+    response = HTMLResponse(page, status_code=status_code)
+    set_cookie(request, response, SIGN_IN_COOKIE, token, 3600)
+    return response
 
 
-def _sign_in_form(status_code: int, error: str) -> HTMLResponse:
-    return HTMLResponse(sign_in_page(error=error), status_code=status_code)
-
-
-async def signed_in(request: Request, session: SessionDep, settings: Settings) -> Principal | None:
-    """The dashboard user behind the cookie, if it is genuine, unexpired and its key still allowed."""
-    value = request.cookies.get(COOKIE_NAME)
-    if not value:
-        return None
-    found = unseal(value, _secret(settings), time.time())
-    return None if found is None else await active_principal(session, found.key_id)
-
-
-@router.get("", response_class=HTMLResponse, summary="The dashboard")
-async def show_dashboard(
+@router.get("", response_class=HTMLResponse)
+async def show_overview(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:
-    """Monthly volume, status funnel, per-agency compliance and the overdue list for a date range."""
-    principal = await signed_in(request, session, settings)
-    if principal is None:
-        if not request.cookies.get(COOKIE_NAME):
-            return RedirectResponse(SIGN_IN_PATH, status_code=303)
-        # A cookie that opens nothing (expired, forged, key revoked or demoted): clear it and say so.
-        answer = RedirectResponse(f"{SIGN_IN_PATH}?sesi=berakhir", status_code=303)
-        _forget(request, answer)
+    """Monthly volume, status funnel, per-agency compliance, the overdue list and sync health."""
+    official = await signed_in(request, session)
+    if official is None:
+        target = f"{SIGN_IN_PATH}?sesi=berakhir" if request.cookies.get("lb_sesi") else SIGN_IN_PATH
+        answer = RedirectResponse(target, status_code=303)
+        forget(request, answer)
         return answer
+    if official.principal.role not in OVERVIEW_ROLES:
+        return RedirectResponse(_home(official.principal.role), status_code=303)
     tz = ZoneInfo(settings.timezone)
     try:
         period = parse_period(first, last, datetime.now(tz).date(), tz)
     except PeriodError as exc:
-        page = period_error_page(principal, str(exc), first or "", last or "")
-        return HTMLResponse(page, status_code=422)
-    figures = await gather(session, principal, period, utcnow())
+        return HTMLResponse(period_error_page(official, str(exc), first or "", last or ""), status_code=422)
+    figures = await gather(session, official.principal, period, utcnow())
     sla: SlaPolicy = request.app.state.sla
-    return HTMLResponse(dashboard_page(principal, figures, sla))
+    return HTMLResponse(dashboard_page(official, figures, sla))
 
 
-@router.get("/masuk", response_class=HTMLResponse, summary="The sign-in form")
+@router.get("/masuk", response_class=HTMLResponse)
 async def show_sign_in(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    keluar: str | None = None,
-    sesi: str | None = None,
+    request: Request, session: SessionDep, keluar: str | None = None, sesi: str | None = None
 ) -> Response:
-    """The sign-in form (or straight to the dashboard when already signed in)."""
-    if await signed_in(request, session, settings) is not None:
-        return RedirectResponse("/dashboard", status_code=303)
+    """The sign-in form (or straight to the workspace when already signed in)."""
+    official = await signed_in(request, session)
+    if official is not None:
+        return RedirectResponse(_home(official.principal.role), status_code=303)
     notice = None
     if keluar is not None:
-        notice = "Anda telah keluar dari dasbor."
+        notice = "Anda telah keluar dari ruang kerja."
     elif sesi is not None:
-        notice = "Sesi Anda telah berakhir atau kunci sudah tidak berlaku. Silakan masuk lagi."
-    return HTMLResponse(sign_in_page(notice=notice))
+        notice = "Sesi Anda telah berakhir. Silakan masuk lagi."
+    return sign_in_form(request, notice=notice)
 
 
-@router.post("/masuk", response_class=HTMLResponse, summary="Sign in with an API key")
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/masuk", response_class=HTMLResponse)
 async def sign_in(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
-    kunci: Annotated[str, Form()] = "",
+    pengguna: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    sandi: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    """Check the key; on success set the signed cookie (key id and expiry only) and go to the dashboard."""
-    if not is_same_origin(request):
-        return _sign_in_form(403, FOREIGN_ORIGIN)
-    raw = kunci.strip()
-    if not raw:
-        return _sign_in_form(401, "Masukkan kunci API Anda.")
-    cache: KeyCache = request.app.state.key_cache
-    principal = None if len(raw) > MAX_KEY_LENGTH else await authenticate(session, raw, cache)
-    if principal is None:
-        return _sign_in_form(401, "Kunci API tidak dikenal atau sudah dicabut. Periksa kembali kunci Anda.")
-    if not may_enter(principal):
-        role = ROLE_LABELS.get(principal.role, principal.role.value)
-        return _sign_in_form(
-            403,
-            f"Kunci ini berperan {role}. Dasbor hanya dapat dibuka dengan kunci berperan "
-            "pemantau (viewer), koordinator (coordinator) atau admin.",
+    """Check the password; on success open a server-side session and set its cookie."""
+    expected = request.cookies.get(SIGN_IN_COOKIE) or ""
+    if not is_same_origin(request) or not expected or not tokens_match(expected, csrf):
+        return sign_in_form(request, 403, FOREIGN)
+    if not pengguna.strip() or not sandi:
+        return sign_in_form(request, 401, "Masukkan nama pengguna dan kata sandi.", login=pengguna)
+    try:
+        account = await authenticate(session, pengguna, sandi, _client_address(request))
+    except SignInLimited as exc:
+        minutes = max(exc.retry_after // 60, 1)
+        answer = sign_in_form(
+            request, 429, f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit."
         )
-    expires_at = int(time.time() + SESSION_LIFETIME.total_seconds())
-    value = seal(DashboardSession(key_id=principal.key_id, expires_at=expires_at), _secret(settings))
-    answer = RedirectResponse("/dashboard", status_code=303)
-    answer.set_cookie(
-        COOKIE_NAME,
-        value,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        path=COOKIE_PATH,
-        secure=is_https(request),
-        httponly=True,
-        samesite="strict",
-    )
-    return answer
+        answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
+    if account is None:
+        await session.commit()  # the failure counts
+        return sign_in_form(request, 401, WRONG, login=pengguna)
+    token = await open_session(session, account)
+    await session.commit()
+    done = RedirectResponse(_home(principal_of(account).role), status_code=303)
+    set_session_cookie(request, done, token)
+    done.delete_cookie(SIGN_IN_COOKIE, path="/dashboard")
+    return done
 
 
-@router.post("/keluar", summary="Sign out")
-async def sign_out(request: Request) -> Response:
-    """Clear the cookie and return to the sign-in form."""
-    if not is_same_origin(request):
-        return HTMLResponse(error_page(FOREIGN_ORIGIN), status_code=403)
+@router.post("/keluar")
+async def sign_out(
+    request: Request, session: SessionDep, csrf: Annotated[str, Form(max_length=MAX_FIELD)] = ""
+) -> Response:
+    """End the session on the server, clear the cookie and return to the sign-in form."""
+    official = await signed_in(request, session)
+    if official is not None and (not is_same_origin(request) or not tokens_match(official.csrf_token, csrf)):
+        return HTMLResponse(error_page(FOREIGN, official), status_code=403)
+    if official is not None:
+        await end_session(session, official.session_id)
+        await session.commit()
     answer = RedirectResponse(f"{SIGN_IN_PATH}?keluar=1", status_code=303)
-    _forget(request, answer)
+    forget(request, answer)
     return answer
 
 
-@router.get("/static/dashboard.css", summary="The dashboard's stylesheet")
-async def stylesheet() -> Response:
-    """The one stylesheet of the dashboard, served by the app."""
-    return Response(STYLESHEET, media_type="text/css", headers=STATIC_CACHE)
-
-
-@router.get("/static/favicon.svg", summary="The dashboard's icon")
-async def favicon() -> Response:
-    """The dashboard's icon, so browsers do not ask the server root for one."""
-    return Response(FAVICON, media_type="image/svg+xml", headers=STATIC_CACHE)
+@router.get("/static/{name}")
+async def static_file(name: str) -> Response:
+    """The workspace's stylesheet and icon, shipped in the package and served by the app."""
+    if name not in STATIC:
+        return HTMLResponse(error_page("Berkas tidak ditemukan."), status_code=404)
+    data, media_type = STATIC[name]
+    return Response(data, media_type=media_type, headers=STATIC_CACHE)

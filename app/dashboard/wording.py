@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.models.enums import STATUS_LABELS, ReportKind, ReportStatus, Role
@@ -76,3 +76,18 @@ def day_label(day: date) -> str:
 def local_day_label(moment: datetime | None, tz: ZoneInfo) -> str:
     """An instant as its local date, `25 Nov 2026`; a dash when there is none."""
     return NO_FIGURE if moment is None else day_label(moment.astimezone(tz).date())
+
+
+def last_day_label(due: datetime | None, tz: ZoneInfo) -> str:
+    """The last local day of a deadline stored as the first instant after it (end of that day)."""
+    if due is None:
+        return NO_FIGURE
+    return day_label((due.astimezone(tz) - timedelta(microseconds=1)).date())
+
+
+def local_time_label(moment: datetime | None, tz: ZoneInfo) -> str:
+    """An instant in local time, `25 Nov 2026 14:05`; a dash when there is none."""
+    if moment is None:
+        return NO_FIGURE
+    local = moment.astimezone(tz)
+    return f"{day_label(local.date())} {local:%H:%M}"

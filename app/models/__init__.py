@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.models.account import Account, AccountSession, SignInFailure
 from app.models.api_key import ApiKey
 from app.models.deadline import DeadlineBreach
 from app.models.directory import Agency, Category
@@ -19,6 +20,8 @@ from app.models.sync import PushJob, SyncCursor, SyncRun
 from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "Account",
+    "AccountSession",
     "Agency",
     "ApiKey",
     "Attachment",
@@ -33,6 +36,7 @@ __all__ = [
     "Rating",
     "Report",
     "Reporter",
+    "SignInFailure",
     "StatusEvent",
     "SyncCursor",
     "SyncRun",

@@ -12,7 +12,9 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.service import create_account
 from app.models import Agency, Category, Report
+from app.models.enums import Role
 
 WIB = ZoneInfo("Asia/Jakarta")
 FAR = datetime(2030, 1, 1, tzinfo=UTC)
@@ -116,12 +118,46 @@ async def seed(app: Any) -> None:
         await session.commit()
 
 
-async def sign_in(
-    client: httpx.AsyncClient, key: dict[str, str], origin: str = "http://testserver"
+PASSWORD = "kata-sandi-yang-panjang-1"
+AGENCY_OF = {"agency": "DPUPR", "other_agency": "DINKES"}
+ROLE_OF = {"other_agency": "agency"}
+
+
+async def make_account(app: Any, name: str, password: str = PASSWORD, display_name: str | None = None) -> int:
+    """An account named `name` (a role, or `other_agency`), made through the service."""
+    async with app.state.sessions() as session:
+        account = await create_account(
+            session,
+            username=name.replace("_", "-"),
+            display_name=display_name or f"Petugas {name}",
+            role=Role(ROLE_OF.get(name, name)),
+            password=password,
+            agency_code=AGENCY_OF.get(name),
+        )
+        await session.commit()
+        return account.id or 0
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return Page.of(html).find("input", name="csrf")[0].attrs["value"]
+
+
+async def post_sign_in(
+    client: httpx.AsyncClient, login: str, password: str = PASSWORD, origin: str = "http://testserver"
 ) -> httpx.Response:
-    """Post the sign-in form with a key's raw secret, as a page of this site would."""
-    form = {"kunci": key["X-API-Key"]}
+    """Open the sign-in form and post it, as a browser on this site would."""
+    token = form_token((await client.get("/dashboard/masuk")).text)
+    form = {"pengguna": login, "sandi": password, "csrf": token}
     return await client.post("/dashboard/masuk", data=form, headers={"Origin": origin})
+
+
+async def sign_in_as(client: httpx.AsyncClient, app: Any, name: str) -> httpx.Response:
+    """Make an account for `name` and sign in with it; the answer must be the redirect."""
+    await make_account(app, name)
+    response = await post_sign_in(client, name.replace("_", "-"))
+    assert response.status_code == 303, response.text
+    return response
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The dashboard in a real headless Chromium (Debian's package, driven by Playwright).
+"""The overview in a real headless Chromium (Debian's package, driven by Playwright).
 
 The app runs in uvicorn on a free loopback port, in a thread, over a store seeded by the test.
 Skipped, with the reason, only when Chromium or Playwright is missing.
@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 import uvicorn
 
+from app.accounts.service import create_account
 from app.config import Settings
 from app.db import create_engine, session_factory
-from app.keys import create_key
 from app.main import create_app
 from app.models.enums import Role
-from tests.dashboard.support import HOSTILE_TITLE, add_directory, seed_reports
+from tests.dashboard.support import HOSTILE_TITLE, PASSWORD, add_directory, seed_reports
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 # From platform-notes: without the networking flags the closed network makes Chromium stall.
@@ -50,19 +50,19 @@ def _playwright_or_skip() -> Any:
     )
 
 
-async def _prepare_store(settings: Settings) -> dict[str, str]:
-    """Seed the data set and make a viewer and an agency key; returns their raw secrets."""
+async def _prepare_store(settings: Settings) -> None:
+    """Seed the data set and make a viewer's account."""
     engine = create_engine(settings)
     try:
         async with session_factory(engine)() as session:
             await add_directory(session)
             await seed_reports(session)
-            _, viewer = await create_key(session, name="Bagian Humas", role=Role.viewer, agency_code=None)
-            _, agency = await create_key(session, name="Penghubung PU", role=Role.agency, agency_code="DPUPR")
+            await create_account(
+                session, username="humas", display_name="Bagian Humas", role=Role.viewer, password=PASSWORD
+            )
             await session.commit()
     finally:
         await engine.dispose()
-    return {"viewer": viewer, "agency": agency}
 
 
 @contextmanager
@@ -106,7 +106,7 @@ def _show_range(page: Any, first: str, last: str) -> None:
 
 def test_dashboard_in_headless_chromium(settings: Settings) -> None:
     sync_api = _playwright_or_skip()
-    raw_keys = asyncio.run(_prepare_store(settings))
+    asyncio.run(_prepare_store(settings))
     ARTIFACTS.mkdir(exist_ok=True)
     with _served(settings) as base, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -123,29 +123,27 @@ def test_dashboard_in_headless_chromium(settings: Settings) -> None:
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             expect = sync_api.expect
 
-            # Strangers land on the form; a wrong key and an agency key are refused with a message.
+            # Strangers land on the form; a wrong password is refused with a message.
             page.goto(f"{base}/dashboard")
             assert page.url == f"{base}/dashboard/masuk"
-            for raw, status, message in (
-                ("lb_kunci-yang-salah", 401, "tidak dikenal atau sudah dicabut"),
-                (raw_keys["agency"], 403, "Dasbor hanya dapat dibuka"),
-            ):
-                page.fill("#kunci", raw)
-                with page.expect_navigation() as refused:
-                    page.click("#masuk")
-                assert refused.value.status == status
-                expect(page.locator("p.galat")).to_contain_text(message)
-                assert "Traceback" not in page.content()
-            assert context.cookies() == []
+            page.fill("#pengguna", "humas")
+            page.fill("#sandi", "kata-sandi-yang-salah")
+            with page.expect_navigation() as refused:
+                page.click("#masuk")
+            assert refused.value.status == 401
+            expect(page.locator("p.galat")).to_contain_text("Nama pengguna atau kata sandi salah")
+            assert "Traceback" not in page.content()
+            assert not [c for c in context.cookies() if c["name"] == "lb_sesi"]
 
-            # The viewer signs in; the cookie is HttpOnly, SameSite=Strict and holds no key.
-            page.fill("#kunci", raw_keys["viewer"])
+            # The viewer signs in; the session cookie is HttpOnly, SameSite=Strict and random.
+            page.fill("#pengguna", "humas")
+            page.fill("#sandi", PASSWORD)
             page.click("#masuk")
             page.wait_for_url(f"{base}/dashboard")
             expect(page.locator(".akun")).to_contain_text("Bagian Humas")
-            (cookie,) = context.cookies()
+            (cookie,) = [c for c in context.cookies() if c["name"] == "lb_sesi"]
             assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
-            assert raw_keys["viewer"] not in cookie["value"]
+            assert PASSWORD not in cookie["value"] and len(cookie["value"]) >= 40
 
             # October and November 2026: the seeded figures, drawn.
             _show_range(page, "2026-10-01", "2026-11-30")
@@ -175,6 +173,7 @@ def test_dashboard_in_headless_chromium(settings: Settings) -> None:
             expect(dpupr.locator('[data-kolom="followed_up_on_time_share"]')).to_have_text("50%")
             expect(page.locator("tr.laporan-terlambat")).to_have_count(1)
             expect(page.locator("tr.laporan-terlambat td.judul")).to_have_text(HOSTILE_TITLE)
+            expect(page.locator("tr.laporan-terlambat td.tenggat")).to_contain_text("batas 24 Nov 2026")
             header = page.locator("header.kepala").evaluate("e => getComputedStyle(e).backgroundColor")
             assert header == "rgb(108, 52, 131)", "the app's stylesheet was not applied"
             page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
@@ -189,18 +188,17 @@ def test_dashboard_in_headless_chromium(settings: Settings) -> None:
             )
             expect(dpupr.locator('[data-kolom="disposed_on_time_share"]')).to_have_text("50%")
 
-            # Sign out: the cookie is gone and the dashboard asks for a key again.
+            # Sign out: the session cookie is gone and the workspace asks to sign in again.
             page.click("#keluar")
             page.wait_for_url(f"{base}/dashboard/masuk?keluar=1")
             expect(page.locator("p.info")).to_contain_text("Anda telah keluar")
-            assert context.cookies() == []
+            assert not [c for c in context.cookies() if c["name"] == "lb_sesi"]
             page.goto(f"{base}/dashboard")
             assert page.url.startswith(f"{base}/dashboard/masuk")
 
             # Nothing else: no dialog (no script ran), nothing blocked by the CSP, no missing file.
             assert problems == [
                 "Failed to load resource: the server responded with a status of 401 (Unauthorized)",
-                "Failed to load resource: the server responded with a status of 403 (Forbidden)",
             ]
             assert requested and all(url.startswith(base + "/") for url in requested), requested
         finally:

@@ -18,7 +18,7 @@ from tests.dashboard.support import (
     WIB,
     Page,
     seed,
-    sign_in,
+    sign_in_as,
 )
 from tests.helpers import Keys
 
@@ -44,7 +44,7 @@ EXPECTED_FUNNEL = {
 
 async def _page(client: httpx.AsyncClient, keys: Keys, app: Any, query: str, role: str = "viewer") -> Page:
     await seed(app)
-    assert (await sign_in(client, keys.by_name(role))).status_code == 303
+    await sign_in_as(client, app, role)
     response = await client.get(f"/dashboard?{query}")
     assert response.status_code == 200, response.text
     return Page.of(response.text)
@@ -79,19 +79,24 @@ async def test_figures_match_the_seeded_data(client: httpx.AsyncClient, keys: Ke
     }
     assert page.compliance("DINKES")["disposed_on_time_share"] == "100%"
     assert page.compliance("DINKES")["median"] == "4"
-    assert page.one("abbr", title="Dinas Kesehatan").text == "DINKES"
+    assert "Dinas Kesehatan" in page.one("tr", data_instansi="DINKES").text
+    # Reports that no agency holds have their own row.
+    assert page.compliance("tanpa-instansi")["reports"] == "2"
 
     # A viewer sees no secret report: one of the two overdue reports is listed.
     rows = page.overdue_rows()
     assert len(rows) == 1
     assert page.one("p", "keterangan").attrs["data-terlambat"] == "1"
     assert "1 laporan rahasia lainnya tidak ditampilkan" in page.one("p", "keterangan").text
-    cells = {c.attrs["class"]: c.text for c in page.elements[page.elements.index(rows[0]) + 1 :][:4]}
+    cells = {c.attrs["class"]: c.text for c in page.elements[page.elements.index(rows[0]) + 1 :][:5] if c.tag == "td"}
+    link = page.elements[page.elements.index(rows[0]) + 2]
+    assert link.tag == "a" and link.attrs["href"].startswith("/dashboard/laporan/")
     assert cells == {
-        "nomor": "KOBAR-2026-000905",
+        "nomor": "KOBAR-2026-000905",  # a link to the report page
         "judul": HOSTILE_TITLE,
         "instansi": "Belum ada",
-        "tenggat": "Verifikasi dan disposisi (batas 25 Nov 2026)",
+        # Due at the first instant of 25 November (the end of 24 November): the last day is the 24th.
+        "tenggat": "Verifikasi dan disposisi (batas 24 Nov 2026)",
     }
 
 
@@ -106,7 +111,7 @@ async def test_the_page_shows_what_the_statistics_api_answers(
     assert page.headline("terlambat").endswith(str(api["overdue_now"]))
     assert {e.attrs["data-instansi"] for e in page.find("tr") if "data-instansi" in e.attrs} == {
         a["agency"] for a in api["agencies"]
-    }
+    } | {"tanpa-instansi"}
 
 
 async def test_coordinator_also_sees_the_secret_overdue_report(
@@ -117,17 +122,17 @@ async def test_coordinator_also_sees_the_secret_overdue_report(
     assert len(rows) == 2
     assert "rahasia" not in page.one("p", "keterangan").text
     secret = next(r for r in rows if SECRET_TITLE in r.text)
-    assert "DINKES" in secret.text and "Tindak lanjut (batas 12 Nov 2026)" in secret.text
+    assert "Dinas Kesehatan" in secret.text and "Tindak lanjut (batas 12 Nov 2026)" in secret.text
     assert "KOBAR-2026-000908" in secret.text
 
 
 async def test_hostile_title_is_escaped(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
     await seed(app)
-    await sign_in(client, keys.viewer)
+    await sign_in_as(client, app, "viewer")
     html = (await client.get(f"/dashboard?{BOTH_MONTHS}")).text
     assert "<script" not in html and "<img" not in html
     assert (
-        "&lt;script&gt;alert(&quot;dasbor&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
+        "&lt;script&gt;alert(&#34;dasbor&#34;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
         in html
     )
 
@@ -153,8 +158,8 @@ async def test_changing_the_range_changes_the_figures(
     assert len(empty.find("text", "label-bulan")) == 12
 
 
-async def test_default_range_is_the_last_twelve_months(client: httpx.AsyncClient, keys: Keys) -> None:
-    await sign_in(client, keys.viewer)
+async def test_default_range_is_the_last_twelve_months(client: httpx.AsyncClient, app: Any) -> None:
+    await sign_in_as(client, app, "viewer")
     page = Page.of((await client.get("/dashboard")).text)
     today = datetime.now(WIB).date()
     assert page.one("input", name="from").attrs["value"] == default_first_day(today).isoformat()
@@ -171,10 +176,8 @@ async def test_default_range_is_the_last_twelve_months(client: httpx.AsyncClient
         ("from=2020-01-01&to=2026-11-30", "Rentang tanggal paling panjang"),
     ],
 )
-async def test_a_bad_range_gets_a_message(
-    client: httpx.AsyncClient, keys: Keys, query: str, message: str
-) -> None:
-    await sign_in(client, keys.viewer)
+async def test_a_bad_range_gets_a_message(client: httpx.AsyncClient, app: Any, query: str, message: str) -> None:
+    await sign_in_as(client, app, "viewer")
     response = await client.get(f"/dashboard?{query}")
     assert response.status_code == 422
     assert message in Page.of(response.text).one("p", "galat").text
@@ -187,7 +190,7 @@ async def test_security_headers_and_no_outside_content(
 ) -> None:
     await seed(app)
     signed_out = await client.get("/dashboard/masuk")
-    await sign_in(client, keys.viewer)
+    await sign_in_as(client, app, "viewer")
     response = await client.get(f"/dashboard?{BOTH_MONTHS}")
     for answer in (signed_out, response):
         csp = answer.headers["content-security-policy"]
@@ -213,7 +216,7 @@ async def test_stylesheet_is_served_by_the_app(client: httpx.AsyncClient) -> Non
 async def test_a_server_failure_is_a_page_not_a_stack_trace(
     client: httpx.AsyncClient, keys: Keys, app: Any
 ) -> None:
-    await sign_in(client, keys.viewer)
+    await sign_in_as(client, app, "viewer")
     async with app.state.sessions() as session:
         await session.execute(text("ALTER TABLE reports RENAME TO reports_away"))
         await session.commit()

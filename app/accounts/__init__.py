@@ -1,0 +1,1 @@
+"""Officials' accounts: Argon2id passwords, rate-limited sign-in, server-side sessions."""

@@ -1,0 +1,92 @@
+"""`lapor-bridge account ...`: officials' accounts from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from app.models.enums import Role
+
+
+@click.group()
+def account() -> None:
+    """Create, list, reset and disable officials' accounts for the workspace."""
+
+
+@account.command("create")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True, help="The official's name as shown.")
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "agency", "viewer"]))
+@click.option("--agency", "agency_code", default=None, help="Agency code (role agency only).")
+@click.option("--email", default=None, help="An e-mail address that may be used to sign in.")
+@click.password_option("--password", help="Asked for when not given (at least 12 characters).")
+def account_create(
+    username: str, display_name: str, role: str, agency_code: str | None, email: str | None, password: str
+) -> None:
+    """Make an account; the password is stored only as its Argon2id hash."""
+    from app.accounts.service import create_account
+    from app.cli import _run, _session
+
+    async def run() -> int:
+        async with _session() as session:
+            row = await create_account(
+                session,
+                username=username,
+                display_name=display_name,
+                role=Role(role),
+                password=password,
+                agency_code=agency_code,
+                email=email,
+            )
+            await session.commit()
+            return row.id or 0
+
+    click.echo(f"created account {_run(run())} ({role}) for {username!r}")
+
+
+@account.command("reset-password")
+@click.argument("account_id", type=int)
+@click.password_option("--password", help="Asked for when not given (at least 12 characters).")
+def account_reset_password(account_id: int, password: str) -> None:
+    """Set a new password; the account's open sessions end at once."""
+    from app.accounts.service import reset_password
+    from app.cli import _run, _session
+
+    async def run() -> None:
+        async with _session() as session:
+            await reset_password(session, account_id, password)
+            await session.commit()
+
+    _run(run())
+    click.echo(f"password of account {account_id} reset; its sessions have ended")
+
+
+@account.command("disable")
+@click.argument("account_id", type=int)
+def account_disable(account_id: int) -> None:
+    """Disable an account; its open sessions end at once."""
+    from app.accounts.service import disable_account
+    from app.cli import _run, _session
+
+    async def run() -> None:
+        async with _session() as session:
+            await disable_account(session, account_id)
+            await session.commit()
+
+    _run(run())
+    click.echo(f"disabled account {account_id}")
+
+
+@account.command("list")
+def account_list() -> None:
+    """List accounts (never their passwords)."""
+    from app.accounts.service import list_accounts
+    from app.cli import _run, _session
+
+    async def run() -> None:
+        async with _session() as session:
+            click.echo(f"{'id':>4}  {'role':<12} {'state':<9} username")
+            for row in await list_accounts(session):
+                state = "disabled" if row.disabled_at else "active"
+                click.echo(f"{row.id:>4}  {row.role:<12} {state:<9} {row.username}")
+
+    _run(run())

@@ -1,0 +1,269 @@
+"""A report's page and its actions as buttons; every action goes through the same service
+functions as the API (`app.reports.service.apply_action`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path, PurePath
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+from starlette.responses import Response
+
+from app.accounts.sessions import Official
+from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
+from app.config import Settings
+from app.dashboard.access import WORK_ROLES
+from app.dashboard.guard import forged, official_or_answer
+from app.dashboard.pages import error_page
+from app.dashboard.report_view import ACTION_LABELS, SOURCE_LABELS, SimilarFinder, build_view
+from app.dashboard.router import DashboardRoute
+from app.dashboard.templating import render
+from app.errors import AppError, Forbidden, NotFound, PayloadTooLarge, Unprocessable, VersionConflict
+from app.models import Agency, Attachment, Report
+from app.models.enums import Role
+from app.reports.access import holds
+from app.reports.attachments import StoredFile, store_file
+from app.reports.deadlines import SlaPolicy
+from app.reports.queries import get_visible
+from app.reports.service import MoveRequest, apply_action
+from app.reports.transitions import ACTION_RULES, Action
+
+router = APIRouter(prefix="/dashboard/laporan", route_class=DashboardRoute, include_in_schema=False)
+READ_ROLES = WORK_ROLES | {Role.viewer}
+Field = Annotated[str, Form(max_length=4000)]
+CHUNK = 64 * 1024
+MISSING = "Laporan tidak ditemukan atau tidak dapat Anda buka."
+# The lead wires a `find_similar(session, principal, report)` here at merge; None shows nothing.
+similar_reports: SimilarFinder | None = None
+
+
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    official: Official,
+    report: Report,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    view = await build_view(session, official.principal, report, similar_reports)
+    messages = ([{"kind": "galat", "text": error}] if error else []) + (
+        [{"kind": "info", "text": notice}] if notice else []
+    )
+    settings: Settings = request.app.state.settings
+    page = render(
+        "laporan.html",
+        title=report.tracking_number or "Laporan",
+        official=official,
+        messages=messages,
+        view=view,
+        tz=ZoneInfo(settings.timezone),
+        labels=ACTION_LABELS,
+        sources=SOURCE_LABELS,
+        Action=Action,
+    )
+    return HTMLResponse(page, status_code=status_code)
+
+
+async def _visible(session: AsyncSession, official: Official, report_id: int) -> Report | None:
+    try:
+        return await get_visible(session, official.principal, report_id=report_id)
+    except NotFound:
+        return None
+
+
+@router.get("/{report_id}", response_class=HTMLResponse)
+async def show_report(
+    report_id: IdPath, request: Request, session: SessionDep, ok: str | None = None
+) -> Response:
+    """The report page: content, identity as the role allows, history, follow-ups, actions."""
+    found = await official_or_answer(request, session, READ_ROLES)
+    if not isinstance(found, Official):
+        return found
+    report = await _visible(session, found, report_id)
+    if report is None:
+        return HTMLResponse(error_page(MISSING, found), status_code=404)
+    notice = "Tindakan berhasil disimpan." if ok else None
+    return await _page(request, session, found, report, notice=notice)
+
+
+def _move_for(official: Official, report: Report, action: Action, version: str) -> None:
+    """Refuse, before anything is written, an action this caller may not take or a stale page."""
+    if official.principal.role not in ACTION_RULES[action].roles or not holds(official.principal, report):
+        raise Forbidden("peran Anda tidak dapat mengambil tindakan ini pada laporan ini")
+    if version != str(report.version):
+        raise VersionConflict("Laporan telah berubah sejak halaman dibuka. Muat ulang lalu coba lagi.")
+
+
+async def _act(
+    request: Request,
+    session: AsyncSession,
+    sla: SlaPolicy,
+    report_id: int,
+    token: str,
+    act: Callable[[Official, Report], Awaitable[None]],
+) -> Response:
+    found = await official_or_answer(request, session, WORK_ROLES)
+    if not isinstance(found, Official):
+        return found
+    if (refused := forged(request, found, token)) is not None:
+        return refused
+    report = await _visible(session, found, report_id)
+    if report is None:
+        return HTMLResponse(error_page(MISSING, found), status_code=404)
+    try:
+        await act(found, report)
+        await session.commit()
+    except AppError as exc:
+        await session.rollback()
+        report = await get_visible(session, found.principal, report_id=report_id)
+        return await _page(request, session, found, report, exc.status_code, _message(exc))
+    return RedirectResponse(f"/dashboard/laporan/{report_id}?ok=1", status_code=303)
+
+
+def _message(exc: AppError) -> str:
+    if exc.code == "transition_refused":
+        return "Tindakan ini tidak diizinkan dari status laporan saat ini. Tidak ada yang diubah."
+    return f"Tindakan tidak dapat disimpan: {exc.detail}"
+
+
+@router.post("/{report_id}/aksi")
+async def take_action(
+    report_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    sla: SlaDep,
+    aksi: Field = "",
+    versi: Field = "",
+    alasan: Field = "",
+    instansi: Field = "",
+    csrf: Field = "",
+) -> Response:
+    """One action button (verify, hold, reject, forward, dispose, take up, send back, ...)."""
+
+    async def act(official: Official, report: Report) -> None:
+        try:
+            action = Action(aksi)
+        except ValueError:
+            raise Unprocessable("tindakan tidak dikenal") from None
+        if action is Action.follow_up:
+            raise Unprocessable("tindak lanjut dikirim lewat formulirnya sendiri")
+        _move_for(official, report, action, versi)
+        agency = None
+        if action is Action.dispose:
+            agency = (
+                await session.execute(select(Agency).where(col(Agency.code) == instansi))
+            ).scalar_one_or_none()
+            if agency is None:
+                raise Unprocessable("pilih instansi tujuan dari daftar")
+        move = MoveRequest(
+            action=action, actor=official.principal.actor, reason=alasan.strip() or None, agency=agency
+        )
+        await apply_action(session, report, move, sla)
+
+    return await _act(request, session, sla, report_id, csrf, act)
+
+
+async def _attach(
+    session: AsyncSession, report_id: int, stored: StoredFile, file_name: str | None, official: Official
+) -> None:
+    """The follow-up's attachment row, in the follow-up's transaction."""
+    name = PurePath(file_name or "lampiran").name[:255] or "lampiran"
+    session.add(
+        Attachment(
+            report_id=report_id,
+            file_name=name,
+            content_type=stored.content_type,
+            size_bytes=stored.size_bytes,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
+            uploaded_by=official.principal.actor,
+        )
+    )
+    await session.flush()
+
+
+async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await upload.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"berkas lebih dari {limit} bita")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@router.post("/{report_id}/tindak-lanjut")
+async def post_follow_up(
+    report_id: IdPath,
+    request: Request,
+    session: SessionDep,
+    sla: SlaDep,
+    settings: SettingsDep,
+    isi: Field = "",
+    versi: Field = "",
+    csrf: Field = "",
+    berkas: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The agency's follow-up: its text and, optionally, one attachment, in one transaction."""
+    stored_paths: list[Path] = []
+
+    async def act(official: Official, report: Report) -> None:
+        _move_for(official, report, Action.follow_up, versi)
+        data = (
+            await _read_limited(berkas, settings.max_attachment_bytes) if berkas and berkas.filename else b""
+        )
+        move = MoveRequest(action=Action.follow_up, actor=official.principal.actor, follow_up_text=isi)
+        await apply_action(session, report, move, sla)
+        if data:
+            stored = await asyncio.to_thread(store_file, settings.attachment_dir, data, settings.attachment_max_pixels)
+            stored_paths.append(stored.path)
+            await _attach(session, report_id, stored, berkas.filename if berkas else None, official)
+
+    try:
+        answer = await _act(request, session, sla, report_id, csrf, act)
+    except BaseException:
+        for path in stored_paths:
+            path.unlink(missing_ok=True)
+        raise
+    if answer.status_code != 303:
+        for path in stored_paths:  # nothing was committed: the file goes too
+            path.unlink(missing_ok=True)
+    return answer
+
+
+@router.get("/{report_id}/lampiran/{attachment_id}")
+async def download(
+    report_id: IdPath, attachment_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """An attachment of a report the official may see."""
+    found = await official_or_answer(request, session, READ_ROLES)
+    if not isinstance(found, Official):
+        return found
+    report = await _visible(session, found, report_id)
+    row = None
+    if report is not None:
+        row = (
+            await session.execute(
+                select(Attachment).where(
+                    col(Attachment.id) == attachment_id, col(Attachment.report_id) == report_id
+                )
+            )
+        ).scalar_one_or_none()
+    path = settings.attachment_dir / row.storage_key if row else None
+    if row is None or path is None or not path.is_file():
+        return HTMLResponse(error_page("Lampiran tidak ditemukan.", found), status_code=404)
+    return FileResponse(
+        path,
+        media_type=row.content_type,
+        filename=row.file_name,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )

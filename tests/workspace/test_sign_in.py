@@ -1,0 +1,125 @@
+"""Signing in to the workspace: passwords, the rate limit, server-side sessions, CSRF tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from app.dashboard.access import SESSION_COOKIE
+from app.models import AccountSession
+from tests.dashboard.support import ORIGIN, PASSWORD, Page, form_token, make_account, post_sign_in, sign_in_as
+
+
+def _set_cookie(response: httpx.Response, name: str) -> str:
+    found = [v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith(name + "=")]
+    assert len(found) == 1, response.headers
+    return found[0]
+
+
+async def test_sign_in_form_is_in_indonesian_with_a_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/dashboard/masuk")
+    page = Page.of(response.text)
+    assert page.one("html").attrs["lang"] == "id"
+    assert page.one("form").attrs == {"method": "post", "action": "/dashboard/masuk"}
+    assert page.one("input", name="sandi").attrs["type"] == "password"
+    assert len(page.one("input", name="csrf").attrs["value"]) >= 20
+    assert "Masuk dengan nama pengguna" in response.text
+
+
+async def test_sign_in_by_username_or_email_sets_a_random_session_cookie(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    async with app.state.sessions() as session:
+        from app.accounts.service import create_account
+        from app.models.enums import Role
+
+        await create_account(
+            session,
+            username="ani",
+            display_name="Ani",
+            role=Role.coordinator,
+            password=PASSWORD,
+            email="Ani@Kobar.go.id",
+        )
+        await session.commit()
+    response = await post_sign_in(client, "ani@kobar.go.id")
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
+    cookie = _set_cookie(response, SESSION_COOKIE)
+    attributes = cookie.lower()
+    assert "httponly" in attributes and "samesite=strict" in attributes and "path=/dashboard" in attributes
+    token = cookie.split(";")[0].split("=", 1)[1]
+    async with app.state.sessions() as session:
+        stored = (await session.execute(select(AccountSession))).scalar_one()
+    assert token not in stored.token_hash and len(token) >= 40  # stored hashed, 256 random bits
+    assert (await client.get("/dashboard")).status_code == 200
+
+
+async def test_wrong_password_is_refused_with_a_message(client: httpx.AsyncClient, app: Any) -> None:
+    await make_account(app, "viewer")
+    response = await post_sign_in(client, "viewer", "salah-salah-salah")
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in Page.of(response.text).one("p", "galat").text
+    assert (await post_sign_in(client, "nobody", PASSWORD)).status_code == 401
+    assert (await client.get("/dashboard")).status_code == 303
+
+
+async def test_wrong_passwords_are_rate_limited_per_account(client: httpx.AsyncClient, app: Any) -> None:
+    await make_account(app, "coordinator")
+    for _ in range(5):
+        assert (await post_sign_in(client, "coordinator", "bukan-sandinya-1")).status_code == 401
+    limited = await post_sign_in(client, "coordinator")  # even the right password, while limited
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+    assert "Terlalu banyak percobaan" in Page.of(limited.text).one("p", "galat").text
+    async with app.state.sessions() as session:
+        assert (await session.execute(select(func.count()).select_from(AccountSession))).scalar_one() == 0
+
+
+async def test_wrong_passwords_are_rate_limited_per_address(client: httpx.AsyncClient, app: Any) -> None:
+    await make_account(app, "viewer")
+    for n in range(20):
+        assert (await post_sign_in(client, f"tebakan-{n}", "bukan-sandinya-1")).status_code == 401
+    assert (await post_sign_in(client, "viewer")).status_code == 429
+
+
+async def test_sign_out_ends_the_session_on_the_server(client: httpx.AsyncClient, app: Any) -> None:
+    signed = await sign_in_as(client, app, "coordinator")
+    old = signed.cookies[SESSION_COOKIE]
+    token = form_token((await client.get("/dashboard")).text)
+    out = await client.post("/dashboard/keluar", data={"csrf": token}, headers=ORIGIN)
+    assert out.status_code == 303 and "keluar=1" in out.headers["location"]
+    # The copied cookie no longer opens anything.
+    client.cookies.set(SESSION_COOKIE, old, path="/dashboard")
+    again = await client.get("/dashboard")
+    assert again.status_code == 303 and "sesi=berakhir" in again.headers["location"]
+    async with app.state.sessions() as session:
+        ended = (await session.execute(select(AccountSession))).scalar_one()
+    assert ended.ended_at is not None
+
+
+async def test_sign_out_without_the_token_changes_nothing(client: httpx.AsyncClient, app: Any) -> None:
+    await sign_in_as(client, app, "viewer")
+    forged = await client.post("/dashboard/keluar", data={}, headers=ORIGIN)
+    assert forged.status_code == 403
+    assert (await client.get("/dashboard")).status_code == 200
+
+
+async def test_sign_in_without_its_token_or_from_elsewhere_is_refused(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    await make_account(app, "viewer")
+    await client.get("/dashboard/masuk")
+    no_token = await client.post(
+        "/dashboard/masuk", data={"pengguna": "viewer", "sandi": PASSWORD}, headers=ORIGIN
+    )
+    assert no_token.status_code == 403
+    elsewhere = await post_sign_in(client, "viewer", origin="https://evil.example")
+    assert elsewhere.status_code == 403 and SESSION_COOKIE not in elsewhere.cookies
+
+
+async def test_forged_cookies_open_nothing(client: httpx.AsyncClient, app: Any) -> None:
+    for value in ("x", "A" * 43, "A" * 5000):
+        client.cookies.set(SESSION_COOKIE, value, path="/dashboard")
+        response = await client.get("/dashboard/antrian")
+        assert response.status_code == 303 and "sesi=berakhir" in response.headers["location"]
