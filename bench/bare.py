@@ -210,8 +210,7 @@ async def _list(request: Request) -> Response:
         conditions.append(f"agency_id = (SELECT id FROM agencies WHERE code = {arg(agency)})")
     if text := params.get("q", "").strip():
         conditions.append(
-            "to_tsvector('indonesian', title || ' ' || content)"
-            f" @@ websearch_to_tsquery('indonesian', {arg(text)})"
+            f"reports_fts_vector @@ websearch_to_tsquery('indonesian', {arg(text)})"
         )
     if cursor := params.get("cursor"):
         created_at, report_id = _position(cursor)

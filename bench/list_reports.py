@@ -371,8 +371,8 @@ async def match_counts(database: str) -> list[tuple[str, int]]:
             (
                 q,
                 await conn.fetchval(
-                    "SELECT count(*) FROM reports WHERE to_tsvector('indonesian', title || ' ' || content)"
-                    " @@ websearch_to_tsquery('indonesian', $1)",
+                    "SELECT count(*) FROM reports"
+                    " WHERE reports_fts_vector @@ websearch_to_tsquery('indonesian', $1)",
                     q,
                 ),
             )

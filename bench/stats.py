@@ -80,7 +80,6 @@ async def load(count: int) -> None:
                 "INSERT INTO categories (code, name, active, created_at, updated_at) VALUES ($1, $1, true, now(), now())",
                 code,
             )
-        await conn.execute("DROP INDEX IF EXISTS reports_fts_gin")  # not needed here; loads faster
         await conn.execute(LOAD_SQL, count)
         await conn.execute("VACUUM ANALYZE reports")
     finally:

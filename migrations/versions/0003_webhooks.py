@@ -1,7 +1,7 @@
 """webhooks
 
 Revision ID: 0003
-Revises: 0004 (chained after the deadlines migration that landed first; the lead may re-chain)
+Revises: 0002 (chained after the deadlines migration that landed first; the lead may re-chain)
 Create Date: 2026-11-27
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.types
 
 revision: str = '0003'
-down_revision: str | None = '0004'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,8 +7,7 @@ of microseconds a row. A stored generated column computes it once, when a report
 PostgreSQL only (SQLite searches its FTS5 table `reports_fts`). Both objects are named
 `reports_fts_*` so that autogenerate leaves them out (`app.migrate.include_object`).
 
-The expression index `reports_fts_gin` of 0001 is kept: the benchmarks' bare baseline still
-queries the expression.
+The expression index `reports_fts_gin` of 0001 was kept here and dropped by 0009.
 
 Revision ID: 0007
 Revises: 0006

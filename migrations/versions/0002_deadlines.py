@@ -1,6 +1,7 @@
 """deadlines
 
-Revision ID: 0004
+Revision ID: 0002 (0004 until the files were named in chain order; only a database left at
+that intermediate revision needs `alembic stamp 0002` once)
 Revises: 0001
 Create Date: 2026-11-27
 """
@@ -13,7 +14,7 @@ from alembic import op
 
 import app.models.types
 
-revision: str = '0004'
+revision: str = '0002'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
