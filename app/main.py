@@ -33,14 +33,11 @@ from app.api import (
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
 from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
-from app.db import create_engine, session_factory
 from app.errors import AppError
 from app.failures import UnexpectedErrors, log_unexpected
 from app.input_guard import ControlCharacterGuard
-from app.keys import KeyCache
 from app.observability import RequestTelemetry, configure_logging
-from app.reports.deadlines import SlaPolicy
-from app.wiring import build_sinks
+from app.runtime import running
 
 log = logging.getLogger("app")
 
@@ -174,14 +171,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        sinks = build_sinks(settings)
-        app.state.engine = engine
-        app.state.sessions = session_factory(engine, sinks)
-        try:
+        async with running(settings) as runtime:
+            app.state.runtime = runtime
             yield
-        finally:
-            await engine.dispose()
 
     app = FastAPI(
         title="lapor-bridge",
@@ -200,9 +192,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             422: {"model": ValidationErrorOut, "description": "Invalid input"},
         },
     )
-    app.state.settings = settings
-    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
-    app.state.sla = SlaPolicy.from_settings(settings)
     _install_error_handlers(app)
     for router in (
         export.router,  # before reports: /reports/export is not a report id

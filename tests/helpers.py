@@ -32,7 +32,7 @@ class Keys:
 
 async def make_keys(app: Any) -> Keys:
     """Two agencies, two categories, and a key for every role."""
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         session.add_all(
             [
                 Agency(code="DPUPR", name="Dinas Pekerjaan Umum dan Penataan Ruang"),

@@ -11,39 +11,45 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.errors import Forbidden, Unauthenticated
-from app.keys import KeyCache, Principal, authenticate, hash_key
+from app.keys import Principal, authenticate, hash_key
 from app.models.enums import Role
 from app.models.types import MAX_ID, utcnow
 from app.ratelimit import count_request
 from app.reports.deadlines import SlaPolicy
+from app.runtime import Runtime, runtime_of
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key made with `lapor-bridge apikey create`."
 )
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+def get_runtime(request: Request) -> Runtime:
+    """The runtime the app's lifespan built (override it in tests with `dependency_overrides`)."""
+    return runtime_of(request.app)
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """One session per request; the endpoint commits its unit of work explicitly."""
-    async with request.app.state.sessions() as session:
+    async with runtime.sessions() as session:
         yield session
 
 
-async def get_settings_dep(request: Request) -> Settings:
+def get_settings_dep(runtime: RuntimeDep) -> Settings:
     """The settings the app was built with."""
-    settings: Settings = request.app.state.settings
-    return settings
+    return runtime.settings
 
 
-async def get_sla(request: Request) -> SlaPolicy:
+def get_sla(runtime: RuntimeDep) -> SlaPolicy:
     """The deadline policy the app was built with."""
-    policy: SlaPolicy = request.app.state.sla
-    return policy
+    return runtime.sla
 
 
-async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+def get_sessions(runtime: RuntimeDep) -> async_sessionmaker[AsyncSession]:
     """The session factory, for work that needs several sessions side by side."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return sessions
+    return runtime.sessions
 
 
 # Ids in paths: positive and within the range of the database's integer columns.
@@ -56,11 +62,14 @@ SlaDep = Annotated[SlaPolicy, Depends(get_sla)]
 
 
 async def current_principal(
-    request: Request, session: SessionDep, raw_key: Annotated[str | None, Security(api_key_header)]
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    raw_key: Annotated[str | None, Security(api_key_header)],
 ) -> Principal:
     """The caller behind `X-API-Key` (or `Authorization: Bearer`); 401 when none is valid."""
-    principal = await known_principal(request, presented_key(request, raw_key), session)
-    settings: Settings = request.app.state.settings
+    principal = await known_principal(runtime, presented_key(request, raw_key), session)
+    settings = runtime.settings
     try:
         await count_request(session, principal.key_id, settings.rate_limit_per_minute, utcnow())
     finally:
@@ -82,15 +91,15 @@ def presented_key(request: Request, header_value: str | None) -> str:
     return raw_key
 
 
-async def known_principal(request: Request, raw_key: str, session: AsyncSession | None) -> Principal:
+async def known_principal(runtime: Runtime, raw_key: str, session: AsyncSession | None) -> Principal:
     """The principal behind a key, from the key cache or the database (in `session`, or in one of
     its own when none is given, only on a cache miss); 401 when the key is unknown or revoked.
     On a refusal, leaves no transaction open on the session."""
-    cache: KeyCache = request.app.state.key_cache
+    cache = runtime.key_cache
     if session is None:
         hit, principal = cache.get(hash_key(raw_key))
         if not hit:
-            async with request.app.state.sessions() as own:
+            async with runtime.sessions() as own:
                 principal = await authenticate(own, raw_key, cache)
     else:
         principal = await authenticate(session, raw_key, cache)

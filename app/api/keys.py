@@ -11,9 +11,10 @@ from sqlmodel import col
 
 from app.api.deps import AdminKey, IdPath, SessionDep
 from app.api.render import agency_codes
-from app.keys import KeyCache, create_key, revoke_key
+from app.keys import create_key, revoke_key
 from app.models import ApiKey
 from app.models.enums import Role
+from app.runtime import runtime_of
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
@@ -83,5 +84,4 @@ async def revoke(key_id: IdPath, request: Request, session: SessionDep, _: Admin
     """Revoke a key at once in this process (other processes: within the key cache time)."""
     await revoke_key(session, key_id)
     await session.commit()
-    cache: KeyCache = request.app.state.key_cache
-    cache.clear()
+    runtime_of(request.app).key_cache.clear()

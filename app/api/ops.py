@@ -15,6 +15,7 @@ from app.migrate import current_revision, head_revision
 from app.models import PushJob, Report, SyncRun, WebhookDelivery, WorkerHeartbeat
 from app.models.types import utcnow
 from app.observability import process_metrics
+from app.runtime import runtime_of
 
 router = APIRouter(tags=["operations"])
 _HEAD = head_revision()
@@ -34,7 +35,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database answers and its schema is at the newest migration."""
     try:
-        async with request.app.state.engine.connect() as connection:
+        async with runtime_of(request.app).engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
             revision = await connection.run_sync(current_revision)
     except Exception as exc:  # any failure to reach the database means not ready
@@ -56,7 +57,7 @@ async def readyz(request: Request) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
     """This process's request metrics, and the service's state read from the database."""
-    async with request.app.state.sessions() as session:
+    async with runtime_of(request.app).sessions() as session:
         state = await _state_metrics(session)
     return Response(process_metrics() + state, media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from app.accounts.sessions import Official
 from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
-from app.config import Settings
 from app.dashboard.access import WORK_ROLES
 from app.dashboard.guard import forged, official_or_answer
 from app.dashboard.pages import error_page
@@ -34,6 +33,7 @@ from app.reports.deadlines import SlaPolicy
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import ACTION_RULES, Action
+from app.runtime import runtime_of
 
 router = APIRouter(prefix="/dashboard/laporan", route_class=DashboardRoute, include_in_schema=False)
 READ_ROLES = WORK_ROLES | {Role.viewer}
@@ -57,7 +57,7 @@ async def _page(
     messages = ([{"kind": "galat", "text": error}] if error else []) + (
         [{"kind": "info", "text": notice}] if notice else []
     )
-    settings: Settings = request.app.state.settings
+    settings = runtime_of(request.app).settings
     page = render(
         "laporan.html",
         title=report.tracking_number or "Laporan",

@@ -34,7 +34,7 @@ from app.dashboard.pages import SIGN_IN_PATH, dashboard_page, error_page, period
 from app.dashboard.templating import render
 from app.models.enums import Role
 from app.models.types import utcnow
-from app.reports.deadlines import SlaPolicy
+from app.runtime import runtime_of
 
 log = logging.getLogger("app.dashboard")
 
@@ -130,7 +130,7 @@ async def show_overview(
     except PeriodError as exc:
         return HTMLResponse(period_error_page(official, str(exc), first or "", last or ""), status_code=422)
     figures = await gather(session, official.principal, period, utcnow())
-    sla: SlaPolicy = request.app.state.sla
+    sla = runtime_of(request.app).sla
     return HTMLResponse(dashboard_page(official, figures, sla))
 
 

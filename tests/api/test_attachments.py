@@ -75,7 +75,7 @@ async def test_disallowed_and_fake_types_are_415_and_store_nothing(
         response = await _upload(client, keys, report["id"], name, data, ctype)
         assert response.status_code == 415, (name, response.text)
         assert response.json()["error"] == "unsupported_media_type"
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(Attachment))).scalar_one() == 0
     folder = Path(settings.attachment_dir)
     assert not folder.exists() or list(folder.iterdir()) == []

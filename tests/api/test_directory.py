@@ -91,7 +91,7 @@ async def test_refused_category_writes_nothing_and_uses_no_number(
     unknown = await client.post("/api/v1/reports", json=report_body(category_code="NOPE"), headers=keys.intake)
     assert deactivated.status_code == 422 and "deactivated" in deactivated.json()["detail"]
     assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "category_code"
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         counts = [
             (await session.execute(select(func.count()).select_from(model))).scalar_one()
             for model in (Report, Reporter, StatusEvent, DomainEvent)

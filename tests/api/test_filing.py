@@ -13,7 +13,7 @@ from tests.helpers import REPORTER, Keys, report_body
 
 
 async def _counts(app: Any) -> tuple[int, int, int, int]:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         result = []
         for model in (Report, Reporter, StatusEvent, DomainEvent):
             result.append((await session.execute(select(func.count()).select_from(model))).scalar_one())
@@ -32,7 +32,7 @@ async def test_filing_writes_report_reporter_event_and_outbox(client: httpx.Asyn
     assert await _counts(app) == (1, 1, 1, 1)
     full = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.coordinator)).json()
     assert full["reporter"] == REPORTER
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         event = (await session.execute(select(DomainEvent))).scalar_one()
     assert event.type == "report.created"
     for value in REPORTER.values():

@@ -41,7 +41,7 @@ NOW = datetime(2026, 12, 2, 3, 4, 5, tzinfo=UTC)
 
 
 async def _counts(app: Any) -> dict[str, int]:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         return {
             model.__name__: (await session.execute(select(func.count()).select_from(model))).scalar_one()
             for model in WRITTEN
@@ -95,7 +95,7 @@ async def _file_all(url: str, tmp: Path) -> dict[str, list[dict[str, Any]]]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         keys = await make_keys(application)  # categories INFRA and KESEHATAN among them
-        async with application.state.sessions() as session:
+        async with application.state.runtime.sessions() as session:
             session.add_all(
                 [
                     WebhookSubscription(url="https://a.invalid/h", secret="whsec_" + "a" * 32),
@@ -215,7 +215,7 @@ async def test_a_replay_answers_the_first_filing_and_a_changed_body_is_refused(
 
 
 async def test_the_service_refuses_before_writing(app: Any, keys: Keys, settings: Settings) -> None:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         with pytest.raises(Unprocessable, match="unknown category 'NOPE'"):
             await file_report(
                 session,
@@ -267,7 +267,7 @@ async def test_every_filing_request_counts_against_the_rate_limit(settings: Sett
 async def test_filing_writes_every_row_and_the_answer_matches_the_read_back(
     client: httpx.AsyncClient, keys: Keys, app: Any
 ) -> None:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         session.add(WebhookSubscription(url="https://receiver.invalid/hook", secret="whsec_" + "a" * 32))
         await session.commit()
     filed = await client.post("/api/v1/reports", json=report_body(), headers=keys.admin)

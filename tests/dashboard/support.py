@@ -113,7 +113,7 @@ async def seed_reports(session: AsyncSession) -> None:
 
 async def seed(app: Any) -> None:
     """Seed the data set into the app's store (after the `keys` fixture made the directory)."""
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         await seed_reports(session)
         await session.commit()
 
@@ -125,7 +125,7 @@ ROLE_OF = {"other_agency": "agency"}
 
 async def make_account(app: Any, name: str, password: str = PASSWORD, display_name: str | None = None) -> int:
     """An account named `name` (a role, or `other_agency`), made through the service."""
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         account = await create_account(
             session,
             username=name.replace("_", "-"),

@@ -217,13 +217,13 @@ async def test_a_server_failure_is_a_page_not_a_stack_trace(
     client: httpx.AsyncClient, keys: Keys, app: Any
 ) -> None:
     await sign_in_as(client, app, "viewer")
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         await session.execute(text("ALTER TABLE reports RENAME TO reports_away"))
         await session.commit()
     try:
         response = await client.get(f"/dashboard?{BOTH_MONTHS}")
     finally:
-        async with app.state.sessions() as session:
+        async with app.state.runtime.sessions() as session:
             await session.execute(text("ALTER TABLE reports_away RENAME TO reports"))
             await session.commit()
     assert response.status_code == 500

@@ -14,7 +14,7 @@ COUNTED = (Report, StatusEvent, FollowUp, PushJob, WebhookSubscription)
 
 async def store_counts(app: Any) -> dict[str, int]:
     """Rows in the tables a request could write to."""
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         return {
             model.__name__: (await session.execute(select(func.count()).select_from(model))).scalar_one()
             for model in COUNTED

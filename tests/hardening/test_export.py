@@ -28,7 +28,7 @@ async def test_indonesian_export_prints_labels_and_end_of_day_deadlines(
 ) -> None:
     report = await bring_to(client, keys, "followed_up")
     # A deadline at the end of 7 December, local time (Asia/Jakarta): stored as 8 December 00:00 local.
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         await session.execute(
             update(Report)
             .where(col(Report.id) == report["id"])

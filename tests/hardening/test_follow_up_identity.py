@@ -43,7 +43,7 @@ async def test_a_follow_up_with_identity_is_refused_and_nothing_is_written(
     assert await store_counts(app) == before, "no follow-up, no event, no push job"
     again = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert again["status"] == "in_progress" and again["version"] == report["version"]
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         kinds = list((await session.execute(select(PushJob.kind))).scalars())
     assert "follow_up" not in kinds
 

@@ -59,7 +59,7 @@ async def _seed(app: Any, client: httpx.AsyncClient, keys: Keys) -> int:
         f"SELECT tracking_number || '-' || CAST(i AS VARCHAR(8)), :filler, {listed} "
         "FROM reports, n WHERE reports.id = :id"
     )
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         await session.execute(text(copy), {"rows": ROWS, "filler": FILLER, "id": report["id"]})
         await session.commit()
     return int(report["id"])

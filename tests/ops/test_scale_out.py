@@ -132,7 +132,7 @@ async def test_two_apis_two_workers_each_webhook_and_push_once(
             mock_server.dispose(int(str(complaint["id"])), REGENCY)
 
         async def pushed() -> bool:
-            async with app.state.sessions() as session:
+            async with app.state.runtime.sessions() as session:
                 open_jobs = (
                     await session.execute(select(func.count()).select_from(PushJob).where(col(PushJob.status) != "done"))
                 ).scalar_one()
@@ -140,7 +140,7 @@ async def test_two_apis_two_workers_each_webhook_and_push_once(
 
         await _until(pushed, 120, "not every push job was done")
 
-        async with app.state.sessions() as session:
+        async with app.state.runtime.sessions() as session:
             events = (await session.execute(select(func.count()).select_from(DomainEvent))).scalar_one()
 
         async def delivered() -> bool:

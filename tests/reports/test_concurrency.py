@@ -76,7 +76,7 @@ async def test_racing_moves_at_most_one_wins(
             # Without a version both may succeed one after the other (re-dispose is a move),
             # but never both from the same starting version.
             assert codes in ([200, 200], [200, 409]), [a.text for a in answers]
-        async with app.state.sessions() as session:
+        async with app.state.runtime.sessions() as session:
             events = (
                 await session.execute(
                     select(func.count())
@@ -92,15 +92,15 @@ async def test_racing_moves_at_most_one_wins(
 
 async def test_stale_loaded_report_loses_compare_and_set(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
     report = await bring_to(client, keys, "unverified")
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         stale = await session.get(Report, report["id"])
     assert stale is not None
     moved = await client.post(f"/api/v1/reports/{report['id']}/hold", headers=keys.admin)
     assert moved.status_code == 200
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         session.add(stale)
         with pytest.raises(VersionConflict):
-            await apply_action(session, stale, MoveRequest(action=Action.verify, actor="test"), app.state.sla)
+            await apply_action(session, stale, MoveRequest(action=Action.verify, actor="test"), app.state.runtime.sla)
         await session.rollback()
     current = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "on_hold"

@@ -31,7 +31,7 @@ async def _move(client: httpx.AsyncClient, keys: Keys, report_id: int, action: s
 
 
 async def test_deadlines_through_a_whole_life(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
-    policy: SlaPolicy = app.state.sla
+    policy: SlaPolicy = app.state.runtime.sla
     cal = policy.calendar
     report = await file_report(client, keys.intake)
     created = _at(report["created_at"])
@@ -81,7 +81,7 @@ async def _set_due(app: Any, report_id: int, **columns: datetime) -> None:
 
     from app.models import Report
 
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         await session.execute(update(Report).where(col(Report.id) == report_id).values(**columns))
         await session.commit()
 
@@ -110,7 +110,7 @@ async def test_overdue_filter(client: httpx.AsyncClient, keys: Keys, app: Any) -
 
 
 async def _overdue_events(app: Any) -> list[dict[str, Any]]:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         rows = (
             await session.execute(select(DomainEvent).where(col(DomainEvent.type) == "report.overdue"))
         ).scalars()
@@ -122,13 +122,13 @@ async def test_overdue_emitted_once_per_breach(client: httpx.AsyncClient, keys: 
     due = _at(report["deadlines"]["disposition_due_at"])
     assert due is not None
     clock = {"now": due - timedelta(minutes=1)}
-    watch = DeadlineWatch(app.state.sessions, app.state.sla, clock=lambda: clock["now"])
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: clock["now"])
     assert await watch.run_once() == 0
     assert await _overdue_events(app) == []
     clock["now"] = due + timedelta(minutes=1)
     assert await watch.run_once() == 1
     assert await watch.run_once() == 0
-    again = DeadlineWatch(app.state.sessions, app.state.sla, clock=lambda: clock["now"])
+    again = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: clock["now"])
     assert await again.run_once() == 0, "a second worker does not emit it again"
     events = await _overdue_events(app)
     assert len(events) == 1
@@ -146,7 +146,7 @@ async def test_follow_up_deadline_again_after_redisposition(client: httpx.AsyncC
     first_due = _at(report["deadlines"]["follow_up_due_at"])
     assert first_due is not None
     clock = {"now": first_due + timedelta(minutes=1)}
-    watch = DeadlineWatch(app.state.sessions, app.state.sla, clock=lambda: clock["now"])
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: clock["now"])
     await watch.run_once()
     await _move(client, keys, report["id"], "dispose", {"agency_code": "DINKES"})
     moved = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
@@ -166,7 +166,7 @@ async def test_automatic_completion_after_window_not_before(client: httpx.AsyncC
     auto = _at(report["deadlines"]["auto_complete_at"])
     assert auto is not None
     clock = {"now": auto - timedelta(seconds=1)}
-    watch = DeadlineWatch(app.state.sessions, app.state.sla, clock=lambda: clock["now"])
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: clock["now"])
     await watch.run_once()
     still = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert still["status"] == "followed_up"
@@ -174,7 +174,7 @@ async def test_automatic_completion_after_window_not_before(client: httpx.AsyncC
     await watch.run_once()
     done = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert done["status"] == "completed"
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         last = (
             await session.execute(
                 select(StatusEvent)
@@ -191,7 +191,7 @@ async def test_objection_stops_automatic_completion(client: httpx.AsyncClient, k
     auto = _at(report["deadlines"]["auto_complete_at"])
     assert auto is not None
     await _move(client, keys, report["id"], "reopen")
-    watch = DeadlineWatch(app.state.sessions, app.state.sla, clock=lambda: auto + timedelta(days=1))
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: auto + timedelta(days=1))
     await watch.run_once()
     current = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "in_progress"

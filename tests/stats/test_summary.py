@@ -21,7 +21,7 @@ def wib(*args: int) -> datetime:
 
 
 async def _seed(app: Any) -> None:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         agencies = {a.code: a.id for a in (await session.execute(select(Agency))).scalars()}
         infra = (await session.execute(select(Category.id).where(Category.code == "INFRA"))).scalar_one()
 

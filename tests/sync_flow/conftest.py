@@ -56,7 +56,7 @@ class SyncRig:
         """Push until nothing is pending (moving the clock past every back-off)."""
         for _ in range(rounds):
             await self.pusher.run_once()
-            async with self.app.state.sessions() as session:
+            async with self.app.state.runtime.sessions() as session:
                 pending = (
                     await session.execute(
                         select(func.count())
@@ -110,8 +110,8 @@ async def rig(lapor_mock: LaporMock, rig_settings: Any) -> AsyncIterator[SyncRig
                 app=app,
                 client=client,
                 mock=lapor_mock,
-                puller=Puller(app.state.sessions, lapor, rig_settings, clock=clock),
-                pusher=Pusher(app.state.sessions, lapor, rig_settings, clock=clock),
+                puller=Puller(app.state.runtime.sessions, lapor, rig_settings, clock=clock),
+                pusher=Pusher(app.state.runtime.sessions, lapor, rig_settings, clock=clock),
                 clock=clock,
             )
         await lapor.aclose()

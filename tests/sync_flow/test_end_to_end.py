@@ -59,7 +59,7 @@ async def _life_of_reports(rig: SyncRig, keys: Keys) -> dict[str, Any]:
 
 
 async def _final_state(rig: SyncRig, keys: Keys) -> dict[str, Any]:
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         reports = (await session.execute(select(Report).order_by(col(Report.id)))).scalars().all()
         follow_ups = (await session.execute(select(FollowUp).order_by(col(FollowUp.id)))).scalars().all()
         events = (await session.execute(select(StatusEvent).order_by(col(StatusEvent.id)))).scalars().all()

@@ -25,7 +25,7 @@ async def _followed_up_report(rig: SyncRig) -> Keys:
 
 
 async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
 
 

@@ -24,7 +24,7 @@ FOLLOW_UP = "Sudah ditangani oleh petugas lapangan pada hari ini juga."
 
 
 async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
 
 
@@ -48,7 +48,7 @@ async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(ri
     assert [j["id"] for j in dead] == [jobs[0].id]
     status = (await rig.client.get("/api/v1/sync/status", headers=keys.admin)).json()
     assert status["dead_jobs"] == 1 and status["pending_jobs"] == 1
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         failed = (
             (await session.execute(select(DomainEvent).where(col(DomainEvent.type) == "sync.failed")))
             .scalars()
@@ -93,7 +93,7 @@ async def test_national_status_not_allowed_locally_is_applied_as_conflict(rig: S
     await rig.pull()
     current = (await rig.client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "archived", "upstream decides"
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         last = (
             (
                 await session.execute(
@@ -120,7 +120,7 @@ async def test_national_status_not_allowed_locally_is_applied_as_conflict(rig: S
     # Reading the same complaint again moves nothing and records nothing more.
     rig.clock.advance(minutes=1)
     await rig.puller.sweep()
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         count = len(
             (await session.execute(select(StatusEvent).where(col(StatusEvent.report_id) == report["id"])))
             .scalars()
@@ -161,7 +161,7 @@ async def test_run_requested_through_the_api(rig: SyncRig) -> None:
     twice = await rig.client.post("/api/v1/sync/run", json={"kind": "pull"}, headers=keys.coordinator)
     assert twice.json()["id"] == requested.json()["id"]
     assert (await rig.client.post("/api/v1/sync/run", headers=keys.agency)).status_code == 403
-    schedule = PullSchedule(rig.app.state.sessions, rig.puller, rig.puller.settings, clock=rig.clock)
+    schedule = PullSchedule(rig.app.state.runtime.sessions, rig.puller, rig.puller.settings, clock=rig.clock)
     assert await schedule.run_once() == 1
     status = (await rig.client.get("/api/v1/sync/status", headers=keys.admin)).json()
     run = status["runs"][0]
@@ -198,7 +198,7 @@ async def test_without_a_list_call_known_ids_are_polled(rig: SyncRig) -> None:
 
 
 async def test_several_pushers_share_the_jobs_each_sent_once(rig: SyncRig, rig_settings: Any) -> None:
-    if rig.app.state.engine.dialect.name != "postgresql":
+    if rig.app.state.runtime.engine.dialect.name != "postgresql":
         pytest.skip("several workers need PostgreSQL (SQLite runs one worker)")
     from app.db import create_engine
     from app.wiring import sessions_for
@@ -227,7 +227,7 @@ async def test_several_pushers_share_the_jobs_each_sent_once(rig: SyncRig, rig_s
     assert len(filings) == 24, "every filing sent exactly once"
     assert len(rig.mock.complaints()) == 24
     assert {j.status for j in await _jobs(rig)} == {"done"}
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         claims = (await session.execute(select(PushJob.attempts))).scalars().all()
     assert set(claims) == {1}, "no job was claimed twice"
 
@@ -239,7 +239,7 @@ async def test_pull_runs_are_recorded_when_national_is_down(rig: SyncRig) -> Non
         await rig.puller.pull()
     runs = (await rig.client.get("/api/v1/sync/status", headers=keys.admin)).json()["runs"]
     assert (runs[0]["status"] == "failed" and "503" in (runs[0]["error"] or "")) or runs[0]["error"]
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         failed = (
             (await session.execute(select(SyncRun).where(col(SyncRun.status) == "failed"))).scalars().all()
         )
@@ -291,7 +291,7 @@ async def test_stop_mid_pull_applies_what_was_read_and_the_next_run_finishes(rig
     rig.puller.read_complaint = read_then_stop  # type: ignore[method-assign]
     run = await rig.puller.pull()
     assert run.status == "stopped" and run.finished_at is not None
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         stored = {
             n: at
             for n, at in await session.execute(
@@ -314,7 +314,7 @@ async def test_stop_mid_pull_applies_what_was_read_and_the_next_run_finishes(rig
     rig.clock.advance(minutes=1)
     again = await rig.puller.pull()
     assert again.status == "succeeded"
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         ids = list(
             (
                 await session.execute(
@@ -330,7 +330,7 @@ async def test_stop_mid_pull_applies_what_was_read_and_the_next_run_finishes(rig
     for c in ours:
         expected += len([f async for f in rig.puller.client.iter_followups(int(c["id"]))])
     assert follow_ups == expected, "every follow-up once"
-    async with rig.app.state.sessions() as session:
+    async with rig.app.state.runtime.sessions() as session:
         statuses = list((await session.execute(select(col(SyncRun.status)).order_by(col(SyncRun.id)))).scalars())
     assert statuses == ["stopped", "succeeded"]
 
@@ -348,7 +348,7 @@ async def test_a_long_pull_refreshes_planner_statistics_as_the_store_grows(
     monkeypatch.setattr("app.sync.growth.MIN_GROWTH", 10)
 
     async def analysed() -> int:
-        async with rig.app.state.sessions() as session:
+        async with rig.app.state.runtime.sessions() as session:
             return int(
                 (
                     await session.execute(

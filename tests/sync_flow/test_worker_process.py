@@ -47,7 +47,7 @@ def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 async def _counts(app: Any) -> dict[str, int]:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
 
         async def count(model: Any, *where: Any) -> int:
             return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())

@@ -44,7 +44,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 async def job(app: Any, settings: Settings, clock: FakeClock) -> AsyncIterator[DeliveryJob]:
-    delivery = DeliveryJob(settings, app.state.sessions, clock=clock)
+    delivery = DeliveryJob(settings, app.state.runtime.sessions, clock=clock)
     yield delivery
     await delivery.aclose()
 

@@ -41,7 +41,7 @@ async def deliver_due(job: DeliveryJob, max_rounds: int = 200) -> int:
 
 async def outbox_events(app: Any, report_id: int | None = None) -> list[DomainEvent]:
     """The outbox, oldest first (one report's events when given)."""
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         query = select(DomainEvent).order_by(col(DomainEvent.id))
         if report_id is not None:
             query = query.where(col(DomainEvent.report_id) == report_id)
@@ -50,7 +50,7 @@ async def outbox_events(app: Any, report_id: int | None = None) -> list[DomainEv
 
 async def stored_deliveries(app: Any) -> list[WebhookDelivery]:
     """Every delivery row, oldest first."""
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         return list(
             (await session.execute(select(WebhookDelivery).order_by(col(WebhookDelivery.id)))).scalars()
         )

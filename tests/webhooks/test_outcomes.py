@@ -81,7 +81,7 @@ async def test_failing_too_long_without_success_disables(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     job = DeliveryJob(
-        settings.model_copy(update={"webhook_disable_after_seconds": 3600}), app.state.sessions, clock=clock
+        settings.model_copy(update={"webhook_disable_after_seconds": 3600}), app.state.runtime.sessions, clock=clock
     )
     try:
         receiver.status = 500
@@ -107,7 +107,7 @@ async def test_failing_too_long_without_success_disables(
     )
     assert response.json()["active"] is True and response.json()["failing_since"] is None
     clock.advance(18000)
-    job = DeliveryJob(settings, app.state.sessions, clock=clock)
+    job = DeliveryJob(settings, app.state.runtime.sessions, clock=clock)
     try:
         await deliver_due(job)
     finally:
@@ -126,7 +126,7 @@ async def test_exhausted_delivery_fails_then_replay_and_redeliver(
     clock: FakeClock,
 ) -> None:
     job = DeliveryJob(
-        settings.model_copy(update={"webhook_retry_schedule": "1,1"}), app.state.sessions, clock=clock
+        settings.model_copy(update={"webhook_retry_schedule": "1,1"}), app.state.runtime.sessions, clock=clock
     )
     try:
         receiver.status = 503

@@ -110,7 +110,7 @@ async def test_refused_again_at_delivery_when_the_name_now_points_inside(
     assert created.status_code == 201
     await file_report(client, keys.intake)
     job = DeliveryJob(
-        settings, app.state.sessions, clock=clock, resolver=resolver_of({"hooks.dinas.example": ["10.0.0.7"]})
+        settings, app.state.runtime.sessions, clock=clock, resolver=resolver_of({"hooks.dinas.example": ["10.0.0.7"]})
     )
     try:
         await deliver_due(job)
@@ -135,7 +135,7 @@ async def test_a_url_no_longer_allowed_by_the_settings_is_refused_at_delivery(
     assert created.status_code == 201
     await file_report(client, keys.intake)
     strict = settings.model_copy(update={"webhook_allowed_hosts": "", "webhook_allow_http": False})
-    job = DeliveryJob(strict, app.state.sessions, clock=clock)
+    job = DeliveryJob(strict, app.state.runtime.sessions, clock=clock)
     try:
         await deliver_due(job)
     finally:

@@ -77,7 +77,7 @@ async def test_a_dead_workers_claims_come_back_after_the_lease(
 ) -> None:
     await bring_to(client, keys, "verified")
     await bring_to(client, keys, "verified")
-    dead = DeliveryJob(settings, app.state.sessions, clock=clock)
+    dead = DeliveryJob(settings, app.state.runtime.sessions, clock=clock)
     claimed = await dead.claim(10)  # claimed, then the worker "dies" without sending
     await dead.aclose()
     assert len(claimed) == 2  # the first event of each report; their second ones wait in order

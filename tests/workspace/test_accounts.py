@@ -17,7 +17,7 @@ NEW = {"username": "siti.koord", "display_name": "Siti", "role": "coordinator", 
 
 
 async def _count(app: Any, model: Any) -> int:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
@@ -28,7 +28,7 @@ async def test_admin_creates_an_account_with_an_argon2id_hash(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["username"] == "siti.koord" and body["role"] == "coordinator" and "password" not in str(body)
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         stored = (await session.execute(select(Account))).scalar_one()
     assert stored.password_hash.startswith("$argon2id$") and PASSWORD not in stored.password_hash
     assert (await post_sign_in(client, "siti.koord")).status_code == 303
@@ -99,7 +99,7 @@ async def test_disabling_ends_the_sessions_and_sign_in(
     ).status_code == 200
     assert (await client.get("/dashboard/antrian")).status_code == 303
     assert (await post_sign_in(client, "agency")).status_code == 401
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         open_ = await session.execute(
             select(func.count()).select_from(AccountSession).where(AccountSession.ended_at.is_(None))  # type: ignore[union-attr]
         )

@@ -17,7 +17,7 @@ async def test_action_plan_figures_beside_the_previous_period(
     client: httpx.AsyncClient, keys: Keys, app: Any
 ) -> None:
     await seed(app)
-    async with app.state.sessions() as session:  # in August-September: one report, disposed late
+    async with app.state.runtime.sessions() as session:  # in August-September: one report, disposed late
         created = wib(2026, 9, 10, 9)
         session.add(
             Report(
@@ -59,7 +59,7 @@ async def test_sync_health_is_shown(client: httpx.AsyncClient, keys: Keys, app: 
         )
     ).json()
     finished = utcnow() - timedelta(minutes=30)
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         session.add(SyncRun(kind="pull", status="succeeded", finished_at=finished))
         session.add(PushJob(report_id=report["id"], kind="status", status="dead"))
         await session.commit()

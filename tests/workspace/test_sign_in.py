@@ -31,7 +31,7 @@ async def test_sign_in_form_is_in_indonesian_with_a_token(client: httpx.AsyncCli
 async def test_sign_in_by_username_or_email_sets_a_random_session_cookie(
     client: httpx.AsyncClient, app: Any
 ) -> None:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         from app.accounts.service import create_account
         from app.models.enums import Role
 
@@ -50,7 +50,7 @@ async def test_sign_in_by_username_or_email_sets_a_random_session_cookie(
     attributes = cookie.lower()
     assert "httponly" in attributes and "samesite=strict" in attributes and "path=/dashboard" in attributes
     token = cookie.split(";")[0].split("=", 1)[1]
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         stored = (await session.execute(select(AccountSession))).scalar_one()
     assert token not in stored.token_hash and len(token) >= 40  # stored hashed, 256 random bits
     assert (await client.get("/dashboard")).status_code == 200
@@ -72,7 +72,7 @@ async def test_wrong_passwords_are_rate_limited_per_account(client: httpx.AsyncC
     limited = await post_sign_in(client, "coordinator")  # even the right password, while limited
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
     assert "Terlalu banyak percobaan" in Page.of(limited.text).one("p", "galat").text
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(AccountSession))).scalar_one() == 0
 
 
@@ -93,7 +93,7 @@ async def test_sign_out_ends_the_session_on_the_server(client: httpx.AsyncClient
     client.cookies.set(SESSION_COOKIE, old, path="/dashboard")
     again = await client.get("/dashboard")
     assert again.status_code == 303 and "sesi=berakhir" in again.headers["location"]
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         ended = (await session.execute(select(AccountSession))).scalar_one()
     assert ended.ended_at is not None
 

@@ -55,7 +55,7 @@ async def _act(client: httpx.AsyncClient, report_id: int, action: str, **fields:
 
 
 async def _status(app: Any, report_id: int) -> str:
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         return str((await session.execute(select(Report.status).where(Report.id == report_id))).scalar_one())
 
 
@@ -115,7 +115,7 @@ async def test_coordinator_verifies_and_disposes_then_the_agency_follows_up(
     )
     download = await client.get(href)
     assert download.status_code == 200 and download.content.startswith(b"\x89PNG")
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         events = (
             await session.execute(select(StatusEvent.actor).where(StatusEvent.report_id == rid))
         ).scalars()
@@ -139,7 +139,7 @@ async def test_a_forged_post_without_the_token_changes_nothing(
         assert response.status_code == 403
         assert "token formulir tidak sah" in response.text
     assert await _status(app, rid) == "unverified"
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         count = await session.execute(
             select(func.count()).select_from(StatusEvent).where(StatusEvent.report_id == rid)
         )
@@ -220,8 +220,8 @@ async def test_the_deadline_day_is_right_around_nyepi_and_idul_fitri(
 ) -> None:
     rid = (await file_report(client, keys.intake))["id"]
     received = datetime(2026, 3, 17, 10, tzinfo=WIB)  # Tuesday; 18-24 March are holidays and leave
-    sla = app.state.sla
-    async with app.state.sessions() as session:
+    sla = app.state.runtime.sla
+    async with app.state.runtime.sessions() as session:
         await session.execute(
             update(Report).where(Report.id == rid).values(created_at=received, **sla.on_receipt(received))
         )
@@ -276,7 +276,7 @@ async def test_follow_up_with_a_bad_file_writes_nothing(
     )
     assert posted.status_code == 415
     assert await _status(app, report["id"]) == "in_progress"
-    async with app.state.sessions() as session:
+    async with app.state.runtime.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(FollowUp))).scalar_one() == 0
         assert (await session.execute(select(func.count()).select_from(Attachment))).scalar_one() == 0
 
