@@ -15,7 +15,20 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api import attachments, directory, export, filing, keys, moves, ops, reports, stats, sync, webhooks
+from app.api import (
+    attachments,
+    directory,
+    export,
+    filing,
+    keys,
+    moves,
+    ops,
+    reports,
+    similar,
+    stats,
+    sync,
+    webhooks,
+)
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
 from app.config import Settings, get_settings
 from app.dashboard.router import router as dashboard_router
@@ -220,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     for router in (
         export.router,  # before reports: /reports/export is not a report id
+        similar.router,  # and neither is /reports/similar
         filing.router,
         reports.router,
         moves.router,

@@ -25,6 +25,7 @@ from sqlmodel import col
 from app.api.deps import current_principal, known_principal, presented_key
 from app.api.render import render_filed, render_report
 from app.api.report_schemas import ReportCreate, ReportOut
+from app.api.similar import FiledReportOut, similar_out, similar_query
 from app.config import Settings
 from app.errors import AppError, Conflict, Forbidden, Unprocessable
 from app.keys import Principal
@@ -34,8 +35,10 @@ from app.models.types import utcnow
 from app.ratelimit import count_request_on_driver
 from app.reports.deadlines import SlaPolicy
 from app.reports.filing import Filed, Idempotency, NewReport, file_on_postgresql
+from app.reports.lookup_code import hash_lookup_code, new_lookup_code
 from app.reports.queries import get_visible
 from app.reports.service import category_for_filing, file_report
+from app.reports.similar import SimilarReport, find_similar, find_similar_on_driver
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -68,7 +71,7 @@ def add_request_schemas(openapi: dict[str, Any]) -> None:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=ReportOut,
+    response_model=FiledReportOut,
     summary="File a report",
     responses={
         201: {
@@ -145,9 +148,10 @@ async def _accepted(request: Request, principal: Principal) -> tuple[ReportCreat
     return body, Idempotency(key, digest) if key is not None else None
 
 
-def _new_report(body: ReportCreate) -> NewReport:
+def _new_report(body: ReportCreate, lookup_code: str) -> NewReport:
     location = body.location
     return NewReport(
+        lookup_code_hash=hash_lookup_code(lookup_code),
         kind=body.kind.value,
         title=body.title,
         content=body.content,
@@ -174,7 +178,8 @@ async def _file_on_postgresql(
     """The request counted and the report filed, each in one statement on one connection."""
     state = request.app.state
     settings: Settings = state.settings
-    new = _new_report(body)
+    code = new_lookup_code()
+    new = _new_report(body, code)
     for attempt in range(FILING_ATTEMPTS):
         try:
             async with state.driver_pool.acquire() as conn:
@@ -192,12 +197,13 @@ async def _file_on_postgresql(
                     idempotency=idempotency,
                     now=utcnow(),
                 )
+                similar = await _similar_on_driver(conn, new, report)
         except asyncpg.IntegrityConstraintViolationError:
             if idempotency is None:
                 raise Conflict("the change clashes with data already stored") from None
             report = None  # another request with the same key won the race: answer as it did
         if report is not None:
-            return _filed_answer(principal, report, new)
+            return _filed_answer(principal, report, new, code, similar)
         async with state.sessions() as session:
             replayed = await _replayed(session, principal, idempotency)
             if replayed is not None:
@@ -219,7 +225,8 @@ async def _file_in_session(
     replayed = await _replayed(session, principal, idempotency)
     if replayed is not None:
         return replayed
-    new = _new_report(body)
+    code = new_lookup_code()
+    new = _new_report(body, code)
     try:
         report = await file_report(
             session,
@@ -248,7 +255,17 @@ async def _file_in_session(
         if replayed is None:
             raise
         return replayed
-    return _filed_answer(principal, report, new)
+    query = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
+    similar = await find_similar(session, query, utcnow(), report.id) if query else []
+    return _filed_answer(principal, report, new, code, similar)
+
+
+async def _similar_on_driver(conn: Any, new: NewReport, report: Filed | None) -> list[SimilarReport]:
+    """Reports like the one just filed, on the filing's connection."""
+    query = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
+    if report is None or query is None:
+        return []
+    return await find_similar_on_driver(conn, query, utcnow(), report.id)
 
 
 async def _replayed(
@@ -282,8 +299,11 @@ async def _replayed(
     )
 
 
-def _filed_answer(principal: Principal, report: Filed, new: NewReport) -> Response:
-    out = render_filed(principal, report, new.category_code, new.reporter)
+def _filed_answer(
+    principal: Principal, report: Filed, new: NewReport, code: str, similar: list[SimilarReport]
+) -> Response:
+    filed = render_filed(principal, report, new.category_code, new.reporter)
+    out = FiledReportOut(**filed.__dict__, lookup_code=code, similar=similar_out(similar))
     return _json(out, {"Location": f"/api/v1/reports/{report.id}", "ETag": f'"{report.version}"'})
 
 

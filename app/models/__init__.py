@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from app.models.api_key import ApiKey
 from app.models.deadline import DeadlineBreach
 from app.models.directory import Agency, Category
-from app.models.ops import RateCounter, WorkerHeartbeat
+from app.models.ops import PublicRateCounter, RateCounter, WorkerHeartbeat
 from app.models.outbox import DomainEvent, IdempotencyRecord
 from app.models.report import (
     Attachment,
@@ -28,6 +28,7 @@ __all__ = [
     "DomainEvent",
     "FollowUp",
     "IdempotencyRecord",
+    "PublicRateCounter",
     "PushJob",
     "RateCounter",
     "Rating",

@@ -18,6 +18,7 @@ class Report(SQLModel, table=True):
         Index("ix_reports_created", "created_at", "id"),
         Index("ix_reports_status_created", "status", "created_at", "id"),
         Index("ix_reports_agency_status_created", "agency_id", "status", "created_at", "id"),
+        Index("ix_reports_category_created", "category_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +56,11 @@ class Report(SQLModel, table=True):
     disposed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     followed_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     follow_up_working_days: int | None = None
+    # The public lookup (app.public): the reporter's code, hashed; the report this one repeats.
+    lookup_code_hash: str | None = Field(default=None, max_length=128)
+    duplicate_of_id: int | None = Field(
+        default=None, foreign_key="reports.id"
+    )
 
 
 class Reporter(SQLModel, table=True):

@@ -1,0 +1,79 @@
+"""public lookup and similar reports: lookup codes, duplicates, per-address counters, trigrams
+
+A report gets the hash of the reporter's lookup code and the original it duplicates; public
+lookups are counted per client address. Similar reports are found by trigrams of the title:
+on PostgreSQL `pg_trgm` with a GIN index, on SQLite an FTS5 `trigram` table kept by triggers.
+Both are named `reports_fts_*`, so autogenerate leaves them out (`app.migrate.include_object`).
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.models.types import UTCDateTime
+
+revision: str = "0010"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_SQLITE_TRIGRAM = [
+    "CREATE VIRTUAL TABLE reports_fts_trigram USING fts5("
+    "title, content='reports', content_rowid='id', tokenize='trigram')",
+    "CREATE TRIGGER reports_fts_trigram_ai AFTER INSERT ON reports BEGIN "
+    "INSERT INTO reports_fts_trigram(rowid, title) VALUES (new.id, new.title); END",
+    "CREATE TRIGGER reports_fts_trigram_ad AFTER DELETE ON reports BEGIN "
+    "INSERT INTO reports_fts_trigram(reports_fts_trigram, rowid, title) VALUES ('delete', old.id, old.title); END",
+    "CREATE TRIGGER reports_fts_trigram_au AFTER UPDATE OF title ON reports BEGIN "
+    "INSERT INTO reports_fts_trigram(reports_fts_trigram, rowid, title) VALUES ('delete', old.id, old.title); "
+    "INSERT INTO reports_fts_trigram(rowid, title) VALUES (new.id, new.title); END",
+    "INSERT INTO reports_fts_trigram(reports_fts_trigram) VALUES ('rebuild')",
+]
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute("SET LOCAL statement_timeout = 0")
+    with op.batch_alter_table("reports") as batch:
+        batch.add_column(sa.Column("lookup_code_hash", sa.String(length=128), nullable=True))
+        batch.add_column(sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("reports_duplicate_of_id_fkey", "reports", ["duplicate_of_id"], ["id"])
+    op.create_index("ix_reports_category_created", "reports", ["category_id", "created_at"])
+    op.create_table(
+        "public_rate_counters",
+        sa.Column("address_hash", sa.String(length=64), nullable=False),
+        sa.Column("window_start", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("address_hash", "window_start"),
+    )
+    if dialect == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        op.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        op.execute("CREATE INDEX reports_fts_title_trgm ON reports USING gin (title gin_trgm_ops)")
+        op.execute("ANALYZE reports")
+    elif dialect == "sqlite":
+        for statement in _SQLITE_TRIGRAM:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute("DROP INDEX IF EXISTS reports_fts_title_trgm")
+        # The extension stays: other databases objects may use it, and it holds no data.
+    elif dialect == "sqlite":
+        for trigger in ("reports_fts_trigram_ai", "reports_fts_trigram_ad", "reports_fts_trigram_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS reports_fts_trigram")
+    op.drop_table("public_rate_counters")
+    op.drop_index("ix_reports_category_created", table_name="reports")
+    with op.batch_alter_table("reports") as batch:
+        batch.drop_constraint("reports_duplicate_of_id_fkey", type_="foreignkey")
+        batch.drop_column("duplicate_of_id")
+        batch.drop_column("lookup_code_hash")
