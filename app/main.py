@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api import (
     attachments,
     directory,
+    duplicates,
     export,
     filing,
     keys,
@@ -36,6 +37,7 @@ from app.db import create_driver_pool, create_engine, session_factory
 from app.errors import AppError
 from app.keys import KeyCache
 from app.observability import RequestTelemetry, configure_logging
+from app.public.router import router as public_router
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import filing_sinks_sql
 from app.wiring import build_sinks
@@ -237,6 +239,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         filing.router,
         reports.router,
         moves.router,
+        duplicates.router,
         attachments.router,
         directory.agencies_router,
         directory.categories_router,
@@ -246,6 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ops.router,
         webhooks.router,
         dashboard_router,
+        public_router,
     ):
         app.include_router(router)
     _document_request_bodies(app)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Float, Integer, TextClause, bindparam, text
+from sqlalchemy import BindParameter, Float, Integer, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import driver_statement
@@ -99,16 +99,19 @@ def similar_statement(dialect: str, near: bool) -> TextClause:
         if near
         else ""
     )
-    sql = (
-        f"SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude,"
-        f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix, {title_score} AS title_score"
-        f" FROM {source}"
-        " WHERE r.category_id = (SELECT id FROM categories WHERE code = :category_code)"
-        " AND r.created_at >= :since AND r.is_secret = false AND r.duplicate_of_id IS NULL"
-        f" AND r.id <> :exclude_id AND {matches}{box}"
-        f" ORDER BY {order} LIMIT :candidates"
+    # Only the fixed fragments above go into the text; every value is a bound parameter.
+    sql = "".join(
+        [
+            "SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude,",
+            f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix, {title_score} AS title_score",
+            f" FROM {source}",
+            " WHERE r.category_id = (SELECT id FROM categories WHERE code = :category_code)",
+            " AND r.created_at >= :since AND r.is_secret = false AND r.duplicate_of_id IS NULL",
+            f" AND r.id <> :exclude_id AND {matches}{box}",
+            f" ORDER BY {order} LIMIT :candidates",
+        ]
     )
-    params = [
+    params: list[BindParameter[Any]] = [
         bindparam("since", type_=UTCDateTime()),
         bindparam("exclude_id", type_=Integer()),
         bindparam("candidates", type_=Integer()),
@@ -183,7 +186,9 @@ async def find_similar_on_driver(
     return rank_similar(query, [dict(row) for row in rows], computed_title=True)
 
 
-def rank_similar(query: SimilarQuery, rows: list[dict[str, Any]], *, computed_title: bool) -> list[SimilarReport]:
+def rank_similar(
+    query: SimilarQuery, rows: list[dict[str, Any]], *, computed_title: bool
+) -> list[SimilarReport]:
     """Score candidates (title mostly, the start of the content a little), keep the near ones."""
     ranked: list[SimilarReport] = []
     for row in rows:
