@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     # --- the regency ---
     tracking_prefix: str = Field("KOBAR", pattern=r"^[A-Z0-9]{2,12}$")
     timezone: str = "Asia/Jakarta"
+    open311_jurisdiction_id: str = Field(
+        "kotawaringinbaratkab.go.id", min_length=1, description="The Open311 jurisdiction_id accepted"
+    )
+    open311_agency_name: str = Field(
+        "Pemerintah Kabupaten Kotawaringin Barat",
+        description="Open311 agency_responsible for a report no agency holds yet",
+    )
 
     # --- limits ---
     max_body_bytes: int = Field(1_048_576, ge=1024)

@@ -37,6 +37,7 @@ from app.db import create_driver_pool, create_engine, session_factory
 from app.errors import AppError
 from app.keys import KeyCache
 from app.observability import RequestTelemetry, configure_logging
+from app.open311.router import router as open311_router
 from app.public.router import router as public_router
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import filing_sinks_sql
@@ -250,6 +251,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks.router,
         dashboard_router,
         public_router,
+        open311_router,
     ):
         app.include_router(router)
     _document_request_bodies(app)

@@ -58,9 +58,10 @@ class Report(SQLModel, table=True):
     follow_up_working_days: int | None = None
     # The public lookup (app.public): the reporter's code, hashed; the report this one repeats.
     lookup_code_hash: str | None = Field(default=None, max_length=128)
-    duplicate_of_id: int | None = Field(
-        default=None, foreign_key="reports.id"
-    )
+    duplicate_of_id: int | None = Field(default=None, foreign_key="reports.id")
+    # Filed through Open311 (app.open311): the place as the client wrote it, a picture's address.
+    address_string: str | None = Field(default=None, max_length=500)
+    media_url: str | None = Field(default=None, max_length=500)
 
 
 class Reporter(SQLModel, table=True):

@@ -1,6 +1,6 @@
 """public lookup and similar reports: lookup codes, duplicates, per-address counters, trigrams
 
-A report gets the hash of the reporter's lookup code and the original it duplicates; public
+A report gets the place and picture address of an Open311 request, the hash of the reporter's lookup code and the original it duplicates; public
 lookups are counted per client address. Similar reports are found by trigrams of the title:
 on PostgreSQL `pg_trgm` with a GIN index, on SQLite an FTS5 `trigram` table kept by triggers.
 Both are named `reports_fts_*`, so autogenerate leaves them out (`app.migrate.include_object`).
@@ -43,6 +43,8 @@ def upgrade() -> None:
     with op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("lookup_code_hash", sa.String(length=128), nullable=True))
         batch.add_column(sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("address_string", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("media_url", sa.String(length=500), nullable=True))
         batch.create_foreign_key("reports_duplicate_of_id_fkey", "reports", ["duplicate_of_id"], ["id"])
     op.create_index("ix_reports_category_created", "reports", ["category_id", "created_at"])
     op.create_table(
@@ -75,5 +77,7 @@ def downgrade() -> None:
     op.drop_index("ix_reports_category_created", table_name="reports")
     with op.batch_alter_table("reports") as batch:
         batch.drop_constraint("reports_duplicate_of_id_fkey", type_="foreignkey")
+        batch.drop_column("media_url")
+        batch.drop_column("address_string")
         batch.drop_column("duplicate_of_id")
         batch.drop_column("lookup_code_hash")
