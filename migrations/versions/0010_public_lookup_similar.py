@@ -36,16 +36,32 @@ _SQLITE_TRIGRAM = [
 ]
 
 
+# 0001's triggers keeping `reports_fts` current, as it made them.
+_SQLITE_FTS_TRIGGERS = [
+    "CREATE TRIGGER reports_fts_ai AFTER INSERT ON reports BEGIN "
+    "INSERT INTO reports_fts(rowid, title, content) VALUES (new.id, new.title, new.content); END",
+    "CREATE TRIGGER reports_fts_ad AFTER DELETE ON reports BEGIN "
+    "INSERT INTO reports_fts(reports_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content); END",
+    "CREATE TRIGGER reports_fts_au AFTER UPDATE OF title, content ON reports BEGIN "
+    "INSERT INTO reports_fts(reports_fts, rowid, title, content) VALUES ('delete', old.id, old.title, old.content); "
+    "INSERT INTO reports_fts(rowid, title, content) VALUES (new.id, new.title, new.content); END",
+]
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute("SET LOCAL statement_timeout = 0")
-    with op.batch_alter_table("reports") as batch:
-        batch.add_column(sa.Column("lookup_code_hash", sa.String(length=128), nullable=True))
-        batch.add_column(sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("address_string", sa.String(length=500), nullable=True))
-        batch.add_column(sa.Column("media_url", sa.String(length=500), nullable=True))
-        batch.create_foreign_key("reports_duplicate_of_id_fkey", "reports", ["duplicate_of_id"], ["id"])
+    # Plain ADD COLUMNs, the foreign key inline: on SQLite a batch copy of `reports` would drop
+    # the full-text triggers of 0001 with the old table.
+    op.add_column("reports", sa.Column("lookup_code_hash", sa.String(length=128), nullable=True))
+    if dialect == "sqlite":  # Alembic adds no constraint there: SQLite takes it inline
+        op.execute("ALTER TABLE reports ADD COLUMN duplicate_of_id INTEGER REFERENCES reports (id)")
+    else:
+        duplicate_of = sa.ForeignKey("reports.id", name="reports_duplicate_of_id_fkey")
+        op.add_column("reports", sa.Column("duplicate_of_id", sa.Integer(), duplicate_of, nullable=True))
+    op.add_column("reports", sa.Column("address_string", sa.String(length=500), nullable=True))
+    op.add_column("reports", sa.Column("media_url", sa.String(length=500), nullable=True))
     op.create_index("ix_reports_category_created", "reports", ["category_id", "created_at"])
     op.create_table(
         "public_rate_counters",
@@ -76,8 +92,13 @@ def downgrade() -> None:
     op.drop_table("public_rate_counters")
     op.drop_index("ix_reports_category_created", table_name="reports")
     with op.batch_alter_table("reports") as batch:
-        batch.drop_constraint("reports_duplicate_of_id_fkey", type_="foreignkey")
+        if dialect == "postgresql":
+            batch.drop_constraint("reports_duplicate_of_id_fkey", type_="foreignkey")
         batch.drop_column("media_url")
         batch.drop_column("address_string")
         batch.drop_column("duplicate_of_id")
         batch.drop_column("lookup_code_hash")
+    if dialect == "sqlite":
+        # The batch copy dropped the old table's triggers: put 0001's full-text ones back.
+        for statement in _SQLITE_FTS_TRIGGERS:
+            op.execute(statement)
