@@ -18,7 +18,13 @@ class Report(SQLModel, table=True):
         Index("ix_reports_created", "created_at", "id"),
         Index("ix_reports_status_created", "status", "created_at", "id"),
         Index("ix_reports_agency_status_created", "agency_id", "status", "created_at", "id"),
-        Index("ix_reports_category_created", "category_id", "created_at"),
+        # Similar reports (app.reports.similar) read recent ones of a category from this alone.
+        Index(
+            "ix_reports_category_created",
+            "category_id",
+            "created_at",
+            postgresql_include=["id", "title", "is_secret", "duplicate_of_id", "latitude", "longitude"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -22,7 +22,7 @@ from app.models.types import UTCDateTime
 
 DEFAULT_RADIUS_M = 250.0
 RECENT_DAYS = 30
-# pg_trgm's default `similarity_threshold`, which `%` applies on PostgreSQL.
+# pg_trgm's default `similarity_threshold` (what its `%` operator applies).
 MIN_TITLE_SIMILARITY = 0.3
 TITLE_WEIGHT = 0.8
 CONTENT_PREFIX = 300
@@ -84,38 +84,52 @@ def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 def similar_statement(dialect: str, near: bool) -> TextClause:
     """The candidate query: same category, recent, not secret, not a duplicate, near when asked."""
-    if dialect == "postgresql":
-        source = "reports r"
-        matches = "r.title % :title"
-        title_score = "similarity(r.title, :title)"
-        order = "title_score DESC, r.id DESC"
-    else:
-        source = "reports_fts_trigram f JOIN reports r ON r.id = f.rowid"
-        matches = "reports_fts_trigram MATCH :match"
-        title_score = "0.0"
-        order = "f.rank, r.id DESC"
     box = (
         " AND r.latitude BETWEEN :lat_min AND :lat_max AND r.longitude BETWEEN :long_min AND :long_max"
         if near
         else ""
     )
-    # Only the fixed fragments above go into the text; every value is a bound parameter.
-    sql = "".join(
+    shown = (
+        "SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude,"
+        f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix, c.title_score"
+    )
+    recent = "".join(
         [
-            "SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude,",
-            f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix, {title_score} AS title_score",
-            f" FROM {source}",
+            "SELECT r.id, {score} AS title_score FROM reports r",
             " WHERE r.category_id = (SELECT id FROM categories WHERE code = :category_code)",
             " AND r.created_at >= :since AND r.is_secret = false AND r.duplicate_of_id IS NULL",
-            f" AND r.id <> :exclude_id AND {matches}{box}",
-            f" ORDER BY {order} LIMIT :candidates",
+            f" AND r.id <> :exclude_id{box}",
         ]
     )
+    if dialect == "postgresql":
+        # The recent reports of one category come from (category_id, created_at) (an index-only
+        # scan: it includes what is filtered and scored), and pg_trgm scores just those, once
+        # each. The trigram GIN index alone would match half of a million titles (common
+        # Indonesian trigrams) and cost a second (bench/README.md).
+        sql = "".join(
+            [
+                "WITH c AS MATERIALIZED (",
+                recent.format(score="similarity(r.title, :title)"),
+                f") {shown} FROM c JOIN reports r ON r.id = c.id WHERE c.title_score >= :threshold",
+                " ORDER BY c.title_score DESC, r.id DESC LIMIT :candidates",
+            ]
+        )
+    else:
+        sql = "".join(
+            [
+                f"{shown} FROM (",
+                recent.format(score="0.0"),
+                ") AS c JOIN reports r ON r.id = c.id JOIN reports_fts_trigram f ON f.rowid = c.id",
+                " WHERE reports_fts_trigram MATCH :match ORDER BY f.rank, r.id DESC LIMIT :candidates",
+            ]
+        )
     params: list[BindParameter[Any]] = [
         bindparam("since", type_=UTCDateTime()),
         bindparam("exclude_id", type_=Integer()),
         bindparam("candidates", type_=Integer()),
     ]
+    if dialect == "postgresql":
+        params.append(bindparam("threshold", type_=Float()))
     if near:
         params += [bindparam(n, type_=Float()) for n in ("lat_min", "lat_max", "long_min", "long_max")]
     return text(sql).bindparams(*params)
@@ -130,6 +144,7 @@ def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -
         "since": now - timedelta(days=RECENT_DAYS),
         "exclude_id": exclude_id or 0,
         "candidates": max(20, query.limit * 4),
+        "threshold": MIN_TITLE_SIMILARITY,
     }
     if query.latitude is not None and query.longitude is not None:
         dlat = query.radius_m / METRES_PER_DEGREE

@@ -62,7 +62,12 @@ def upgrade() -> None:
         op.add_column("reports", sa.Column("duplicate_of_id", sa.Integer(), duplicate_of, nullable=True))
     op.add_column("reports", sa.Column("address_string", sa.String(length=500), nullable=True))
     op.add_column("reports", sa.Column("media_url", sa.String(length=500), nullable=True))
-    op.create_index("ix_reports_category_created", "reports", ["category_id", "created_at"])
+    op.create_index(
+        "ix_reports_category_created",
+        "reports",
+        ["category_id", "created_at"],
+        postgresql_include=["id", "title", "is_secret", "duplicate_of_id", "latitude", "longitude"],
+    )
     op.create_table(
         "public_rate_counters",
         sa.Column("address_hash", sa.String(length=64), nullable=False),
