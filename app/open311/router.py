@@ -8,8 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import col
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.deps import SessionDep, known_principal
 from app.config import Settings
@@ -30,7 +32,27 @@ from app.open311.requests import (
 from app.open311.services import active_category, active_services, definition
 from app.ratelimit import count_request
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+class Open311ErrorOut(BaseModel):
+    """An error as GeoReport v2 shapes it (a list of these; `<errors><error>` in XML)."""
+
+    code: int
+    description: str
+
+
+_BOTH: dict[str, Any] = {"application/json": {}, "text/xml": {}}
+_ERROR: dict[str, Any] = {"model": list[Open311ErrorOut], "content": {"text/xml": {}}}
+router = APIRouter(
+    prefix="/open311/v2",
+    tags=["open311"],
+    responses={
+        200: {"description": "The answer, in the format of the suffix", "content": _BOTH},
+        400: {**_ERROR, "description": "Bad input"},
+        403: {**_ERROR, "description": "Missing, unknown or non-filing api_key"},
+        404: {**_ERROR, "description": "Unknown service, request, token, format or jurisdiction"},
+        429: {**_ERROR, "description": "Over the key's requests per minute"},
+    },
+)
 
 FILERS = frozenset({Role.admin, Role.intake})
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -156,12 +178,20 @@ async def service_request(request: Request, number: str, fmt: str, session: Sess
     return await _answered(request, fmt, build)
 
 
-@router.post("/requests.{fmt}", summary="Open311: create a service request")
+@router.post(
+    "/requests.{fmt}",
+    summary="Open311: create a service request",
+    status_code=201,
+    responses={201: {"description": "Filed: its service_request_id and token", "content": _BOTH}},
+)
 async def create_service_request(request: Request, fmt: str, session: SessionDep) -> Response:
     """File a report from a form-encoded request; `api_key` is an intake or admin key."""
 
     async def build(settings: Settings) -> Response:
-        form = await request.form()
+        try:
+            form = await request.form()
+        except StarletteHTTPException as refused:  # a body that is not a form
+            raise Open311Error(400, str(refused.detail)) from None
         raw_key = str(form.get("api_key") or "")
         try:
             principal = await known_principal(request, raw_key, session) if raw_key else None

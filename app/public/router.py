@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Header, Path, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep, SettingsDep
+from app.api.errors_schema import ErrorOut
 from app.errors import NotFound, TooManyRequests
 from app.models.types import utcnow
 from app.public.lookup import PublicReportOut, public_view
@@ -32,7 +33,10 @@ def _address(request: Request) -> str:
     "/api/v1/public/reports/{tracking_number}",
     response_model=PublicReportOut,
     summary="A report's public status",
-    responses={404: {"description": "No such number, or not visible without its code"}},
+    responses={
+        404: {"description": "No such number, or not visible without its code"},
+        429: {"model": ErrorOut, "description": "Over the lookups a minute from this address"},
+    },
 )
 async def public_report(
     tracking_number: NumberPath,
