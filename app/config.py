@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     # --- the regency ---
     tracking_prefix: str = Field("KOBAR", pattern=r"^[A-Z0-9]{2,12}$")
     timezone: str = "Asia/Jakarta"
+    open311_jurisdiction_id: str = Field(
+        "kotawaringinbaratkab.go.id", min_length=1, description="The Open311 jurisdiction_id accepted"
+    )
+    open311_agency_name: str = Field(
+        "Pemerintah Kabupaten Kotawaringin Barat",
+        description="Open311 agency_responsible for a report no agency holds yet",
+    )
 
     # --- limits ---
     max_body_bytes: int = Field(1_048_576, ge=1024)
@@ -45,6 +52,9 @@ class Settings(BaseSettings):
     page_size_max: int = Field(100, ge=1)
     api_key_cache_seconds: float = Field(5.0, ge=0)
     rate_limit_per_minute: int = Field(600, ge=0, description="Requests a minute per API key; 0 turns it off")
+    public_lookups_per_minute: int = Field(
+        30, ge=0, description="Public status lookups a minute per client address; 0 turns it off"
+    )
     idempotency_ttl_hours: int = Field(72, ge=1)
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|debug|info|warning|error)$")
     log_format: str = Field("json", pattern="^(json|text)$")

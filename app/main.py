@@ -19,6 +19,7 @@ from app.api import (
     attachments,
     directory,
     docs,
+    duplicates,
     export,
     filing,
     keys,
@@ -26,6 +27,7 @@ from app.api import (
     ops,
     ratings,
     reports,
+    similar,
     stats,
     sync,
     webhooks,
@@ -37,6 +39,8 @@ from app.errors import AppError
 from app.failures import UnexpectedErrors, log_unexpected
 from app.input_guard import ControlCharacterGuard
 from app.observability import RequestTelemetry, configure_logging
+from app.open311.router import router as open311_router
+from app.public.router import router as public_router
 from app.runtime import running
 
 log = logging.getLogger("app")
@@ -195,10 +199,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     for router in (
         export.router,  # before reports: /reports/export is not a report id
+        similar.router,  # and neither is /reports/similar
         filing.router,
         reports.router,
         moves.router,
         ratings.router,
+        duplicates.router,
         attachments.router,
         directory.agencies_router,
         directory.categories_router,
@@ -210,6 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks.router,
         *WORKSPACE_ROUTERS,
         docs.router,
+        public_router,
+        open311_router,
     ):
         app.include_router(router)
     app.add_middleware(ControlCharacterGuard)  # inside BodyLimit: it reads bodies already bounded

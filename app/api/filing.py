@@ -16,13 +16,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app.api.deps import SessionDep, SettingsDep, SlaDep, require_roles
 from app.api.render import render_filed, render_report
-from app.api.report_schemas import ReportCreate, ReportOut
+from app.api.report_schemas import ReportCreate
+from app.api.similar import FiledReportOut, similar_out, similar_query
 from app.errors import Conflict
 from app.keys import Principal
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report
+from app.reports.lookup_code import hash_lookup_code, new_lookup_code
 from app.reports.queries import get_visible
+from app.reports.similar import find_similar
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -54,7 +57,7 @@ _HEADERS = {
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=ReportOut,
+    response_model=FiledReportOut,
     summary="File a report",
     responses={201: {"headers": _HEADERS}, 429: {"description": "Over the key's requests per minute"}},
 )
@@ -66,9 +69,13 @@ async def create_report(
     sla: SlaDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> ReportOut | JSONResponse:
-    """File a report from a regency channel. Repeat with the same `Idempotency-Key` safely."""
-    new = new_report(body)
+) -> FiledReportOut | JSONResponse:
+    """File a report from a regency channel. Repeat with the same `Idempotency-Key` safely.
+
+    The answer carries the reporter's `lookup_code` (shown this once: only its hash is kept) and
+    the `similar` reports of its category."""
+    code = new_lookup_code()
+    new = new_report(body, hash_lookup_code(code))
     idempotency = None
     if idempotency_key:
         digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
@@ -92,14 +99,15 @@ async def create_report(
             continue  # the same key won elsewhere meanwhile: read it on the next attempt
         if isinstance(filed, Replayed):
             return await _replay(session, principal, filed)
-        return _filed(response, principal, filed, new)
+        return await _filed(session, response, principal, filed, new, code)
     raise Conflict("the report could not be filed while its Idempotency-Key was in use; retry")
 
 
-def new_report(body: ReportCreate) -> NewReport:
+def new_report(body: ReportCreate, lookup_code_hash: str | None = None) -> NewReport:
     """The filing service's input from the API's body."""
     location = body.location
     return NewReport(
+        lookup_code_hash=lookup_code_hash,
         kind=body.kind.value,
         title=body.title,
         content=body.content,
@@ -116,10 +124,15 @@ def new_report(body: ReportCreate) -> NewReport:
     )
 
 
-def _filed(response: Response, principal: Principal, filed: Filed, new: NewReport) -> ReportOut:
+async def _filed(
+    session: SessionDep, response: Response, principal: Principal, filed: Filed, new: NewReport, code: str
+) -> FiledReportOut:
     response.headers["Location"] = f"/api/v1/reports/{filed.id}"
     response.headers["ETag"] = f'"{filed.version}"'
-    return render_filed(principal, filed, new.category_code, new.reporter)
+    query = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
+    similar = await find_similar(session, query, utcnow(), filed.id) if query else []
+    out = render_filed(principal, filed, new.category_code, new.reporter)
+    return FiledReportOut(**out.__dict__, lookup_code=code, similar=similar_out(similar))
 
 
 async def _replay(session: SessionDep, principal: Principal, replayed: Replayed) -> JSONResponse:

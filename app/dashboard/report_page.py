@@ -4,7 +4,7 @@ functions as the API (`app.reports.service.apply_action`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path, PurePath
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -25,13 +25,16 @@ from app.dashboard.report_view import ACTION_LABELS, SOURCE_LABELS, SimilarFinde
 from app.dashboard.router import DashboardRoute
 from app.dashboard.templating import render
 from app.errors import AppError, Forbidden, NotFound, PayloadTooLarge, Unprocessable, VersionConflict
-from app.models import Agency, Attachment, Report
+from app.keys import Principal
+from app.models import Agency, Attachment, Category, Report
 from app.models.enums import Role
+from app.models.types import utcnow
 from app.reports.access import holds
 from app.reports.attachments import StoredFile, store_file
 from app.reports.deadlines import SlaPolicy
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action
+from app.reports.similar import SimilarQuery, SimilarReport, find_similar
 from app.reports.transitions import ACTION_RULES, Action
 from app.runtime import runtime_of
 
@@ -40,8 +43,29 @@ READ_ROLES = WORK_ROLES | {Role.viewer}
 Field = Annotated[str, Form(max_length=4000)]
 CHUNK = 64 * 1024
 MISSING = "Laporan tidak ditemukan atau tidak dapat Anda buka."
-# The lead wires a `find_similar(session, principal, report)` here at merge; None shows nothing.
-similar_reports: SimilarFinder | None = None
+SIMILAR_ROLES = frozenset({Role.admin, Role.coordinator})
+
+
+async def similar_reports(
+    session: AsyncSession, principal: Principal, report: Report
+) -> Sequence[SimilarReport]:
+    """For the coordinator: reports of the same category that may be the same matter."""
+    if principal.role not in SIMILAR_ROLES or report.category_id is None:
+        return ()
+    code = (
+        await session.execute(select(col(Category.code)).where(col(Category.id) == report.category_id))
+    ).scalar_one()
+    query = SimilarQuery(
+        title=report.title,
+        content=report.content,
+        category_code=code,
+        latitude=report.latitude,
+        longitude=report.longitude,
+    )
+    return await find_similar(session, query, utcnow(), report.id)
+
+
+_FINDER: SimilarFinder = similar_reports
 
 
 async def _page(
@@ -53,7 +77,7 @@ async def _page(
     error: str | None = None,
     notice: str | None = None,
 ) -> HTMLResponse:
-    view = await build_view(session, official.principal, report, similar_reports)
+    view = await build_view(session, official.principal, report, _FINDER)
     messages = ([{"kind": "galat", "text": error}] if error else []) + (
         [{"kind": "info", "text": notice}] if notice else []
     )
@@ -224,7 +248,9 @@ async def post_follow_up(
         move = MoveRequest(action=Action.follow_up, actor=official.principal.actor, follow_up_text=isi)
         await apply_action(session, report, move, sla)
         if data:
-            stored = await asyncio.to_thread(store_file, settings.attachment_dir, data, settings.attachment_max_pixels)
+            stored = await asyncio.to_thread(
+                store_file, settings.attachment_dir, data, settings.attachment_max_pixels
+            )
             stored_paths.append(stored.path)
             await _attach(session, report_id, stored, berkas.filename if berkas else None, official)
 

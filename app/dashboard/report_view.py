@@ -15,10 +15,11 @@ from app.keys import Principal
 from app.models import Agency, Attachment, Category, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import ReportStatus
 from app.reports.access import can_see_identity, holds
+from app.reports.similar import SimilarReport
 from app.reports.transitions import ACTION_RULES, Action
 
-# Similar reports, when a finder exists: the lead wires `find_similar` here at merge.
-SimilarFinder = Callable[[AsyncSession, Principal, Report], Awaitable[Sequence[Report]]]
+# The reports that may be the same matter (app.dashboard.report_page wires app.reports.similar).
+SimilarFinder = Callable[[AsyncSession, Principal, Report], Awaitable[Sequence[SimilarReport]]]
 ACTION_LABELS: dict[Action, str] = {
     Action.verify: "Verifikasi",
     Action.hold: "Tunda",
@@ -49,7 +50,7 @@ class ReportView:
     follow_ups: list[tuple[FollowUp, str | None]]
     actions: list[Action]
     agencies: list[Agency] = field(default_factory=list)
-    similar: Sequence[Report] = ()
+    similar: Sequence[SimilarReport] = ()
 
 
 def allowed_actions(principal: Principal, report: Report) -> list[Action]:

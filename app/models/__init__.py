@@ -6,7 +6,7 @@ from app.models.account import Account, AccountSession, SignInFailure
 from app.models.api_key import ApiKey
 from app.models.deadline import DeadlineBreach
 from app.models.directory import Agency, Category
-from app.models.ops import RateCounter, WorkerHeartbeat
+from app.models.ops import PublicRateCounter, RateCounter, WorkerHeartbeat
 from app.models.outbox import DomainEvent, IdempotencyRecord
 from app.models.report import (
     Attachment,
@@ -31,6 +31,7 @@ __all__ = [
     "DomainEvent",
     "FollowUp",
     "IdempotencyRecord",
+    "PublicRateCounter",
     "PushJob",
     "RateCounter",
     "Rating",

@@ -34,3 +34,13 @@ class RateCounter(SQLModel, table=True):
     api_key_id: int = Field(primary_key=True, foreign_key="api_keys.id", ondelete="CASCADE")
     window_start: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     count: int = 0
+
+
+class PublicRateCounter(SQLModel, table=True):
+    """Public lookups from one client address (hashed) in one minute."""
+
+    __tablename__ = "public_rate_counters"
+
+    address_hash: str = Field(primary_key=True, max_length=64)
+    window_start: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    count: int = 0

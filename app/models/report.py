@@ -18,6 +18,13 @@ class Report(SQLModel, table=True):
         Index("ix_reports_created", "created_at", "id"),
         Index("ix_reports_status_created", "status", "created_at", "id"),
         Index("ix_reports_agency_status_created", "agency_id", "status", "created_at", "id"),
+        # Similar reports (app.reports.similar) read recent ones of a category from this alone.
+        Index(
+            "ix_reports_category_created",
+            "category_id",
+            "created_at",
+            postgresql_include=["id", "title", "is_secret", "duplicate_of_id", "latitude", "longitude"],
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,6 +62,12 @@ class Report(SQLModel, table=True):
     disposed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     followed_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     follow_up_working_days: int | None = None
+    # The public lookup (app.public): the reporter's code, hashed; the report this one repeats.
+    lookup_code_hash: str | None = Field(default=None, max_length=128)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="reports.id")
+    # Filed through Open311 (app.open311): the place as the client wrote it, a picture's address.
+    address_string: str | None = Field(default=None, max_length=500)
+    media_url: str | None = Field(default=None, max_length=500)
 
 
 class Reporter(SQLModel, table=True):

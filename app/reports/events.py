@@ -24,6 +24,7 @@ class EventType(StrEnum):
     report_disposed = "report.disposed"
     report_followed_up = "report.followed_up"
     report_overdue = "report.overdue"
+    report_marked_duplicate = "report.marked_duplicate"
     sync_conflict = "sync.conflict"
     sync_failed = "sync.failed"
 

@@ -54,6 +54,7 @@ class NewReport:
     is_anonymous: bool = False
     is_secret: bool = False
     reporter: dict[str, str | None] = field(default_factory=dict)
+    lookup_code_hash: str | None = None  # app.reports.lookup_code
 
     def __post_init__(self) -> None:
         unknown = set(self.reporter) - set(REPORTER_COLUMNS)
@@ -135,6 +136,7 @@ def report_values(
         "channel": new.channel,
         "is_anonymous": new.is_anonymous,
         "is_secret": new.is_secret,
+        "lookup_code_hash": new.lookup_code_hash,
         "status": ReportStatus.unverified.value,
         "origin": Origin.local.value,
         "filed_by_key_id": filed_by_key_id,

@@ -1,0 +1,137 @@
+"""`POST requests`: a form-encoded Open311 request filed as a local report."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+from starlette.datastructures import FormData
+
+from app.api.report_schemas import ReporterIn
+from app.config import Settings
+from app.keys import Principal
+from app.models import Report
+from app.models.enums import Channel
+from app.models.types import utcnow
+from app.open311.render import Open311Error
+from app.open311.services import ATTRIBUTES, KIND_NAMES, active_category
+from app.reports.deadlines import SlaPolicy
+from app.reports.filing import Filed, Filer, NewReport, Numbering, Replayed, file_report
+
+KNOWN_FIELDS = frozenset(
+    {
+        "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
+        "description", "email", "first_name", "last_name", "phone", "device_id", "account_id", "media_url",
+    }
+)  # fmt: skip
+TITLE_MAX = 200
+
+
+def _coordinates(form: FormData) -> tuple[float | None, float | None]:
+    lat, long = form.get("lat"), form.get("long")
+    if lat is None and long is None:
+        return None, None
+    try:
+        point = float(str(lat)), float(str(long))
+    except ValueError:
+        raise Open311Error(400, "lat and long must both be decimal degrees") from None
+    if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+        raise Open311Error(400, "lat or long is out of range")
+    return point
+
+
+def _attributes(form: FormData) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if name in KNOWN_FIELDS:
+            continue
+        code = name.removeprefix("attribute[").removesuffix("]")
+        if not name.startswith("attribute[") or code not in ATTRIBUTES:
+            raise Open311Error(400, f"unknown field {name!r}")
+        found[code] = str(value).strip()
+        limit = 20 if code.endswith("_code") else TITLE_MAX
+        if len(found[code]) > limit:
+            raise Open311Error(400, f"attribute[{code}] is longer than {limit} characters")
+    for code in ("anonymous", "secret"):
+        if found.get(code, "false") not in ("true", "false"):
+            raise Open311Error(400, f"attribute[{code}] must be true or false")
+    if found.get("kind", "complaint") not in KIND_NAMES:
+        raise Open311Error(400, f"attribute[kind] must be one of {sorted(KIND_NAMES)}")
+    return found
+
+
+def _reporter(form: FormData) -> dict[str, str | None]:
+    name = " ".join(str(form.get(p, "")).strip() for p in ("first_name", "last_name")).strip()
+    try:
+        reporter = ReporterIn(
+            name=name or None,
+            email=form.get("email") or None,
+            phone=form.get("phone") or None,
+        )
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]) for e in exc.errors())
+        raise Open311Error(400, f"invalid reporter fields: {fields}") from None
+    return reporter.model_dump()
+
+
+def _text(form: FormData, name: str, limit: int) -> str | None:
+    value = str(form.get(name, "")).strip()
+    if len(value) > limit:
+        raise Open311Error(400, f"{name} is longer than {limit} characters")
+    return value or None
+
+
+async def file_request(
+    session: AsyncSession, form: FormData, principal: Principal, settings: Settings, policy: SlaPolicy
+) -> Filed:
+    """File the request (in the session's transaction, not committed); 400/404 for bad input."""
+    description = _text(form, "description", 10_000)
+    if description is None:
+        raise Open311Error(400, "description is required")
+    lat, long = _coordinates(form)
+    address = _text(form, "address_string", 500)
+    if lat is None and address is None:
+        raise Open311Error(400, "give lat and long, or address_string")
+    media_url = _text(form, "media_url", 500)
+    if media_url is not None and not media_url.startswith(("https://", "http://")):
+        raise Open311Error(400, "media_url must be an http(s) URL")
+    code = str(form.get("service_code", "")).strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    await active_category(session, code)
+    attributes = _attributes(form)
+    title = attributes.get("title") or description.splitlines()[0]
+    new = NewReport(
+        kind=attributes.get("kind", "complaint"),
+        title=title[:TITLE_MAX],
+        content=description,
+        channel=Channel.web.value,
+        category_code=code,
+        district_code=attributes.get("district_code") or None,
+        village_code=attributes.get("village_code") or None,
+        latitude=lat,
+        longitude=long,
+        is_anonymous=attributes.get("anonymous") == "true",
+        is_secret=attributes.get("secret") == "true",
+        reporter=_reporter(form),
+    )
+    filed = await file_report(
+        session,
+        new,
+        filer=Filer(principal.key_id, principal.actor),
+        numbering=Numbering(settings.tracking_prefix, ZoneInfo(settings.timezone)),
+        policy=policy,
+        now=utcnow(),
+    )
+    if isinstance(filed, Replayed):  # no Idempotency-Key here: only a keyed filing replays
+        raise RuntimeError("an Open311 filing has no Idempotency-Key to replay")
+    if address is not None or media_url is not None:
+        await session.execute(
+            update(Report)
+            .where(col(Report.id) == filed.id)
+            .values(address_string=address, media_url=media_url)
+        )
+    return filed

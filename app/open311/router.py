@@ -1,0 +1,249 @@
+"""The GeoReport v2 endpoints: `/open311/v2/<resource>.<json|xml>`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlmodel import col
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.api.deps import SessionDep, known_principal
+from app.config import Settings
+from app.errors import AppError
+from app.models import Report
+from app.models.enums import Role
+from app.models.types import utcnow
+from app.open311.filing import file_request
+from app.open311.render import Open311Error, answer, checked_format, error_answer
+from app.open311.requests import (
+    RequestFilter,
+    date_range,
+    find_requests,
+    find_updates,
+    request_shape,
+    statuses_of,
+)
+from app.open311.services import active_category, active_services, definition
+from app.ratelimit import count_request
+from app.runtime import runtime_of
+
+
+class Open311ErrorOut(BaseModel):
+    """An error as GeoReport v2 shapes it (a list of these; `<errors><error>` in XML)."""
+
+    code: int
+    description: str
+
+
+_BOTH: dict[str, Any] = {"application/json": {}, "text/xml": {}}
+_ERROR: dict[str, Any] = {"model": list[Open311ErrorOut], "content": {"text/xml": {}}}
+router = APIRouter(
+    prefix="/open311/v2",
+    tags=["open311"],
+    responses={
+        200: {"description": "The answer, in the format of the suffix", "content": _BOTH},
+        400: {**_ERROR, "description": "Bad input"},
+        403: {**_ERROR, "description": "Missing, unknown or non-filing api_key"},
+        404: {**_ERROR, "description": "Unknown service, request, token, format or jurisdiction"},
+        429: {**_ERROR, "description": "Over the key's requests per minute"},
+    },
+)
+
+FILERS = frozenset({Role.admin, Role.intake})
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-12-02T00:00:00+07:00"
+
+
+async def _answered(request: Request, fmt: str, build: Callable[[Settings], Awaitable[Response]]) -> Response:
+    """The answer `build` makes, or the error in the spec's shape (and format)."""
+    settings: Settings = request.app.state.runtime.settings
+    try:
+        checked_format(fmt)
+        jurisdiction = request.query_params.get("jurisdiction_id")
+        if jurisdiction is not None and jurisdiction != settings.open311_jurisdiction_id:
+            raise Open311Error(404, f"unknown jurisdiction_id {jurisdiction!r}")
+        return await build(settings)
+    except Open311Error as error:
+        return error_answer(fmt, error)
+    except AppError as error:  # e.g. the key's rate limit
+        refused = error_answer(fmt, Open311Error(error.status_code, error.detail))
+        refused.headers.update(error.headers)
+        return refused
+
+
+def _moment(params: Any, name: str) -> datetime | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00Z") from None
+    if moment.tzinfo is None:
+        raise Open311Error(400, f"{name} needs an offset (Z or +07:00)")
+    return moment
+
+
+def _number(params: Any, name: str, default: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {high}")
+    return int(raw)
+
+
+def _listed(params: Any, name: str) -> list[str]:
+    return [part.strip() for part in (params.get(name) or "").split(",") if part.strip()]
+
+
+@router.get("/discovery.{fmt}", summary="Open311 discovery")
+async def discovery(request: Request, fmt: str) -> Response:
+    """Where this endpoint is and what it speaks."""
+
+    async def build(settings: Settings) -> Response:
+        url = str(request.url_for("services", fmt="json")).rsplit("/", 1)[0]
+        endpoint = {"specification": SPEC, "url": url, "changeset": CHANGESET, "type": "production",
+                    "formats": ["text/xml", "application/json"]}  # fmt: skip
+        body = {"changeset": CHANGESET, "contact": settings.open311_agency_name,
+                "key_service": "API keys are issued by the regency coordinator", "endpoints": [endpoint]}  # fmt: skip
+        return answer(fmt, "discovery", body)
+
+    return await _answered(request, fmt, build)
+
+
+@router.get("/services.{fmt}", summary="Open311 services", name="services")
+async def services(request: Request, fmt: str, session: SessionDep) -> Response:
+    """The active categories as services."""
+
+    async def build(_: Settings) -> Response:
+        return answer(fmt, "services", await active_services(session))
+
+    return await _answered(request, fmt, build)
+
+
+@router.get("/services/{code}.{fmt}", summary="Open311 service definition")
+async def service_definition(request: Request, code: str, fmt: str, session: SessionDep) -> Response:
+    """A service's attributes."""
+
+    async def build(_: Settings) -> Response:
+        return answer(fmt, "service_definition", definition(await active_category(session, code)))
+
+    return await _answered(request, fmt, build)
+
+
+@router.get("/requests.{fmt}", summary="Open311 service requests")
+async def service_requests(request: Request, fmt: str, session: SessionDep) -> Response:
+    """Visible reports (never secret ones, never identity), newest first."""
+
+    async def build(settings: Settings) -> Response:
+        params = request.query_params
+        wanted = RequestFilter(
+            numbers=_listed(params, "service_request_id"),
+            service_codes=_listed(params, "service_code"),
+            statuses=statuses_of(_listed(params, "status")) if params.get("status") else [],
+            start=_moment(params, "start_date"),
+            end=_moment(params, "end_date"),
+            updated_after=_moment(params, "updated_after"),
+            page=_number(params, "page", 1, 1_000_000),
+            page_size=_number(params, "page_size", settings.page_size_default, settings.page_size_max),
+        )
+        rows = await find_requests(session, wanted, utcnow())
+        return _requests_answer(fmt, rows, settings, params.get("extensions") == "true")
+
+    return await _answered(request, fmt, build)
+
+
+def _requests_answer(fmt: str, rows: list[Any], settings: Settings, extensions: bool) -> Response:
+    tz = ZoneInfo(settings.timezone)
+    shapes = [request_shape(row, tz, settings.open311_agency_name, extensions) for row in rows]
+    return answer(fmt, "service_requests", shapes)
+
+
+@router.get("/requests/{number}.{fmt}", summary="Open311 service request")
+async def service_request(request: Request, number: str, fmt: str, session: SessionDep) -> Response:
+    """One request, as a list of one."""
+
+    async def build(settings: Settings) -> Response:
+        rows = await find_requests(session, RequestFilter(numbers=[number]), utcnow())
+        if not rows:
+            raise Open311Error(404, f"no service request {number!r}")
+        return _requests_answer(fmt, rows, settings, request.query_params.get("extensions") == "true")
+
+    return await _answered(request, fmt, build)
+
+
+@router.post(
+    "/requests.{fmt}",
+    summary="Open311: create a service request",
+    status_code=201,
+    responses={201: {"description": "Filed: its service_request_id and token", "content": _BOTH}},
+)
+async def create_service_request(request: Request, fmt: str, session: SessionDep) -> Response:
+    """File a report from a form-encoded request; `api_key` is an intake or admin key."""
+
+    async def build(settings: Settings) -> Response:
+        try:
+            form = await request.form()
+        except StarletteHTTPException as refused:  # a body that is not a form
+            raise Open311Error(400, str(refused.detail)) from None
+        raw_key = str(form.get("api_key") or "")
+        try:
+            principal = await known_principal(runtime_of(request.app), raw_key, session) if raw_key else None
+        except AppError:
+            principal = None
+        if principal is None or principal.role not in FILERS:
+            raise Open311Error(403, "api_key is missing, unknown, revoked or may not file requests")
+        await count_request(session, principal.key_id, settings.rate_limit_per_minute, utcnow())
+        await session.commit()
+        if (
+            form.get("jurisdiction_id") or settings.open311_jurisdiction_id
+        ) != settings.open311_jurisdiction_id:
+            raise Open311Error(404, "unknown jurisdiction_id")
+        filed = await file_request(session, form, principal, settings, request.app.state.runtime.sla)
+        await session.commit()
+        body = [{"service_request_id": filed.tracking_number, "token": str(filed.id), "service_notice": "",
+                 "account_id": None}]  # fmt: skip
+        return answer(fmt, "service_requests", body, status=201)
+
+    return await _answered(request, fmt, build)
+
+
+@router.get("/tokens/{token}.{fmt}", summary="Open311: the request behind a token")
+async def token(request: Request, token: str, fmt: str, session: SessionDep) -> Response:
+    """The service_request_id a POST's token stands for."""
+
+    async def build(_: Settings) -> Response:
+        number = None
+        if token.isdigit() and int(token) < 2**31:
+            number = (
+                await session.execute(
+                    select(col(Report.tracking_number)).where(
+                        col(Report.id) == int(token), ~col(Report.is_secret)
+                    )
+                )
+            ).scalar_one_or_none()
+        if number is None:
+            raise Open311Error(404, f"unknown token {token!r}")
+        return answer(fmt, "service_requests", [{"service_request_id": number, "token": token}])
+
+    return await _answered(request, fmt, build)
+
+
+@router.get("/servicerequestupdates.{fmt}", summary="mySociety extension: request updates")
+async def service_request_updates(request: Request, fmt: str, session: SessionDep) -> Response:
+    """Status changes and follow-ups between start_date and end_date (default the last 90 days)."""
+
+    async def build(settings: Settings) -> Response:
+        params = request.query_params
+        start, end = date_range(_moment(params, "start_date"), _moment(params, "end_date"), utcnow())
+        updates = await find_updates(session, start, end, ZoneInfo(settings.timezone))
+        return answer(fmt, "service_request_updates", updates)
+
+    return await _answered(request, fmt, build)

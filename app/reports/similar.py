@@ -1,0 +1,215 @@
+"""Similar reports at intake: same category, recent, near the point, ranked by trigram similarity.
+
+PostgreSQL finds candidates with `pg_trgm` (`title % :title`, the GIN index of migration 0010);
+SQLite with its FTS5 `trigram` table. Both then rank the few candidates here in Python, with the
+same scorer, so the two databases answer alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BindParameter, Float, Integer, TextClause, bindparam, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models.types import UTCDateTime
+
+DEFAULT_RADIUS_M = 250.0
+RECENT_DAYS = 30
+# pg_trgm's default `similarity_threshold` (what its `%` operator applies).
+MIN_TITLE_SIMILARITY = 0.3
+TITLE_WEIGHT = 0.8
+CONTENT_PREFIX = 300
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE = 111_320.0
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class SimilarQuery:
+    """What an intake channel is about to file."""
+
+    title: str
+    content: str
+    category_code: str
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_m: float = DEFAULT_RADIUS_M
+    limit: int = 5
+
+
+@dataclass(frozen=True)
+class SimilarReport:
+    """A report that may be the same matter, with how alike and how far it is."""
+
+    id: int
+    tracking_number: str
+    title: str
+    status: str
+    created_at: datetime
+    score: float
+    distance_m: float | None
+
+
+def trigrams(value: str) -> set[str]:
+    """The trigrams of a text as pg_trgm makes them (lower case, words padded with blanks)."""
+    found: set[str] = set()
+    for word in _WORD.findall(value.lower()):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return found
+
+
+def similarity(left: str, right: str) -> float:
+    """pg_trgm's `similarity`: shared trigrams over all trigrams of the two texts."""
+    a, b = trigrams(left), trigrams(right)
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
+    """The great-circle distance between two points, in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(long2 - long1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def similar_statement(dialect: str, near: bool) -> TextClause:
+    """The candidate query: same category, recent, not secret, not a duplicate, near when asked."""
+    box = (
+        " AND r.latitude BETWEEN :lat_min AND :lat_max AND r.longitude BETWEEN :long_min AND :long_max"
+        if near
+        else ""
+    )
+    shown = (
+        "SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude,"
+        f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix, c.title_score"
+    )
+    recent = "".join(
+        [
+            "SELECT r.id, {score} AS title_score FROM reports r",
+            " WHERE r.category_id = (SELECT id FROM categories WHERE code = :category_code)",
+            " AND r.created_at >= :since AND r.is_secret = false AND r.duplicate_of_id IS NULL",
+            f" AND r.id <> :exclude_id{box}",
+        ]
+    )
+    if dialect == "postgresql":
+        # The recent reports of one category come from (category_id, created_at) (an index-only
+        # scan: it includes what is filtered and scored), and pg_trgm scores just those, once
+        # each. The trigram GIN index alone would match half of a million titles (common
+        # Indonesian trigrams) and cost a second (bench/README.md).
+        sql = "".join(
+            [
+                "WITH c AS MATERIALIZED (",
+                recent.format(score="similarity(r.title, :title)"),
+                f") {shown} FROM c JOIN reports r ON r.id = c.id WHERE c.title_score >= :threshold",
+                " ORDER BY c.title_score DESC, r.id DESC LIMIT :candidates",
+            ]
+        )
+    else:
+        sql = "".join(
+            [
+                f"{shown} FROM (",
+                recent.format(score="0.0"),
+                ") AS c JOIN reports r ON r.id = c.id JOIN reports_fts_trigram f ON f.rowid = c.id",
+                " WHERE reports_fts_trigram MATCH :match ORDER BY f.rank, r.id DESC LIMIT :candidates",
+            ]
+        )
+    params: list[BindParameter[Any]] = [
+        bindparam("since", type_=UTCDateTime()),
+        bindparam("exclude_id", type_=Integer()),
+        bindparam("candidates", type_=Integer()),
+    ]
+    if dialect == "postgresql":
+        params.append(bindparam("threshold", type_=Float()))
+    if near:
+        params += [bindparam(n, type_=Float()) for n in ("lat_min", "lat_max", "long_min", "long_max")]
+    return text(sql).bindparams(*params)
+
+
+def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -> dict[str, Any]:
+    """The statement's parameters for a query (the bounding box of the radius when near)."""
+    params: dict[str, Any] = {
+        "title": query.title,
+        "match": _fts_match(query.title),
+        "category_code": query.category_code,
+        "since": now - timedelta(days=RECENT_DAYS),
+        "exclude_id": exclude_id or 0,
+        "candidates": max(20, query.limit * 4),
+        "threshold": MIN_TITLE_SIMILARITY,
+    }
+    if query.latitude is not None and query.longitude is not None:
+        dlat = query.radius_m / METRES_PER_DEGREE
+        dlong = dlat / max(0.01, math.cos(math.radians(query.latitude)))
+        params.update(
+            lat_min=query.latitude - dlat,
+            lat_max=query.latitude + dlat,
+            long_min=query.longitude - dlong,
+            long_max=query.longitude + dlong,
+        )
+    return params
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A timestamp read by a textual statement (SQLite gives its stored UTC text)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _fts_match(title: str) -> str:
+    """An FTS5 query for any of the title's word trigrams (the trigram tokenizer's own units)."""
+    grams = sorted({g for g in trigrams(title) if " " not in g})
+    return " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+
+
+def _near(query: SimilarQuery) -> bool:
+    return query.latitude is not None and query.longitude is not None
+
+
+async def find_similar(
+    session: AsyncSession, query: SimilarQuery, now: datetime, exclude_id: int | None = None
+) -> list[SimilarReport]:
+    """The reports most like `query`, best first (any database, in the caller's session)."""
+    dialect = session.get_bind().dialect.name
+    params = similar_params(query, now, exclude_id)
+    if dialect != "postgresql" and not params["match"]:
+        return []
+    rows = (await session.execute(similar_statement(dialect, _near(query)), params)).mappings().all()
+    return rank_similar(query, [dict(row) for row in rows], computed_title=dialect == "postgresql")
+
+
+def rank_similar(
+    query: SimilarQuery, rows: list[dict[str, Any]], *, computed_title: bool
+) -> list[SimilarReport]:
+    """Score candidates (title mostly, the start of the content a little), keep the near ones."""
+    ranked: list[SimilarReport] = []
+    for row in rows:
+        title_score = float(row["title_score"]) if computed_title else similarity(row["title"], query.title)
+        if title_score < MIN_TITLE_SIMILARITY:
+            continue
+        far: float | None = None
+        if query.latitude is not None and query.longitude is not None:
+            far = distance_m(query.latitude, query.longitude, row["latitude"], row["longitude"])
+            if far > query.radius_m:
+                continue
+        content_score = similarity(row["content_prefix"] or "", query.content[:CONTENT_PREFIX])
+        score = TITLE_WEIGHT * title_score + (1 - TITLE_WEIGHT) * content_score
+        ranked.append(
+            SimilarReport(
+                id=int(row["id"]),
+                tracking_number=str(row["tracking_number"]),
+                title=str(row["title"]),
+                status=str(row["status"]),
+                created_at=_aware(row["created_at"]),
+                score=round(score, 3),
+                distance_m=round(far, 1) if far is not None else None,
+            )
+        )
+    ranked.sort(key=lambda r: (-r.score, -r.id))
+    return ranked[: query.limit]

@@ -1,0 +1,124 @@
+"""Similar reports at intake: near/far, same/other category, old/recent, small spelling differences."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+from sqlmodel import col
+
+from app.models import Report
+from app.models.types import utcnow
+from app.reports.similar import distance_m, similarity
+from tests.helpers import Keys, file_report
+
+PASAR = {"latitude": -2.6836, "longitude": 111.6259}
+
+
+def _at(north_m: float) -> dict[str, Any]:
+    """A location `north_m` metres north of the market."""
+    return {"district_code": "62.01.01", **PASAR, "latitude": PASAR["latitude"] + north_m / 111_320}
+
+
+async def _file(client: httpx.AsyncClient, keys: Keys, title: str, **overrides: Any) -> dict[str, Any]:
+    return await file_report(client, keys.intake, title=title, **overrides)
+
+
+async def _age(app: Any, report_id: int, days: int) -> None:
+    async with app.state.runtime.sessions() as session:
+        await session.execute(
+            update(Report)
+            .where(col(Report.id) == report_id)
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+        await session.commit()
+
+
+async def _similar(client: httpx.AsyncClient, keys: Keys, **params: Any) -> list[dict[str, Any]]:
+    response = await client.get("/api/v1/reports/similar", params=params, headers=keys.intake)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+def test_scorer_and_distance_agree_with_their_definitions() -> None:
+    assert similarity("Jalan berlubang", "jalan BERLUBANG") == 1.0
+    assert (
+        0.3 < similarity("Jalan berlubang di Pasar Indra Sari", "Jalan berlobang dekat pasar Indrasari") < 1
+    )
+    assert similarity("Lampu jalan mati", "Sampah menumpuk di sungai") < 0.3
+    assert 105 < distance_m(0.0, 0.0, 0.001, 0.0) < 117
+
+
+async def test_recent_same_category_near_and_alike_is_found_best_first(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    near = await _file(client, keys, "Jalan berlubang di depan Pasar Indra Sari", location=_at(80))
+    alike_far = await _file(client, keys, "Jalan berlubang di depan Pasar Indra Sari", location=_at(900))
+    other_category = await _file(
+        client, keys, "Jalan berlubang di depan Pasar Indra Sari", location=_at(50), category_code="KESEHATAN"
+    )
+    old = await _file(client, keys, "Jalan berlubang di depan Pasar Indra Sari", location=_at(40))
+    await _age(app, old["id"], 45)
+    unlike = await _file(client, keys, "Lampu penerangan mati total", location=_at(10))
+    secret = await _file(
+        client, keys, "Jalan berlubang depan Pasar Indra Sari", location=_at(5), is_secret=True
+    )
+    typo = await _file(client, keys, "Jalan berlobang dekat pasar Indrasari", location=_at(120))
+
+    found = await _similar(
+        client,
+        keys,
+        title="Jalan berlubang depan Pasar Indra Sari",
+        content="Lubang besar membahayakan pengendara motor",
+        category_code="INFRA",
+        lat=PASAR["latitude"],
+        long=PASAR["longitude"],
+    )
+    numbers = [f["tracking_number"] for f in found]
+    assert numbers == [near["tracking_number"], typo["tracking_number"]]
+    assert found[0]["score"] > found[1]["score"] > 0
+    assert 70 < found[0]["distance_m"] < 90 and found[0]["status"] == "unverified"
+    assert set(found[0]) == {
+        "tracking_number",
+        "title",
+        "status",
+        "status_label",
+        "created_at",
+        "score",
+        "distance_m",
+    }
+    excluded = [alike_far, other_category, old, unlike, secret]
+    assert not {r["tracking_number"] for r in excluded} & set(numbers)
+
+    anywhere = await _similar(
+        client, keys, title="Jalan berlubang depan Pasar Indra Sari", category_code="INFRA"
+    )
+    assert {f["tracking_number"] for f in anywhere} == {
+        near["tracking_number"],
+        alike_far["tracking_number"],
+        typo["tracking_number"],
+    }
+    assert all(f["distance_m"] is None for f in anywhere)
+
+
+async def test_filing_answer_lists_similar_reports_but_not_itself(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    first = await _file(client, keys, "Sampah menumpuk di Sungai Arut", location=_at(0))
+    assert first["similar"] == []
+    second = await _file(client, keys, "Sampah menumpuk di sungai Arut", location=_at(30))
+    assert [s["tracking_number"] for s in second["similar"]] == [first["tracking_number"]]
+    assert "content" not in second["similar"][0] and "reporter" not in second["similar"][0]
+
+
+async def test_similar_needs_a_filing_role_and_both_coordinates(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    params = {"title": "Jalan rusak", "category_code": "INFRA"}
+    denied = await client.get("/api/v1/reports/similar", params=params, headers=keys.viewer)
+    assert denied.status_code == 403 and denied.json()["error"] == "forbidden"
+    half = await client.get("/api/v1/reports/similar", params={**params, "lat": 1.0}, headers=keys.intake)
+    assert half.status_code == 422 and set(half.json()) == {"error", "detail"}
