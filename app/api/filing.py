@@ -18,6 +18,7 @@ from app.api.deps import SessionDep, SettingsDep, SlaDep, require_roles
 from app.api.render import render_filed, render_report
 from app.api.report_schemas import ReportCreate
 from app.api.similar import FiledReportOut, similar_out, similar_query
+from app.db import READ_ONLY
 from app.errors import Conflict
 from app.keys import Principal
 from app.models.enums import Role
@@ -130,7 +131,11 @@ async def _filed(
     response.headers["Location"] = f"/api/v1/reports/{filed.id}"
     response.headers["ETag"] = f'"{filed.version}"'
     query = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
-    similar = await find_similar(session, query, utcnow(), filed.id) if query else []
+    similar = []
+    if query is not None:
+        # On SQLite a read-only transaction takes no write lock: other filings go on meanwhile.
+        await session.connection(execution_options={READ_ONLY: True})
+        similar = await find_similar(session, query, utcnow(), filed.id)
     out = render_filed(principal, filed, new.category_code, new.reporter)
     return FiledReportOut(**out.__dict__, lookup_code=code, similar=similar_out(similar))
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from app.api.deps import SessionDep, require_roles
 from app.api.report_schemas import ReportOut, status_label
+from app.db import READ_ONLY
 from app.errors import Unprocessable
 from app.keys import Principal
 from app.models.enums import Role
@@ -85,4 +86,5 @@ async def similar_reports(
         raise Unprocessable("give both lat and long, or neither")
     query = similar_query(title, content, category_code, lat, long, radius_m=radius_m, limit=limit)
     assert query is not None  # the category is required here
+    await session.connection(execution_options={READ_ONLY: True})  # SQLite: takes no write lock
     return similar_out(await find_similar(session, query, utcnow()))

@@ -20,6 +20,8 @@ from app.models.types import UTCDateTime
 
 DEFAULT_RADIUS_M = 250.0
 RECENT_DAYS = 30
+# SQLite: how many of the newest trigram matches are scored (the embedded store is small).
+SQLITE_SCAN = 1000
 # pg_trgm's default `similarity_threshold` (what its `%` operator applies).
 MIN_TITLE_SIMILARITY = 0.3
 TITLE_WEIGHT = 0.8
@@ -113,19 +115,22 @@ def similar_statement(dialect: str, near: bool) -> TextClause:
             ]
         )
     else:
+        # The newest trigram matches (FTS5 walks its index in rowid order without ranking every
+        # match: common trigrams match most titles), then the same filters; scored in Python.
         sql = "".join(
             [
-                f"{shown} FROM (",
+                shown,
+                " FROM (SELECT rowid FROM reports_fts_trigram WHERE reports_fts_trigram MATCH :match",
+                " ORDER BY rowid DESC LIMIT :scan) AS f JOIN (",
                 recent.format(score="0.0"),
-                ") AS c JOIN reports r ON r.id = c.id JOIN reports_fts_trigram f ON f.rowid = c.id",
-                " WHERE reports_fts_trigram MATCH :match ORDER BY f.rank, r.id DESC LIMIT :candidates",
+                ") AS c ON c.id = f.rowid JOIN reports r ON r.id = c.id",
             ]
         )
     params: list[BindParameter[Any]] = [
         bindparam("since", type_=UTCDateTime()),
         bindparam("exclude_id", type_=Integer()),
-        bindparam("candidates", type_=Integer()),
     ]
+    params.append(bindparam("candidates" if dialect == "postgresql" else "scan", type_=Integer()))
     if dialect == "postgresql":
         params.append(bindparam("threshold", type_=Float()))
     if near:
@@ -142,6 +147,7 @@ def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -
         "since": now - timedelta(days=RECENT_DAYS),
         "exclude_id": exclude_id or 0,
         "candidates": max(20, query.limit * 4),
+        "scan": SQLITE_SCAN,
         "threshold": MIN_TITLE_SIMILARITY,
     }
     if query.latitude is not None and query.longitude is not None:
