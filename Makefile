@@ -6,10 +6,10 @@ PYTEST := $(PY) -m pytest
 
 .PHONY: install run test test-sqlite test-postgresql lint bench openapi image-check clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml lapor_mock/pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./lapor_mock -e '.[dev,mock]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -29,8 +29,8 @@ test-postgresql: $(STAMP)
 	$(PYTEST) --db postgresql
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app tests migrations bench
-	$(VENV)/bin/mypy app
+	$(VENV)/bin/ruff check app lapor_mock tests migrations bench
+	$(VENV)/bin/mypy app lapor_mock
 
 bench: $(STAMP)
 	$(PY) bench/create_reports.py

@@ -262,8 +262,11 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _register_commands() -> None:
-    from app.sync.mock.cli import mock_national
-
+    """Add `mock-national` when the mock (the `mock` extra) is installed."""
+    try:
+        from lapor_mock.cli import mock_national
+    except ImportError:
+        return
     main.add_command(mock_national, "mock-national")
 
 

@@ -31,8 +31,14 @@ BANNER = """
 
 def mock_environment(port: int) -> dict[str, str]:
     """The settings that point the sync at a local mock national LAPOR."""
-    from app.sync.mock.demo import REGENCY_ID
-    from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
+    try:
+        from lapor_mock.demo import REGENCY_ID
+        from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
+    except ImportError as exc:
+        raise click.ClickException(
+            "LAPOR_BASE_URL is not set and the mock national LAPOR is not installed: "
+            "set LAPOR_BASE_URL, or install the mock with `pip install -e ./lapor_mock -e '.[mock]'`"
+        ) from exc
 
     return {
         "LAPOR_BASE_URL": f"http://127.0.0.1:{port}{DEFAULT_BASE_PATH}",

@@ -47,10 +47,10 @@ from common import (  # noqa: E402
     vm_hwm_mb,
 )
 
-from app.sync.mock.demo import REGENCY_ID  # noqa: E402
-from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
-from app.sync.mock.remote import RemoteMock  # noqa: E402
 from app.sync.pull import FETCH_AHEAD  # noqa: E402
+from lapor_mock.demo import REGENCY_ID  # noqa: E402
+from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
+from lapor_mock.remote import RemoteMock  # noqa: E402
 
 RATIO_TARGET = 0.5
 MEMORY_TARGET_MB = 250

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from app.sync.mock.inprocess import LaporMock
+    from lapor_mock.inprocess import LaporMock
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -30,7 +30,7 @@ def lapor_mock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
     The `LAPOR_*` environment variables point at it for the test's duration.
     """
-    from app.sync.mock.inprocess import LaporMock
+    from lapor_mock.inprocess import LaporMock
 
     marker = request.node.get_closest_marker("lapor_mock")
     options: dict[str, object] = dict(marker.kwargs) if marker else {}

@@ -13,13 +13,13 @@ from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.sync.mock import api
-from app.sync.mock.controls import ACTIONS, JSONObject, MockControls, serve_control
-from app.sync.mock.demo import REGENCY_ID, REGENCY_NAME, load_bulk, load_demo
-from app.sync.mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
-from app.sync.mock.faults import Fault, FaultPlan, fault_body
-from app.sync.mock.seeding import seed_records
-from app.sync.mock.state import MockProblem, NationalState, utc_now
+from lapor_mock import api
+from lapor_mock.controls import ACTIONS, JSONObject, MockControls, serve_control
+from lapor_mock.demo import REGENCY_ID, REGENCY_NAME, load_bulk, load_demo
+from lapor_mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
+from lapor_mock.faults import Fault, FaultPlan, fault_body
+from lapor_mock.seeding import seed_records
+from lapor_mock.state import MockProblem, NationalState, utc_now
 
 DEFAULT_AUTH_SECRET = "mock-auth-secret"  # noqa: S105 - the mock's own test value
 DEFAULT_TOKEN = "5f0c6a3e-2b1d-4c8e-9a7f-6201b0b0c0de"  # noqa: S105 - the mock's own test value

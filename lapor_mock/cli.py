@@ -7,7 +7,7 @@ import os
 
 import click
 
-from app.sync.mock.national import DEFAULT_BASE_PATH, MockSettings, NationalMock
+from lapor_mock.national import DEFAULT_BASE_PATH, MockSettings, NationalMock
 
 
 def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | None) -> MockSettings:
@@ -74,7 +74,7 @@ def mock_national(
     """
     import uvicorn
 
-    from app.sync.mock.asgi import DroppedConnectionFilter, MockServerApp
+    from lapor_mock.asgi import DroppedConnectionFilter, MockServerApp
 
     settings = _settings_from_env(base_path, list_call, rate_limit)
     mock = NationalMock(settings)

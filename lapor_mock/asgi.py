@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from app.sync.mock.exchange import MockRequest
-from app.sync.mock.national import NationalMock
+from lapor_mock.exchange import MockRequest
+from lapor_mock.national import NationalMock
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -5,16 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
 
 import httpx
 import respx
 
-from app.sync.mock.exchange import MockAnswer, MockRequest
-from app.sync.mock.national import NationalMock
-
-if TYPE_CHECKING:
-    from app.config import Settings
+from lapor_mock.exchange import MockAnswer, MockRequest
+from lapor_mock.national import NationalMock
 
 DEFAULT_ORIGIN = "https://lapor-mock.invalid"
 
@@ -46,13 +42,6 @@ class LaporMock(NationalMock):
             "LAPOR_TOKEN": self.settings.token,
             "LAPOR_INSTITUTION_ID": str(self.settings.institution_id),
         }
-
-    def app_settings(self, **overrides: object) -> Settings:
-        """This service's `Settings` pointed at the mock (built from defaults, not the env)."""
-        from app.config import Settings
-
-        values: dict[str, object] = {k.lower(): v for k, v in self.env().items()}
-        return Settings.model_validate({**values, **overrides})
 
     def transport(self) -> httpx.MockTransport:
         """A transport that sends to this mock without patching httpx globally."""
