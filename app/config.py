@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -71,6 +72,10 @@ class Settings(BaseSettings):
     lapor_connect_timeout_seconds: float = Field(5.0, gt=0)
     lapor_rate_limit_burst: int = Field(1, ge=1)
     lapor_has_list_call: bool = True
+    lapor_auth_form: Literal["both", "auth_bearer", "authorization"] = Field(
+        "both", description="Which header carries the secret (see docs/national-api.md)"
+    )
+    lapor_auth_header_name: str = Field("Authorization", min_length=1, pattern=r"^[A-Za-z0-9-]+$")
     lapor_retry_max_attempts: int = Field(5, ge=1)
     lapor_retry_max_seconds: float = Field(120.0, gt=0)
     lapor_retry_base_delay_seconds: float = Field(0.5, ge=0)

@@ -8,6 +8,7 @@ import os
 import click
 
 from lapor_mock.national import DEFAULT_BASE_PATH, MockSettings, NationalMock
+from lapor_mock.variants import VARIANTS, Variant
 
 
 def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | None) -> MockSettings:
@@ -54,6 +55,13 @@ def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | No
 @click.option(
     "--rate-limit", type=int, default=None, help="Answer 429 past this many calls a minute per token."
 )
+@click.option(
+    "--variant",
+    type=click.Choice(VARIANTS),
+    default="contract",
+    show_default=True,
+    help="Answer in the shapes of one kind of gateway (see lapor_mock.variants).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def mock_national(
     host: str,
@@ -64,6 +72,7 @@ def mock_national(
     base_path: str,
     list_call: bool,
     rate_limit: int | None,
+    variant: Variant,
     log_level: str,
 ) -> None:
     """Serve a mock national SP4N-LAPOR! API, with test controls under /__mock/.
@@ -78,6 +87,8 @@ def mock_national(
 
     settings = _settings_from_env(base_path, list_call, rate_limit)
     mock = NationalMock(settings)
+    if variant != "contract":
+        mock.configure(variant=variant, **({} if list_call else {"has_list_call": False}))
     if seed != "none":
         mock.seed(seed, count=count, follow_ups_each=follow_ups_each)
     config = uvicorn.Config(MockServerApp(mock), host=host, port=port, log_level=log_level, access_log=False)

@@ -13,7 +13,7 @@ from app.reports.national import NATIONAL_ACTOR, PulledReport
 from app.sync.status_map import NATIONAL_STATUSES, local_status_for, national_status
 from app.sync.wire import ComplaintDetail, LogEntry, NationalComplaint, NationalFollowUp
 
-# classification_id on the wire (lapor-national-api.md, [assumed codes]).
+# classification_id on the wire (docs/national-api.md, [assumed codes]).
 KIND_BY_CLASSIFICATION = {
     1: ReportKind.complaint,
     2: ReportKind.aspiration,
@@ -66,7 +66,7 @@ def pulled_report(
 
 def follow_up_values(follow_up: NationalFollowUp) -> dict[str, Any]:
     """A national follow-up as the columns of a local one (but its report)."""
-    text = follow_up.content or follow_up.template_content or ""
+    text = follow_up.text()
     return {
         "content": text or "(tanpa isi)",
         "author": f"{NATIONAL_ACTOR}:{(follow_up.institution_from_name or '')[:40]}",
