@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     lapor_location_id: int | None = Field(
         None, description="National location id of the regency, for filings"
     )
+    lapor_district_locations: dict[int, str] = Field(
+        default_factory=dict,
+        description='National location id → local district code, as JSON: {"620101": "arut-selatan"}',
+    )
     lapor_forward_to_institution_id: int | None = Field(
         None, description="Institution a forwarded (not our authority) report is passed to upstream"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ def pulled_report(
     category_ids: dict[int, int],
     log_count: int,
     follow_ups: Sequence[NationalFollowUp] = (),
+    districts: Mapping[int, str] | None = None,
 ) -> PulledReport:
     """A national complaint (and its follow-ups) as a new local report (origin `national`)."""
     status = local_status_for(
@@ -51,6 +52,7 @@ def pulled_report(
             "channel": Channel.lapor.value,
             "category_id": category_ids.get(complaint.category_id) if complaint.category_id else None,
             "incident_date": complaint.date_of_incident,
+            "district_code": (districts or {}).get(complaint.location_id or 0),
             "is_anonymous": bool(complaint.is_anonymous),
             "is_secret": bool(complaint.is_secret),
             "version": 1,

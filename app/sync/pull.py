@@ -253,6 +253,7 @@ class Puller:
             prefix=self.settings.tracking_prefix,
             tz=ZoneInfo(self.settings.timezone),
             category_ids={n: c for n, c in rows if n is not None and c is not None},
+            districts=dict(self.settings.lapor_district_locations),
         )
 
     async def _cursor(self) -> datetime | None:
