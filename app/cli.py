@@ -69,11 +69,12 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
 
 
 @main.command()
-def up() -> None:
+@click.option("--mock-port", default=8100, show_default=True, type=int, help="Port of the mock national LAPOR.")
+def up(mock_port: int) -> None:
     """The API and the worker together (plus a seeded mock national LAPOR without LAPOR_BASE_URL)."""
     from app.devstack import run_stack
 
-    run_stack(_checked_settings())
+    run_stack(_checked_settings(), mock_port=mock_port)
 
 
 @main.command()
