@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/list_reports.py
 	$(PY) bench/national_client.py
 	$(PY) bench/sync_pull.py
+	$(PY) bench/sync_poll.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/stats.py
 
