@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.models import SyncRun
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.models import Report, SyncRun
 from app.sync.poll import Known, Poller, PollPlan
 from app.sync.pull import Puller
 from tests.sync_flow.conftest import REGENCY, SyncRig
@@ -125,3 +128,15 @@ def test_a_poller_counts_its_budget_from_the_settings(rig_settings: Any) -> None
     poller = Poller(None, None, settings, clock=lambda: NOW)  # type: ignore[arg-type]
     assert abs(poller.calls_per_second * 60 - 24) < 1e-9
     assert isinstance(SyncRun(kind="pull", status="running").fetched, int)
+
+
+async def test_ditolak_is_a_refusal_and_bukan_wewenang_a_forward(rig: SyncRig) -> None:
+    refused, passed_on = await _pulled_in_poll_mode(rig, 2)
+    rig.mock.set_status(refused, 7)  # Ditolak
+    rig.mock.state.add_institution(6202, "Pemerintah Kabupaten Kotawaringin Timur")
+    rig.mock.state.move(passed_on, "not_authority", content="Bukan wewenang", institution_id=6202)
+    await rig.puller.pull()
+    async with rig.app.state.sessions() as session:
+        rows = await session.execute(select(col(Report.national_id), col(Report.status)).where(col(Report.national_id).in_([refused, passed_on])))
+        statuses = dict(rows.all())
+    assert statuses == {refused: "rejected", passed_on: "forwarded"}
