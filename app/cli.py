@@ -69,7 +69,9 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
 
 
 @main.command()
-@click.option("--mock-port", default=8100, show_default=True, type=int, help="Port of the mock national LAPOR.")
+@click.option(
+    "--mock-port", default=8100, show_default=True, type=int, help="Port of the mock national LAPOR."
+)
 def up(mock_port: int) -> None:
     """The API and the worker together (plus a seeded mock national LAPOR without LAPOR_BASE_URL)."""
     from app.devstack import run_stack
@@ -182,9 +184,18 @@ def national() -> None:
 
 
 @national.command("probe")
-@click.option("--write", is_flag=True, help="Also file one tagged test complaint (sandbox only) and post a follow-up.")
+@click.option(
+    "--write", is_flag=True, help="Also file one tagged test complaint (sandbox only) and post a follow-up."
+)
 @click.option("--complaint-id", type=int, help="Read this national complaint (default: the first one listed).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("national-probe.json"), show_default=True, help="Where to write the JSON report.")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("national-probe.json"),
+    show_default=True,
+    help="Where to write the JSON report.",
+)
 def national_probe(write: bool, complaint_id: int | None, report_path: Path) -> None:
     """Check each assumption of the national contract against LAPOR_BASE_URL (read-only by default)."""
     from app.sync.client import build_http_client

@@ -100,10 +100,18 @@ class Settings(BaseSettings):
     sync_pull_interval_seconds: float = Field(30.0, gt=0)
     sync_sweep_interval_seconds: float = Field(900.0, gt=0)
     sync_overlap_seconds: float = Field(300.0, ge=0)
-    sync_poll_budget_share: float = Field(0.6, gt=0, le=1, description="Poll mode: share of the rate budget polls may use")
-    sync_poll_active_seconds: float = Field(75.0, gt=0, description="Poll mode: interval of a complaint changed in the last day")
-    sync_poll_quiet_seconds: float = Field(1500.0, gt=0, description="Poll mode: interval of a complaint quiet for a week")
-    sync_poll_closed_grace_hours: float = Field(72.0, ge=0, description="Poll mode: a closed complaint is polled this long")
+    sync_poll_budget_share: float = Field(
+        0.6, gt=0, le=1, description="Poll mode: share of the rate budget polls may use"
+    )
+    sync_poll_active_seconds: float = Field(
+        75.0, gt=0, description="Poll mode: interval of a complaint changed in the last day"
+    )
+    sync_poll_quiet_seconds: float = Field(
+        1500.0, gt=0, description="Poll mode: interval of a complaint quiet for a week"
+    )
+    sync_poll_closed_grace_hours: float = Field(
+        72.0, ge=0, description="Poll mode: how long a closed complaint is still polled"
+    )
     sync_push_max_attempts: int = Field(10, ge=1)
     sync_push_base_delay_seconds: float = Field(5.0, ge=0)
     sync_push_max_delay_seconds: float = Field(3600.0, ge=0)

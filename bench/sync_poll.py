@@ -82,14 +82,20 @@ def seed(mock: LaporMock, clock: SimClock, count: int, rng: random.Random) -> tu
 
 def settings_for(mock: LaporMock, database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {k.lower(): v for k, v in mock.env().items()}
-    values.update(database_url=database_url, lapor_rate_limit_per_minute=BUDGET_PER_MINUTE, lapor_retry_base_delay_seconds=1.0)
+    values.update(
+        database_url=database_url,
+        lapor_rate_limit_per_minute=BUDGET_PER_MINUTE,
+        lapor_retry_base_delay_seconds=1.0,
+    )
     return Settings.model_validate({**values, **overrides})
 
 
 async def applied_times(puller: Puller, ids: list[int]) -> dict[int, datetime | None]:
     async with puller.sessions() as session:
         rows = await session.execute(
-            select(col(Report.national_id), col(Report.national_updated_at)).where(col(Report.national_id).in_(ids))
+            select(col(Report.national_id), col(Report.national_updated_at)).where(
+                col(Report.national_id).in_(ids)
+            )
         )
         return {n: at for n, at in rows if n is not None}
 
@@ -128,7 +134,11 @@ class Run:
         poller = self.puller.poller
         now = self.puller.clock()
         known = await poller.known(now)
-        due = [poller.polled[k.national_id] + poller.plan.interval(k, now) for k in known if k.national_id in poller.polled]
+        due = [
+            poller.polled[k.national_id] + poller.plan.interval(k, now)
+            for k in known
+            if k.national_id in poller.polled
+        ]
         if len(due) == len(known) and due:
             idle = (min(due) - now).total_seconds()
             self.clock.seconds += max(0.0, idle // self.interval * self.interval)
@@ -148,7 +158,9 @@ async def main(open_count: int, hours: float, rng: random.Random) -> int:
     database_url = f"sqlite+aiosqlite:///{folder / 'store.db'}"
     await asyncio.to_thread(upgrade, database_url)  # Alembic runs its own event loop
     with mock.router:
-        fast = settings_for(mock, database_url, lapor_rate_limit_per_minute=100_000, lapor_rate_limit_burst=1000)
+        fast = settings_for(
+            mock, database_url, lapor_rate_limit_per_minute=100_000, lapor_rate_limit_burst=1000
+        )
         engine = create_engine(fast)
         sessions = sessions_for(fast, engine)
         async with LaporClient.from_settings(fast, clock=clock.monotonic, sleep=clock.sleep) as lapor:
@@ -156,7 +168,12 @@ async def main(open_count: int, hours: float, rng: random.Random) -> int:
         mock.configure(has_list_call=False, rate_limit_per_minute=BUDGET_PER_MINUTE)
         settings = settings_for(mock, database_url, lapor_has_list_call=False)
         async with LaporClient.from_settings(settings, clock=clock.monotonic, sleep=clock.sleep) as lapor:
-            run = Run(mock, clock, Puller(sessions, lapor, settings, clock=clock.now), settings.sync_pull_interval_seconds)
+            run = Run(
+                mock,
+                clock,
+                Puller(sessions, lapor, settings, clock=clock.now),
+                settings.sync_pull_interval_seconds,
+            )
             for national_id in active:
                 run.last_change[national_id] = -3600.0
             await phase_changes(run, active, quiet, hours, rng)
@@ -165,7 +182,9 @@ async def main(open_count: int, hours: float, rng: random.Random) -> int:
     return report(run, quiet_calls, open_count, len(active))
 
 
-async def phase_changes(run: Run, active: list[int], quiet: list[int], hours: float, rng: random.Random) -> None:
+async def phase_changes(
+    run: Run, active: list[int], quiet: list[int], hours: float, rng: random.Random
+) -> None:
     """Changes at random (about one every two minutes), half to active complaints, half to quiet ones."""
     end = run.clock.seconds + hours * 3600
     while run.clock.seconds < end:
@@ -194,7 +213,10 @@ def report(run: Run, quiet_calls: int, open_count: int, active_count: int) -> in
     quiet_bound_p95 = 0.95 * open_count / BUDGET_PER_MINUTE
     active_bound_p95 = 0.95 * active_count / BUDGET_PER_MINUTE
     fine = True
-    for group, target, bound in (("active", ACTIVE_P95_TARGET, active_bound_p95), ("quiet", QUIET_P95_TARGET, quiet_bound_p95)):
+    for group, target, bound in (
+        ("active", ACTIVE_P95_TARGET, active_bound_p95),
+        ("quiet", QUIET_P95_TARGET, quiet_bound_p95),
+    ):
         lags = run.lags[group]
         p50, p95 = percentile(lags, 0.5) / 60, percentile(lags, 0.95) / 60
         ok = p95 <= target.total_seconds() / 60
@@ -216,7 +238,9 @@ def report(run: Run, quiet_calls: int, open_count: int, active_count: int) -> in
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--open", type=int, default=300)
     parser.add_argument("--hours", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=7)

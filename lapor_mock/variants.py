@@ -52,7 +52,10 @@ def _templated(follow_up: dict[str, object], status_name: str | None) -> dict[st
         "status_old": {"name": "Didisposisikan", "color": "#f9a825"},
         "status_new": status,
         "data": json.dumps(extra),
-        "attachments": [{**a, "extension": str(a.get("file_name", "")).rpartition(".")[2]} for a in _attachments(follow_up)],
+        "attachments": [
+            {**a, "extension": str(a.get("file_name", "")).rpartition(".")[2]}
+            for a in _attachments(follow_up)
+        ],
     }
 
 

@@ -29,7 +29,8 @@ from app.sync.wire import ComplaintDetail
 
 log = logging.getLogger("app.sync.poll")
 CLOSED = frozenset(
-    s.value for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
+    s.value
+    for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
 )
 
 

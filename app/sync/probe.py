@@ -82,7 +82,9 @@ class Probe:
         if write:
             target = await self.check_filing() or target
         if target is None:
-            self.report.add("one complaint's detail and log", "no complaint to read (give --complaint-id)", None)
+            self.report.add(
+                "one complaint's detail and log", "no complaint to read (give --complaint-id)", None
+            )
         else:
             await self.check_detail(target)
             await self.check_follow_ups(target, post=write)
@@ -97,7 +99,9 @@ class Probe:
         accepted: list[AuthForm] = []
         for form in AuthForm:
             self.headers = auth_headers(form, secret, token, header_name=self.settings.lapor_auth_header_name)
-            status = (await self._get("/masters/institutions/external", {"page": 1, "page_size": 1})).status_code
+            status = (
+                await self._get("/masters/institutions/external", {"page": 1, "page_size": 1})
+            ).status_code
             if self.report.add(f"auth form {form.value} accepted", f"HTTP {status}", status == 200):
                 accepted.append(form)
         configured = AuthForm(self.settings.lapor_auth_form)
@@ -136,7 +140,11 @@ class Probe:
             self.report.advice.append("LAPOR_HAS_LIST_CALL=true would let a quiet pull cost one call")
         if ours is not None:
             held = {r.get("disposition_id") for r in rows}
-            self.report.add("list filter disposition_id honoured", f"disposition_id seen: {sorted(map(str, held))}", held <= {ours})
+            self.report.add(
+                "list filter disposition_id honoured",
+                f"disposition_id seen: {sorted(map(str, held))}",
+                held <= {ours},
+            )
         await self._check_filter("updated_since", format_wire_datetime(datetime.now(UTC) + timedelta(days=1)))
         await self._check_filter("tags", f"probe-{uuid.uuid4().hex}")
         first = rows[0].get("id") if rows else None
@@ -160,16 +168,32 @@ class Probe:
         try:
             detail = _DETAIL.validate_json(response.content).results
         except ValidationError as exc:
-            self.report.add("complaint detail shape {data, data_logs}", f"unreadable: {exc.error_count()} errors", False)
+            self.report.add(
+                "complaint detail shape {data, data_logs}", f"unreadable: {exc.error_count()} errors", False
+            )
             return
-        self.report.add("complaint detail shape {data, data_logs}", f"{len(detail.data_logs)} log entries", True)
+        self.report.add(
+            "complaint detail shape {data, data_logs}", f"{len(detail.data_logs)} log entries", True
+        )
         stamps = [raw["data"].get(k) for k in ("created_at", "updated_at")]
-        self.report.add("datetimes are DD-MM-YYYY HH:MM:SS (WIB)", ", ".join(map(str, stamps)), all(_is_wire_datetime(s) for s in stamps))
+        self.report.add(
+            "datetimes are DD-MM-YYYY HH:MM:SS (WIB)",
+            ", ".join(map(str, stamps)),
+            all(_is_wire_datetime(s) for s in stamps),
+        )
         code, name = detail.data.status_code, detail.data.status_name
         known = national_status(code)
-        self.report.add("status code and name match the table", f"{code!r} {name!r}", known is not None and known.name == name)
+        self.report.add(
+            "status code and name match the table",
+            f"{code!r} {name!r}",
+            known is not None and known.name == name,
+        )
         names = sorted({e.status_new.name for e in detail.data_logs if e.status_new and e.status_new.name})
-        self.report.add("log entries carry status_new {name, color}", ", ".join(names) or "none", bool(names) or not detail.data_logs)
+        self.report.add(
+            "log entries carry status_new {name, color}",
+            ", ".join(names) or "none",
+            bool(names) or not detail.data_logs,
+        )
 
     async def check_follow_ups(self, national_id: int, *, post: bool) -> None:
         """Follow-up pages: shape, paging, placeholders and status objects; with `post`, post one."""
@@ -181,7 +205,10 @@ class Probe:
             return
         templated = sum(1 for f in page.data if PLACEHOLDER.search(f.template_content or ""))
         objects = sum(1 for f in page.data if f.status_new is not None)
-        seen = f"{len(page.data)} on page 1, next page: {'yes' if page.has_next else 'no'}; {templated} templated, {objects} with status objects"
+        seen = (
+            f"{len(page.data)} on page 1, next page: {'yes' if page.has_next else 'no'}; "
+            f"{templated} templated, {objects} with status objects"
+        )
         self.report.add("follow-ups page {data, next_page_url}", seen, True)
         if post:
             await self._post_follow_up(national_id)
@@ -189,16 +216,30 @@ class Probe:
     async def check_filing(self) -> int | None:
         """File one tagged test complaint (the sandbox only), find it again by its tag; its id."""
         settings = self.settings
-        missing = [n for n, v in (("LAPOR_DEFAULT_CATEGORY_ID", settings.lapor_default_category_id), ("LAPOR_LOCATION_ID", settings.lapor_location_id), ("LAPOR_INSTITUTION_ID", settings.lapor_institution_id)) if v is None]
+        missing = [
+            n
+            for n, v in (
+                ("LAPOR_DEFAULT_CATEGORY_ID", settings.lapor_default_category_id),
+                ("LAPOR_LOCATION_ID", settings.lapor_location_id),
+                ("LAPOR_INSTITUTION_ID", settings.lapor_institution_id),
+            )
+            if v is None
+        ]
         if missing:
-            self.report.add("a tagged test complaint is filed", "missing settings: " + ", ".join(missing), False)
+            self.report.add(
+                "a tagged test complaint is filed", "missing settings: " + ", ".join(missing), False
+            )
             return None
         tag = f"PROBE-{uuid.uuid4().hex[:12]}"
         filing = ComplaintFiling(
-            title="[UJI] lapor-bridge contract probe", content="Laporan uji coba otomatis; abaikan.",
-            classification_id=1, disposition_id=settings.lapor_institution_id or 0,
-            category_id=settings.lapor_default_category_id or 0, location_id=settings.lapor_location_id or 0,
-            date_of_incident=date.today(), tags=[tag],
+            title="[UJI] lapor-bridge contract probe",
+            content="Laporan uji coba otomatis; abaikan.",
+            classification_id=1,
+            disposition_id=settings.lapor_institution_id or 0,
+            category_id=settings.lapor_default_category_id or 0,
+            location_id=settings.lapor_location_id or 0,
+            date_of_incident=date.today(),
+            tags=[tag],
         )
         response = await self.http.post("/complaints/complaint", json=filing.to_wire(), headers=self.headers)
         try:
@@ -219,14 +260,30 @@ class Probe:
             tags = str((data.get("data") or {}).get("tags_raw") or "") if isinstance(data, dict) else ""
             found = [national_id] if tag in tags.split(",") else []
         how = "list call tags=" if self.has_list_call else "its detail's tags_raw"
-        self.report.add("the test complaint is found again by its tag", f"{found} via {how}", found == [national_id])
+        self.report.add(
+            "the test complaint is found again by its tag", f"{found} via {how}", found == [national_id]
+        )
 
     async def _post_follow_up(self, national_id: int) -> None:
         ours = self.settings.lapor_institution_id or 0
-        fields = {"user_id": "0", "institution_from_id": str(ours), "institution_to_id": str(ours), "complaint_id": str(national_id), "template_code": "followup", "info_disposition": "", "rating": "0", "is_secret": "0", "content": "Tindak lanjut uji coba otomatis (lapor-bridge probe)."}
+        fields = {
+            "user_id": "0",
+            "institution_from_id": str(ours),
+            "institution_to_id": str(ours),
+            "complaint_id": str(national_id),
+            "template_code": "followup",
+            "info_disposition": "",
+            "rating": "0",
+            "is_secret": "0",
+            "content": "Tindak lanjut uji coba otomatis (lapor-bridge probe).",
+        }
         response = await self.http.post("/complaints/followup/add", data=fields, headers=self.headers)
         ok = 200 <= response.status_code < 300
-        self.report.add("a follow-up is posted (multipart)", _status(response), ok if ok or response.status_code != 422 else None)
+        self.report.add(
+            "a follow-up is posted (multipart)",
+            _status(response),
+            ok if ok or response.status_code != 422 else None,
+        )
 
 
 def _results(response: httpx.Response) -> object:

@@ -55,7 +55,9 @@ async def test_the_default_adapter_reads_and_files_in_every_variant(lapor_mock: 
 
 
 @pytest.mark.lapor_mock(variant="integrator")
-async def test_integrator_follow_ups_render_placeholders_and_keep_unknown_fields(lapor_mock: LaporMock) -> None:
+async def test_integrator_follow_ups_render_placeholders_and_keep_unknown_fields(
+    lapor_mock: LaporMock,
+) -> None:
     complaint_id = _held_complaint(lapor_mock)
     async with _client(lapor_mock) as lapor:
         follow_up = [f async for f in lapor.iter_followups(complaint_id)][-1]
@@ -68,8 +70,13 @@ async def test_integrator_follow_ups_render_placeholders_and_keep_unknown_fields
 
 def test_a_placeholder_without_a_known_name_stays_as_written() -> None:
     follow_up = NationalFollowUp.model_validate(
-        {"id": 1, "template_content": "Dari {{institution_from}} ke {{institution_to}} {{unknown}}",
-         "institution_from_name": "Dinas Kesehatan", "data": "not json", "surprise": [1]}
+        {
+            "id": 1,
+            "template_content": "Dari {{institution_from}} ke {{institution_to}} {{unknown}}",
+            "institution_from_name": "Dinas Kesehatan",
+            "data": "not json",
+            "surprise": [1],
+        }
     )
     assert follow_up.text() == "Dari Dinas Kesehatan ke {{institution_to}} {{unknown}}"
     assert follow_up.data == "not json" and follow_up.model_extra == {"surprise": [1]}
@@ -102,7 +109,9 @@ def test_a_filing_answer_naming_no_id_is_refused() -> None:
         ("contract", "authorization", True),
     ],
 )
-async def test_the_auth_form_is_a_setting(lapor_mock: LaporMock, variant: str, form: str, accepted: bool) -> None:
+async def test_the_auth_form_is_a_setting(
+    lapor_mock: LaporMock, variant: str, form: str, accepted: bool
+) -> None:
     lapor_mock.configure(variant=variant)
     complaint_id = lapor_mock.add_complaint(title="Jalan berlubang di Kumai", status_code=1)
     async with _client(lapor_mock, lapor_auth_form=form) as lapor:
@@ -131,7 +140,9 @@ async def test_the_probe_tells_each_variant_apart(lapor_mock: LaporMock) -> None
     assert _outcome(report, "auth form auth_bearer accepted") is (variant != "integrator")
     assert _outcome(report, "auth form authorization accepted") is (variant != "legacy")
     assert _outcome(report, "list call GET /complaints exists") is (variant == "contract")
-    assert ("set LAPOR_HAS_LIST_CALL=false: no list call, poll mode" in report.advice) is (variant != "contract")
+    assert ("set LAPOR_HAS_LIST_CALL=false: no list call, poll mode" in report.advice) is (
+        variant != "contract"
+    )
     assert _outcome(report, "institutions list at /masters/institutions/external") is True
     assert _outcome(report, "categories list at /masters/categories") is True
     assert _outcome(report, "a tagged test complaint is filed") is True
@@ -171,10 +182,16 @@ def fresh_settings() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("fresh_settings")
-def test_the_probe_command_prints_a_table_and_writes_its_report(lapor_mock: LaporMock, tmp_path: Path) -> None:
+def test_the_probe_command_prints_a_table_and_writes_its_report(
+    lapor_mock: LaporMock, tmp_path: Path
+) -> None:
     lapor_mock.configure(variant="integrator")
     out = tmp_path / "probe.json"
-    result = CliRunner().invoke(main, ["national", "probe", "--report", str(out)], env={"DATABASE_URL": "sqlite+aiosqlite:///" + str(tmp_path / "x.db")})
+    result = CliRunner().invoke(
+        main,
+        ["national", "probe", "--report", str(out)],
+        env={"DATABASE_URL": "sqlite+aiosqlite:///" + str(tmp_path / "x.db")},
+    )
     assert result.exit_code == 0, result.output
     assert "list call GET /complaints exists" in result.output and "NO" in result.output
     assert "advice: set LAPOR_HAS_LIST_CALL=false" in result.output
@@ -184,7 +201,9 @@ def test_the_probe_command_prints_a_table_and_writes_its_report(lapor_mock: Lapo
 
 
 @pytest.mark.usefixtures("fresh_settings")
-def test_probe_and_sync_name_a_missing_setting_without_a_traceback(lapor_mock: LaporMock, tmp_path: Path) -> None:
+def test_probe_and_sync_name_a_missing_setting_without_a_traceback(
+    lapor_mock: LaporMock, tmp_path: Path
+) -> None:
     env = {"LAPOR_TOKEN": "", "DATABASE_URL": "sqlite+aiosqlite:///" + str(tmp_path / "x.db")}
     for command in (["national", "probe", "--report", str(tmp_path / "p.json")], ["sync", "--once"]):
         result = CliRunner().invoke(main, command, env=env)

@@ -38,14 +38,22 @@ async def _counts(database_url: str) -> tuple[int, ...]:
 async def _run_until_pulled(database_url: str, tmp_path: Path, api_port: int, mock_port: int) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_"))}
     env.update(
-        DATABASE_URL=database_url, HOST="127.0.0.1", PORT=str(api_port), SYNC_PULL_INTERVAL_SECONDS="1",
+        DATABASE_URL=database_url,
+        HOST="127.0.0.1",
+        PORT=str(api_port),
+        SYNC_PULL_INTERVAL_SECONDS="1",
         LAPOR_RATE_LIMIT_PER_MINUTE="6000",
-        ATTACHMENT_DIR=str(tmp_path / "data" / "attachments"), PYTHONUNBUFFERED="1",
+        ATTACHMENT_DIR=str(tmp_path / "data" / "attachments"),
+        PYTHONUNBUFFERED="1",
     )
     log = (tmp_path / "stack.log").open("w")
     stack = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "up", "--mock-port", str(mock_port)],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     succeeded_before = (await _counts(database_url))[4]
     try:

@@ -17,19 +17,29 @@ async def _pulled(rig: SyncRig, settings: Any, national_id: int) -> tuple[Report
     puller = Puller(rig.app.state.sessions, rig.puller.client, settings, clock=rig.clock)
     await puller.pull()
     async with rig.app.state.sessions() as session:
-        report = (await session.execute(select(Report).where(col(Report.national_id) == national_id))).scalar_one()
+        report = (
+            await session.execute(select(Report).where(col(Report.national_id) == national_id))
+        ).scalar_one()
         events = (
-            await session.execute(
-                select(StatusEvent).where(col(StatusEvent.report_id) == report.id).order_by(col(StatusEvent.id))
+            (
+                await session.execute(
+                    select(StatusEvent)
+                    .where(col(StatusEvent.report_id) == report.id)
+                    .order_by(col(StatusEvent.id))
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return report, list(events)
 
 
 async def test_the_whole_national_log_becomes_status_events(rig: SyncRig, rig_settings: Any) -> None:
     national_id = rig.mock.add_complaint(
-        title="Air PDAM keruh di Pangkalan Bun", content="Air keruh dan berbau sejak tiga hari.",
-        location_id=620102, category_id=2,
+        title="Air PDAM keruh di Pangkalan Bun",
+        content="Air keruh dan berbau sejak tiga hari.",
+        location_id=620102,
+        category_id=2,
     )
     rig.mock.verify(national_id)
     rig.mock.dispose(national_id, REGENCY)
@@ -44,7 +54,9 @@ async def test_the_whole_national_log_becomes_status_events(rig: SyncRig, rig_se
     report, events = await _pulled(rig, settings, national_id)
 
     assert [(e.from_status, e.to_status) for e in events] == [
-        (None, "unverified"), ("unverified", "verified"), ("verified", "in_progress"),
+        (None, "unverified"),
+        ("unverified", "verified"),
+        ("verified", "in_progress"),
     ]
     assert {e.source for e in events} == {"national"} and {e.action for e in events} == {LOG_ACTION}
     assert [e.created_at for e in events] == sorted(e.created_at for e in events)
@@ -53,8 +65,12 @@ async def test_the_whole_national_log_becomes_status_events(rig: SyncRig, rig_se
     assert report.category_id == health.id
 
 
-async def test_a_complaint_without_a_log_still_gets_one_event_at_its_status(rig: SyncRig, rig_settings: Any) -> None:
-    national_id = rig.mock.add_complaint(title="Sampah menumpuk di pasar Kumai", status_code=2, disposition_id=REGENCY)
+async def test_a_complaint_without_a_log_still_gets_one_event_at_its_status(
+    rig: SyncRig, rig_settings: Any
+) -> None:
+    national_id = rig.mock.add_complaint(
+        title="Sampah menumpuk di pasar Kumai", status_code=2, disposition_id=REGENCY
+    )
     rig.mock.state.complaints[national_id].logs.clear()
 
     report, events = await _pulled(rig, rig_settings, national_id)

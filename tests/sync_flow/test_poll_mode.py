@@ -79,12 +79,16 @@ async def test_unchanged_complaints_cost_one_call_and_are_not_read_before_they_a
     rig.clock.advance(minutes=11)
     run = await rig.puller.pull()
     assert run.fetched == 4 and run.updated == 1
-    assert [r.path for r in rig.mock.received("/complaints/*/followups")] == [f"/complaints/{ids[0]}/followups"]
+    assert [r.path for r in rig.mock.received("/complaints/*/followups")] == [
+        f"/complaints/{ids[0]}/followups"
+    ]
 
 
 async def test_polls_leave_the_rest_of_the_budget_to_pushes(rig: SyncRig, rig_settings: Any) -> None:
     await _pulled_in_poll_mode(rig, 12)
-    settings = rig_settings.model_copy(update={"lapor_rate_limit_per_minute": 10, "sync_poll_budget_share": 0.5})
+    settings = rig_settings.model_copy(
+        update={"lapor_rate_limit_per_minute": 10, "sync_poll_budget_share": 0.5}
+    )
     puller = Puller(rig.app.state.sessions, rig.puller.client, settings, clock=rig.clock)
     first = await puller.pull()
     assert first.fetched == 5  # half of ten calls a minute
@@ -112,7 +116,9 @@ async def test_a_closed_complaint_beyond_its_grace_is_left_to_the_slow_sweep(rig
 
 async def test_with_a_list_call_a_pull_with_no_change_makes_exactly_one_call(rig: SyncRig) -> None:
     for n in range(3):
-        rig.mock.dispose(rig.mock.add_complaint(title=f"Drainase tersumbat nomor {n}", status_code=1), REGENCY)
+        rig.mock.dispose(
+            rig.mock.add_complaint(title=f"Drainase tersumbat nomor {n}", status_code=1), REGENCY
+        )
     await rig.pull()
     rig.clock.advance(minutes=1)
     await rig.pull()  # within the overlap window: the same complaints are listed again
@@ -124,7 +130,9 @@ async def test_with_a_list_call_a_pull_with_no_change_makes_exactly_one_call(rig
 
 
 def test_a_poller_counts_its_budget_from_the_settings(rig_settings: Any) -> None:
-    settings = rig_settings.model_copy(update={"lapor_rate_limit_per_minute": 60, "sync_poll_budget_share": 0.4})
+    settings = rig_settings.model_copy(
+        update={"lapor_rate_limit_per_minute": 60, "sync_poll_budget_share": 0.4}
+    )
     poller = Poller(None, None, settings, clock=lambda: NOW)  # type: ignore[arg-type]
     assert abs(poller.calls_per_second * 60 - 24) < 1e-9
     assert isinstance(SyncRun(kind="pull", status="running").fetched, int)
@@ -137,6 +145,10 @@ async def test_ditolak_is_a_refusal_and_bukan_wewenang_a_forward(rig: SyncRig) -
     rig.mock.state.move(passed_on, "not_authority", content="Bukan wewenang", institution_id=6202)
     await rig.puller.pull()
     async with rig.app.state.sessions() as session:
-        rows = await session.execute(select(col(Report.national_id), col(Report.status)).where(col(Report.national_id).in_([refused, passed_on])))
+        rows = await session.execute(
+            select(col(Report.national_id), col(Report.status)).where(
+                col(Report.national_id).in_([refused, passed_on])
+            )
+        )
         statuses = dict(rows.all())
     assert statuses == {refused: "rejected", passed_on: "forwarded"}
