@@ -6,7 +6,8 @@ pulled already into a fresh SQLite store; then the mock drops its list call and 
 sleeps move the clock) and the puller, so hours pass in seconds. The worker's schedule is played:
 a pull every `SYNC_PULL_INTERVAL_SECONDS`.
 
-Phase 1 (`--hours`): changes at random, half to recently active complaints (changed in the last
+Phase 1 (`--hours`), after a warm-up round reading every complaint once: changes at random
+(one every five minutes on average), half to recently active complaints (changed in the last
 day), half to long-quiet ones; each change's lag is the time until the local report shows it.
 Phase 2: no change for a day and an hour; the calls of that last hour are the quiet steady state.
 
@@ -46,6 +47,8 @@ BUDGET_PER_MINUTE = 60
 ACTIVE_P95_TARGET = timedelta(minutes=2)
 QUIET_P95_TARGET = timedelta(minutes=30)
 QUIET_BUDGET_TARGET = 0.40
+CHANGE_EVERY = 300.0
+"""Seconds between two changes on average: about 290 a day over 300 open complaints."""
 START = datetime(2026, 6, 1, 8, tzinfo=UTC)
 
 
@@ -185,10 +188,13 @@ async def main(open_count: int, hours: float, rng: random.Random) -> int:
 async def phase_changes(
     run: Run, active: list[int], quiet: list[int], hours: float, rng: random.Random
 ) -> None:
-    """Changes at random (about one every two minutes), half to active complaints, half to quiet ones."""
+    """Changes at random (one every `CHANGE_EVERY` seconds on average), half to active complaints,
+    half to quiet ones, after a warm-up round that reads every complaint once (as after a restart)."""
+    while len(run.puller.poller.polled) < len(active) + len(quiet):
+        await run.tick()
     end = run.clock.seconds + hours * 3600
     while run.clock.seconds < end:
-        if rng.random() < run.interval / 120:
+        if rng.random() < run.interval / CHANGE_EVERY:
             recent = [n for n in active + quiet if run.clock.seconds - run.last_change.get(n, -1e9) < 86400]
             calm = [n for n in quiet if n not in recent]
             run.change(rng.choice(recent if rng.random() < 0.5 or not calm else calm))

@@ -295,7 +295,7 @@ async def stored_counts(database: str) -> dict[str, int]:
               (SELECT count(DISTINCT national_id) FROM reports) AS national_ids,
               (SELECT count(*) FROM reports WHERE tracking_number IS NULL) AS without_number,
               (SELECT count(*) FROM follow_ups WHERE source = 'national') AS follow_ups,
-              (SELECT count(*) FROM status_events WHERE action = 'pull') AS status_events,
+              (SELECT count(*) FROM status_events WHERE from_status IS NULL AND source = 'national') AS status_events,
               (SELECT count(*) FROM domain_events WHERE type = 'report.created') AS created_events,
               (SELECT count(*) FROM reports WHERE status = 'followed_up') AS followed_up
             """
