@@ -42,6 +42,8 @@ class Known:
     updated_at: datetime | None
     status_code: str | None
     closed: bool
+    log_seen: int = 0
+    """How many of its national log entries are applied."""
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,11 @@ class PollPlan:
 
 
 def changed(detail: ComplaintDetail, known: Known) -> bool:
-    """Whether the detail shows something not applied yet (its time or its status moved)."""
+    """Whether the detail shows something not applied yet (its time, its status or its log moved)."""
     complaint = detail.data
     code = None if complaint.status_code is None else str(complaint.status_code)[:16]
-    return complaint.updated_at != known.updated_at or code != known.status_code
+    moved = len(detail.data_logs) != known.log_seen
+    return moved or complaint.updated_at != known.updated_at or code != known.status_code
 
 
 class Poller:
@@ -167,10 +170,11 @@ class Poller:
                     col(Report.national_updated_at),
                     col(Report.national_status_code),
                     col(Report.status),
+                    col(Report.national_log_seen),
                 ).where(col(Report.national_id).is_not(None))
             )
             return [
-                Known(national_id, updated_at, code, status in CLOSED)
-                for national_id, updated_at, code, status in rows
+                Known(national_id, updated_at, code, status in CLOSED, log_seen or 0)
+                for national_id, updated_at, code, status, log_seen in rows
                 if national_id is not None
             ]
