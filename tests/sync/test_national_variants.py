@@ -215,3 +215,15 @@ def test_probe_and_sync_name_a_missing_setting_without_a_traceback(
 
 def test_regency_constant_matches_the_mock() -> None:
     assert REGENCY == LaporMock().settings.institution_id
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_sync_once_prints_what_it_pulled_and_pushed(lapor_mock: LaporMock, database_url: str) -> None:
+    national_id = lapor_mock.add_complaint(title="Jembatan kayu rapuh di Kumai", status_code=1)
+    lapor_mock.dispose(national_id)
+    result = CliRunner().invoke(main, ["sync", "--once"], env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "push: 0 job(s) run" in lines
+    pulled = next(line for line in lines if line.startswith("pull succeeded"))
+    assert "created 1" in pulled
