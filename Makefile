@@ -5,17 +5,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST := $(PY) -m pytest
-LOCKS  := requirements/dev.lock requirements/prod.lock
 # The share of app/ lines the whole suite (both databases) must run.
 COVERAGE_FLOOR ?= 85
 
 .PHONY: install run test test-sqlite test-postgresql coverage lint format bench lock openapi image-check clean
 
-$(STAMP): pyproject.toml requirements/dev.lock
+$(STAMP): pyproject.toml lapor_mock/pyproject.toml requirements/dev.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.lock
-	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -42,29 +40,31 @@ coverage: $(STAMP)
 
 ## lint: ruff (rules and formatting) and mypy (strict on app/, relaxed for tests where they need it)
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app tests migrations bench
-	$(VENV)/bin/ruff format --check app tests migrations bench
-	$(VENV)/bin/mypy --strict app
+	$(VENV)/bin/ruff check app lapor_mock tests migrations bench
+	$(VENV)/bin/ruff format --check app lapor_mock tests migrations bench
+	$(VENV)/bin/mypy --strict app lapor_mock
 	$(VENV)/bin/mypy tests
 
 format: $(STAMP)
-	$(VENV)/bin/ruff check --fix app tests migrations bench
-	$(VENV)/bin/ruff format app tests migrations bench
+	$(VENV)/bin/ruff check --fix app lapor_mock tests migrations bench
+	$(VENV)/bin/ruff format app lapor_mock tests migrations bench
 
 bench: $(STAMP)
 	$(PY) bench/create_reports.py
 	$(PY) bench/list_reports.py
 	$(PY) bench/national_client.py
 	$(PY) bench/sync_pull.py
+	$(PY) bench/sync_poll.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/stats.py
 
-## lock: resolve pyproject.toml again into requirements/*.lock (dev: every extra; prod: the image's)
+## lock: resolve again into requirements/*.lock (dev: requirements/dev.in, the service, its dev tools
+## and the mock; prod: the service alone, for the image)
 lock:
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet uv
 	mkdir -p requirements
-	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 --extra dev --extra mock pyproject.toml -o requirements/dev.lock
+	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.lock
 	$(VENV)/bin/uv pip compile --quiet --python-version 3.11 pyproject.toml -o requirements/prod.lock
 
 ## image-check: build the Docker image and run it against PostgreSQL: migrate, serve, health,

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings, get_settings
 from app.models.enums import Role
+
+if TYPE_CHECKING:
+    from app.sync.probe import ProbeReport
 
 T = TypeVar("T")
 
@@ -63,11 +69,14 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
 
 
 @main.command()
-def up() -> None:
+@click.option(
+    "--mock-port", default=8100, show_default=True, type=int, help="Port of the mock national LAPOR."
+)
+def up(mock_port: int) -> None:
     """The API and the worker together (plus a seeded mock national LAPOR without LAPOR_BASE_URL)."""
     from app.devstack import run_stack
 
-    run_stack(_checked_settings())
+    run_stack(_checked_settings(), mock_port=mock_port)
 
 
 @main.command()
@@ -114,6 +123,7 @@ def sync(once: bool, backfill: bool, since: datetime | None) -> None:
     """Run the national sync by hand: `--once` or `--backfill --since DATE`."""
     from app.db import create_engine
     from app.sync.client import LaporClient
+    from app.sync.errors import LaporError
     from app.sync.pull import Puller
     from app.sync.push import Pusher
     from app.wiring import sessions_for, sync_enabled
@@ -122,6 +132,7 @@ def sync(once: bool, backfill: bool, since: datetime | None) -> None:
     settings = _checked_settings()
     if not sync_enabled(settings):
         raise click.ClickException("LAPOR_BASE_URL is not set: there is no national LAPOR to sync with")
+    _require_national_settings(settings)
     if once == backfill:
         raise click.UsageError("give exactly one of --once or --backfill")
     if backfill and since is None:
@@ -146,8 +157,10 @@ def sync(once: bool, backfill: bool, since: datetime | None) -> None:
                 else:
                     result = await puller.pull()
                     pusher = Pusher(sessions, lapor, settings)
-                    while await pusher.run_once():
-                        pass
+                    pushed = 0
+                    while sent := await pusher.run_once():
+                        pushed += sent
+                    click.echo(f"push: {pushed} job(s) run")
                 click.echo(
                     f"{result.kind} {result.status}: fetched {result.fetched}, created {result.created}, "
                     f"updated {result.updated}, follow-ups {result.follow_ups}, conflicts {result.conflicts}, "
@@ -161,6 +174,68 @@ def sync(once: bool, backfill: bool, since: datetime | None) -> None:
             asyncio.run(run())
     except SingleWorkerError as exc:
         raise click.ClickException(str(exc)) from exc
+    except LaporError as exc:
+        raise click.ClickException(f"national LAPOR: {type(exc).__name__}: {exc}") from exc
+
+
+@main.group()
+def national() -> None:
+    """Look at the national LAPOR gateway itself."""
+
+
+@national.command("probe")
+@click.option(
+    "--write", is_flag=True, help="Also file one tagged test complaint (sandbox only) and post a follow-up."
+)
+@click.option("--complaint-id", type=int, help="Read this national complaint (default: the first one listed).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("national-probe.json"),
+    show_default=True,
+    help="Where to write the JSON report.",
+)
+def national_probe(write: bool, complaint_id: int | None, report_path: Path) -> None:
+    """Check each assumption of the national contract against LAPOR_BASE_URL (read-only by default)."""
+    from app.sync.client import build_http_client
+    from app.sync.probe import Probe
+
+    settings = _checked_settings()
+    _require_national_settings(settings)
+
+    async def run() -> ProbeReport:
+        async with build_http_client(settings) as http:
+            return await Probe(http, settings).run(write=write, complaint_id=complaint_id)
+
+    try:
+        report = asyncio.run(run())
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"the gateway could not be reached: {type(exc).__name__}") from exc
+    report_path.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
+    width = max(len(c.assumption) for c in report.checks)
+    for check in report.checks:
+        mark = {True: "ok", False: "NO", None: "?"}[check.ok]
+        click.echo(f"{check.assumption.ljust(width)}  {mark:<3} {check.seen}")
+    for line in report.advice:
+        click.echo(f"advice: {line}")
+    click.echo(f"report written to {report_path}")
+
+
+def _require_national_settings(settings: Settings) -> None:
+    """A clear exit naming each national setting that is missing (never a traceback)."""
+    missing = [
+        name
+        for name, value in (
+            ("LAPOR_BASE_URL", settings.lapor_base_url),
+            ("LAPOR_AUTH_SECRET", settings.lapor_auth_secret.get_secret_value()),
+            ("LAPOR_TOKEN", settings.lapor_token.get_secret_value()),
+            ("LAPOR_INSTITUTION_ID", settings.lapor_institution_id),
+        )
+        if not value
+    ]
+    if missing:
+        raise click.ClickException("missing setting(s): " + ", ".join(missing) + " (see README, national LAPOR)")
 
 
 @main.group()
@@ -267,11 +342,15 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _register_commands() -> None:
+    """Add the `account` commands, and `mock-national` when the mock (the `mock` extra) is installed."""
     from app.accounts.cli import account
-    from app.sync.mock.cli import mock_national
 
-    main.add_command(mock_national, "mock-national")
     main.add_command(account, "account")
+    try:
+        from lapor_mock.cli import mock_national
+    except ImportError:
+        return
+    main.add_command(mock_national, "mock-national")
 
 
 _register_commands()

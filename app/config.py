@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,6 +88,10 @@ class Settings(BaseSettings):
     lapor_connect_timeout_seconds: float = Field(5.0, gt=0)
     lapor_rate_limit_burst: int = Field(1, ge=1)
     lapor_has_list_call: bool = True
+    lapor_auth_form: Literal["both", "auth_bearer", "authorization"] = Field(
+        "both", description="Which header carries the secret (see docs/national-api.md)"
+    )
+    lapor_auth_header_name: str = Field("Authorization", min_length=1, pattern=r"^[A-Za-z0-9-]+$")
     lapor_retry_max_attempts: int = Field(5, ge=1)
     lapor_retry_max_seconds: float = Field(120.0, gt=0)
     lapor_retry_base_delay_seconds: float = Field(0.5, ge=0)
@@ -99,6 +104,10 @@ class Settings(BaseSettings):
     lapor_location_id: int | None = Field(
         None, description="National location id of the regency, for filings"
     )
+    lapor_district_locations: dict[int, str] = Field(
+        default_factory=dict,
+        description='National location id → local district code, as JSON: {"620101": "arut-selatan"}',
+    )
     lapor_forward_to_institution_id: int | None = Field(
         None, description="Institution a forwarded (not our authority) report is passed to upstream"
     )
@@ -107,6 +116,18 @@ class Settings(BaseSettings):
     sync_pull_interval_seconds: float = Field(30.0, gt=0)
     sync_sweep_interval_seconds: float = Field(900.0, gt=0)
     sync_overlap_seconds: float = Field(300.0, ge=0)
+    sync_poll_budget_share: float = Field(
+        0.6, gt=0, le=1, description="Poll mode: share of the rate budget polls may use"
+    )
+    sync_poll_active_seconds: float = Field(
+        75.0, gt=0, description="Poll mode: interval of a complaint changed in the last day"
+    )
+    sync_poll_quiet_seconds: float = Field(
+        1500.0, gt=0, description="Poll mode: interval of a complaint quiet for a week"
+    )
+    sync_poll_closed_grace_hours: float = Field(
+        72.0, ge=0, description="Poll mode: how long a closed complaint is still polled"
+    )
     sync_push_max_attempts: int = Field(10, ge=1)
     sync_push_base_delay_seconds: float = Field(5.0, ge=0)
     sync_push_max_delay_seconds: float = Field(3600.0, ge=0)

@@ -31,8 +31,14 @@ BANNER = """
 
 def mock_environment(port: int) -> dict[str, str]:
     """The settings that point the sync at a local mock national LAPOR."""
-    from app.sync.mock.demo import REGENCY_ID
-    from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
+    try:
+        from lapor_mock.demo import REGENCY_ID
+        from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
+    except ImportError as exc:
+        raise click.ClickException(
+            "LAPOR_BASE_URL is not set and the mock national LAPOR is not installed: "
+            "set LAPOR_BASE_URL, or install the mock with `pip install -e ./lapor_mock -e '.[mock]'`"
+        ) from exc
 
     return {
         "LAPOR_BASE_URL": f"http://127.0.0.1:{port}{DEFAULT_BASE_PATH}",
@@ -46,7 +52,9 @@ def mock_environment(port: int) -> dict[str, str]:
 
 
 def _start(args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env)  # noqa: S603
+    # Its own session: Ctrl-C reaches only this process, which stops the others in order (the
+    # mock last, so the worker never loses it in the middle of a pull).
+    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, start_new_session=True)  # noqa: S603
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 30.0) -> None:
@@ -66,18 +74,29 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_stack(settings: Settings) -> None:
+def _start_mock(settings: Settings, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The seeded mock, keeping its state in the data folder so a restart finds the same complaints."""
+    env.update(mock_environment(port))
+    state_file = settings.attachment_dir.parent / "mock-national.state"
+    args = ["mock-national", "--port", str(port), "--seed", "demo", "--state-file", str(state_file)]
+    mock = _start(args, env)
+    try:
+        _wait_ready(f"http://127.0.0.1:{port}/__mock/health", mock)
+    except click.ClickException:
+        _stop_all([mock])
+        raise
+    click.secho(BANNER.format(url=env["LAPOR_BASE_URL"]), fg="yellow", bold=True, err=True)
+    return mock
+
+
+def run_stack(settings: Settings, *, mock_port: int = MOCK_PORT) -> None:
     """Migrate, start the mock (if needed), the worker and the API; stop them all together."""
     upgrade(settings.database_url)
     env = dict(os.environ)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         if not settings.lapor_base_url:
-            env.update(mock_environment(MOCK_PORT))
-            mock = _start(["mock-national", "--port", str(MOCK_PORT), "--seed", "demo"], env)
-            processes.append(mock)
-            _wait_ready(f"http://127.0.0.1:{MOCK_PORT}/__mock/health", mock)
-            click.secho(BANNER.format(url=env["LAPOR_BASE_URL"]), fg="yellow", bold=True, err=True)
+            processes.append(_start_mock(settings, mock_port, env))
         processes.append(_start(["worker"], env))
         api = _start(["serve", "--no-migrate"], env)
         processes.append(api)
@@ -93,11 +112,17 @@ def run_stack(settings: Settings) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop_all(processes)
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each process still running, the last started first, waiting for each in turn."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

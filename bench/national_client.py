@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Settings  # noqa: E402
 from app.sync.client import LaporClient, build_http_client  # noqa: E402
-from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
-from app.sync.mock.remote import RemoteMock  # noqa: E402
+from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
+from lapor_mock.remote import RemoteMock  # noqa: E402
 
 PAGE_SIZE = 100
 PASSES = 2
@@ -45,7 +45,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.Popen(
-        [sys.executable, "-m", "app.sync.mock.cli", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "lapor_mock.cli", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

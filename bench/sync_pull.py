@@ -47,10 +47,10 @@ from common import (  # noqa: E402
     vm_hwm_mb,
 )
 
-from app.sync.mock.demo import REGENCY_ID  # noqa: E402
-from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
-from app.sync.mock.remote import RemoteMock  # noqa: E402
 from app.sync.pull import FETCH_AHEAD  # noqa: E402
+from lapor_mock.demo import REGENCY_ID  # noqa: E402
+from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
+from lapor_mock.remote import RemoteMock  # noqa: E402
 
 RATIO_TARGET = 0.5
 MEMORY_TARGET_MB = 250
@@ -295,7 +295,7 @@ async def stored_counts(database: str) -> dict[str, int]:
               (SELECT count(DISTINCT national_id) FROM reports) AS national_ids,
               (SELECT count(*) FROM reports WHERE tracking_number IS NULL) AS without_number,
               (SELECT count(*) FROM follow_ups WHERE source = 'national') AS follow_ups,
-              (SELECT count(*) FROM status_events WHERE action = 'pull') AS status_events,
+              (SELECT count(*) FROM status_events WHERE from_status IS NULL AND source = 'national') AS status_events,
               (SELECT count(*) FROM domain_events WHERE type = 'report.created') AS created_events,
               (SELECT count(*) FROM reports WHERE status = 'followed_up') AS followed_up
             """

@@ -63,6 +63,8 @@ class PulledReport:
     received_at: datetime
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
     """Its follow-ups' columns (but `report_id`), each with its `national_follow_up_id`."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Its status events' columns (but `report_id`), from its national log; empty: one `pull` event."""
 
 
 async def create_pulled_reports(
@@ -86,8 +88,12 @@ async def create_pulled_reports(
     if reporters:
         await session.execute(insert(_REPORTERS), reporters)
     first_events = [
-        {"report_id": i, **_FIRST_EVENT, "to_status": row["status"], "created_at": now}
-        for i, row in zip(ids, rows, strict=True)
+        event
+        for i, row, p in zip(ids, rows, pulled, strict=True)
+        for event in (
+            [{"report_id": i, **e} for e in p.history]
+            or [{"report_id": i, **_FIRST_EVENT, "to_status": row["status"], "created_at": now}]
+        )
     ]
     await session.execute(insert(_STATUS_EVENTS), first_events)
     stored = await _insert_new_follow_ups(session, ids, pulled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
@@ -15,6 +15,7 @@ from sqlmodel import col
 from app.models import Agency, FollowUp, Report
 from app.reports.deadlines import SlaPolicy
 from app.reports.national import apply_national_status, create_pulled_reports
+from app.sync.history import national_history
 from app.sync.mapping import (
     detail_is_forwarded,
     follow_up_values,
@@ -44,6 +45,8 @@ class ApplyContext:
     prefix: str
     tz: ZoneInfo
     category_ids: dict[int, int]
+    districts: dict[int, str] = field(default_factory=dict)
+    """National location id → local district code (`LAPOR_DISTRICT_LOCATIONS`)."""
 
 
 @dataclass
@@ -115,9 +118,14 @@ async def _create(
             category_ids=ctx.category_ids,
             log_count=len(c.detail.data_logs),
             follow_ups=c.follow_ups,
+            districts=ctx.districts,
         )
         for c in complaints
     ]
+    for read, report in zip(complaints, pulled, strict=True):
+        report.history = national_history(
+            read.detail, institution_id=ctx.institution_id, current=report.status, received_at=report.received_at
+        )
     stored = await create_pulled_reports(session, pulled, policy=ctx.policy, prefix=ctx.prefix, tz=ctx.tz)
     return [ApplyOutcome(created=True, follow_ups=n) for n in stored]
 

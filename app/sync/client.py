@@ -1,6 +1,6 @@
 """`LaporClient`: every call of the national LAPOR contract, over an injected `httpx.AsyncClient`.
 
-Each attempt passes the circuit breaker and the shared rate limit, carries both auth headers, and
+Each attempt passes the circuit breaker and the shared rate limit, carries the auth headers, and
 turns whatever comes back into a wire model or an error of `app.sync.errors`. Secrets and
 request bodies are never logged.
 """
@@ -19,6 +19,7 @@ from pydantic import SecretStr, TypeAdapter
 
 from app.config import Settings
 from app.sync.answers import read_results
+from app.sync.auth import AuthForm, auth_headers
 from app.sync.breaker import CircuitBreaker
 from app.sync.errors import (
     ConnectionFailedError,
@@ -117,16 +118,12 @@ class LaporClient:
         breaker: CircuitBreaker | None = None,
         has_list_call: bool = True,
         owns_http: bool = False,
+        auth_form: AuthForm = AuthForm.both,
+        auth_header_name: str = "Authorization",
     ) -> None:
         self._http = http
         self._owns_http = owns_http
-        secret = auth_secret.get_secret_value()
-        # Gateways differ in which header they read the secret from: send both.
-        self._headers = {
-            "auth": f"Bearer {secret}",
-            "Authorization": f"Bearer {secret}",
-            "token": token.get_secret_value(),
-        }
+        self._headers = auth_headers(auth_form, auth_secret, token, header_name=auth_header_name)
         self.institution_id = institution_id
         self.has_list_call = has_list_call
         self.retry = retry or RetryPolicy()
@@ -170,6 +167,8 @@ class LaporClient:
             ),
             has_list_call=settings.lapor_has_list_call,
             owns_http=http is None,
+            auth_form=AuthForm(settings.lapor_auth_form),
+            auth_header_name=settings.lapor_auth_header_name,
         )
 
     def __repr__(self) -> str:
@@ -308,8 +307,7 @@ class LaporClient:
             except TransientError as exc:
                 answer_may_be_lost = answer_may_be_lost or exc.may_have_been_processed
                 raise
-            national_id = filed.complaint_id or filed.complaint.id
-            return FilingReceipt(national_id, filed.complaint.tracking_id, found_again=False)
+            return FilingReceipt(filed.national_id, filed.tracking_id, found_again=False)
 
         return await self.retry.run(attempt, idempotent=True, description="POST /complaints/complaint")
 

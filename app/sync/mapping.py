@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from app.reports.national import NATIONAL_ACTOR, PulledReport
 from app.sync.status_map import NATIONAL_STATUSES, local_status_for, national_status
 from app.sync.wire import ComplaintDetail, LogEntry, NationalComplaint, NationalFollowUp
 
-# classification_id on the wire (lapor-national-api.md, [assumed codes]).
+# classification_id on the wire (docs/national-api.md, [assumed codes]).
 KIND_BY_CLASSIFICATION = {
     1: ReportKind.complaint,
     2: ReportKind.aspiration,
@@ -30,6 +30,7 @@ def pulled_report(
     category_ids: dict[int, int],
     log_count: int,
     follow_ups: Sequence[NationalFollowUp] = (),
+    districts: Mapping[int, str] | None = None,
 ) -> PulledReport:
     """A national complaint (and its follow-ups) as a new local report (origin `national`)."""
     status = local_status_for(
@@ -51,6 +52,7 @@ def pulled_report(
             "channel": Channel.lapor.value,
             "category_id": category_ids.get(complaint.category_id) if complaint.category_id else None,
             "incident_date": complaint.date_of_incident,
+            "district_code": (districts or {}).get(complaint.location_id or 0),
             "is_anonymous": bool(complaint.is_anonymous),
             "is_secret": bool(complaint.is_secret),
             "version": 1,
@@ -66,7 +68,7 @@ def pulled_report(
 
 def follow_up_values(follow_up: NationalFollowUp) -> dict[str, Any]:
     """A national follow-up as the columns of a local one (but its report)."""
-    text = follow_up.content or follow_up.template_content or ""
+    text = follow_up.text()
     return {
         "content": text or "(tanpa isi)",
         "author": f"{NATIONAL_ACTOR}:{(follow_up.institution_from_name or '')[:40]}",

@@ -53,27 +53,33 @@ class Listing:
     def of(
         cls,
         listed: list[NationalComplaint],
-        rows: Sequence[Row[int | None, datetime | None, str | None]],
+        rows: Sequence[Row[int | None, datetime | None, str | None, str | None]],
         *,
         in_flight: set[int],
     ) -> Listing:
         """Sort the listed complaints by the rows found for their ids and tags.
 
-        Equal times prove nothing: national times have whole seconds, and two changes can share one.
+        A listed complaint whose time and status equal what is applied is not read again (a
+        follow-up added in the same whole second as the change applied waits for the sweep).
         """
-        stored = {national_id: updated for national_id, updated, _ in rows if national_id is not None}
-        numbers = {number for _, _, number in rows if number is not None}
-        newer = {
-            c.id
-            for c in listed
-            if c.updated_at is not None and (at := stored.get(c.id)) is not None and at > c.updated_at
-        }
+        stored = {n: (updated, code) for n, updated, _, code in rows if n is not None}
+        numbers = {number for _, _, number, _ in rows if number is not None}
+        newer = {c.id for c in listed if _applied_already(c, stored.get(c.id))}
         new = {
             c.id
             for c in listed
             if c.id not in stored and c.id not in in_flight and not numbers.intersection(c.tags)
         }
         return cls(frozenset(newer), frozenset(new))
+
+
+def _applied_already(listed: NationalComplaint, stored: tuple[datetime | None, str | None] | None) -> bool:
+    """Whether what is applied is newer than the listed complaint, or the same time and status."""
+    at, code = stored if stored is not None else (None, None)
+    if at is None or listed.updated_at is None:
+        return False
+    same_status = code == (None if listed.status_code is None else str(listed.status_code)[:16])
+    return at > listed.updated_at or (at == listed.updated_at and same_status)
 
 
 class Pipeline:
@@ -114,7 +120,12 @@ class Pipeline:
         ids = [c.id for c in listed]
         tags = sorted({tag for c in listed for tag in c.tags})
         by_id = col(Report.national_id).in_(ids)
-        query = select(col(Report.national_id), col(Report.national_updated_at), col(Report.tracking_number))
+        query = select(
+            col(Report.national_id),
+            col(Report.national_updated_at),
+            col(Report.tracking_number),
+            col(Report.national_status_code),
+        )
         async with self.sessions() as session:
             rows = (
                 await session.execute(

@@ -33,6 +33,7 @@ from app.sync.client import LaporClient
 from app.sync.errors import LaporError, NotFoundError, RejectedError
 from app.sync.growth import PlannerStatistics
 from app.sync.pipeline import Pipeline, Sessions
+from app.sync.poll import Poller
 from app.sync.wire import NationalComplaint
 
 log = logging.getLogger("app.sync.pull")
@@ -73,6 +74,7 @@ class Puller:
         self.policy = SlaPolicy.from_settings(settings)
         self.overlap = timedelta(seconds=settings.sync_overlap_seconds)
         self.interval = timedelta(seconds=settings.sync_pull_interval_seconds)
+        self.poller = Poller(sessions, client, settings, clock=clock)
         self.stop: asyncio.Event | None = None
         """Set by the worker on SIGTERM: a run applies what it has read, saves its cursor and ends
         as `stopped` (what it did not read is read by the next run)."""
@@ -82,11 +84,19 @@ class Puller:
         return self.stop is not None and self.stop.is_set()
 
     async def pull(self, run_id: int | None = None) -> SyncRun:
-        """Changes since the cursor (or, without a list call, every open report we know)."""
+        """Changes since the cursor (or, without a list call, the complaints due in poll mode)."""
         if not self.client.has_list_call:
-            return await self.sweep(run_id, kind="pull")
+            return await self.poll(run_id)
         async with self._locked(), self._recorded("pull", run_id) as run:
             await self._pull_changes(run)
+        return run
+
+    async def poll(self, run_id: int | None = None) -> SyncRun:
+        """Poll mode: read the known complaints that are due, within the polls' share of the budget."""
+        async with self._locked(), self._recorded("pull", run_id) as run:
+            async with self.sessions() as session:
+                context = await self._context(session)
+            await self.poller.run(run, context, self.stopping)
         return run
 
     async def backfill(self, since: datetime, progress: Callable[[int], None] | None = None) -> SyncRun:
@@ -100,8 +110,11 @@ class Puller:
         """Re-read every open national report, to catch whatever the cursor missed.
 
         A sweep can take long (it is bound by the rate limit), so whenever a pull falls due it
-        makes way for one, under the same lock: changes keep arriving on time meanwhile.
+        makes way for one, under the same lock: changes keep arriving on time meanwhile. In poll
+        mode the scheduled sweep is the poll plan's own slow sweep; one asked for reads them all.
         """
+        if run_id is None and kind == "sweep" and not self.client.has_list_call:
+            return await self.poll()
         async with self._locked(), self._recorded(kind, run_id) as run:
             queue = deque(await self._open_national_ids())
             interleave = kind == "sweep" and self.client.has_list_call
@@ -253,6 +266,7 @@ class Puller:
             prefix=self.settings.tracking_prefix,
             tz=ZoneInfo(self.settings.timezone),
             category_ids={n: c for n, c in rows if n is not None and c is not None},
+            districts=dict(self.settings.lapor_district_locations),
         )
 
     async def _cursor(self) -> datetime | None:

@@ -1,4 +1,4 @@
-"""National LAPOR wire models: the JSON shapes of `lapor-national-api.md`, and nothing else.
+"""National LAPOR wire models: the JSON shapes of `docs/national-api.md`, and nothing else.
 
 This is the one place where the wire's conventions are translated: the `results` envelope,
 `0`/`1` booleans, and `DD-MM-YYYY HH:MM:SS` Jakarta local time (WIB, UTC+7) to and from UTC.
@@ -8,6 +8,7 @@ Fields this module does not know are kept (`model_extra`), and status codes are 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Generic, TypeVar
 
@@ -18,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     field_validator,
+    model_validator,
 )
 
 _WIB_OFFSET = timedelta(hours=7)
@@ -115,9 +117,17 @@ class WireModel(BaseModel):
 
 
 class Envelope(WireModel, Generic[T]):
-    """Every success body: `{"results": ...}`."""
+    """Every success body: `{"results": ...}` (a body without `results` is read as its own results)."""
 
     results: T
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrapped(cls, body: object) -> object:
+        # Some gateways answer a filing with `{"complaint_id": ...}` at the top: read it as results.
+        if isinstance(body, dict) and "results" not in body:
+            return {"results": body}
+        return body
 
 
 class Page(WireModel, Generic[T]):
@@ -224,6 +234,19 @@ class FollowUpAttachment(WireModel):
     file_name: str | None = None
 
 
+def _json_text(value: object) -> object:
+    """A `data` field sent as a JSON string, read as JSON (kept as the raw text when it is not)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
 class NationalFollowUp(WireModel):
     """A follow-up (tindak lanjut) as national LAPOR shows it."""
 
@@ -233,22 +256,57 @@ class NationalFollowUp(WireModel):
     template_code: str | int | None = None
     template_content: str | None = None
     content: str | None = None
+    status_old: StatusRef | None = None
+    status_new: StatusRef | None = None
+    data: Annotated[object, PlainValidator(_json_text)] = None
     attachments: list[FollowUpAttachment] = []
     created_at: WireDateTime | None = None
+
+    def text(self) -> str:
+        """Its words: `content`, else `template_content` with the placeholders it can name filled in."""
+        names = {
+            "institution_from": self.institution_from_name,
+            "institution_to": self.institution_to_name,
+            "status_old": self.status_old.name if self.status_old else None,
+            "status_new": self.status_new.name if self.status_new else None,
+        }
+        raw = self.content or self.template_content or ""
+        return PLACEHOLDER.sub(lambda m: names.get(m[1]) or m[0], raw)
 
 
 class FiledRef(WireModel):
     """The ids LAPOR gives a complaint it has just stored."""
 
     id: int
-    tracking_id: str
+    tracking_id: str | None = None
 
 
 class FiledComplaint(WireModel):
-    """The answer to filing a complaint."""
+    """The answer to filing a complaint: its id under `complaint_id`, `data.complaint_id` or `complaint.id`."""
 
-    complaint: FiledRef
+    complaint: FiledRef | None = None
     complaint_id: int | None = None
+    data: dict[str, object] | None = None
+
+    @property
+    def national_id(self) -> int:
+        """The new complaint's id, from whichever of the three shapes the gateway used."""
+        nested = (self.data or {}).get("complaint_id")
+        for candidate in (self.complaint_id, nested, self.complaint.id if self.complaint else None):
+            if isinstance(candidate, int | str) and str(candidate).strip().isdigit():
+                return int(str(candidate).strip())
+        raise ValueError("the filing answer names no complaint id")
+
+    @property
+    def tracking_id(self) -> str:
+        """The national tracking id, when the answer gives one (else empty)."""
+        nested = (self.data or {}).get("tracking_id")
+        return (self.complaint.tracking_id if self.complaint else None) or (str(nested) if nested else "")
+
+    @model_validator(mode="after")
+    def _names_an_id(self) -> FiledComplaint:
+        self.national_id  # noqa: B018  (refuse an answer that names no id at all)
+        return self
 
 
 class UploadedDoc(WireModel):

@@ -10,17 +10,41 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from lapor_mock.demo import REPORTS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_wheel_runs_outside_the_source_tree(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wheels = tmp_path_factory.mktemp("wheels")
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(ROOT)],
         capture_output=True, text=True, timeout=300,
     )
     assert built.returncode == 0, built.stderr[-2000:]
-    wheel = next(wheels.glob("lapor_bridge-*.whl"))
+    return next(wheels.glob("lapor_bridge-*.whl"))
+
+
+def test_wheel_carries_neither_the_mock_nor_its_demo_data_nor_respx(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    assert any(n.startswith("app/sync/") for n in names)
+    assert not any(n.startswith("lapor_mock/") or "/mock/" in n or "demo" in n for n in names), names
+    demo_titles = [report.title.encode() for report in REPORTS if len(report.title) > 20]
+    for name in names:
+        body = archive.read(name)
+        assert not any(title in body for title in demo_titles), f"demo data in {name}"
+    metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    respx = [line for line in metadata.splitlines() if line.startswith("Requires-Dist: respx")]
+    assert respx and all('extra == "mock"' in line for line in respx), respx
+    entry_points = next((n for n in names if n.endswith(".dist-info/entry_points.txt")), None)
+    assert entry_points is None or b"pytest11" not in archive.read(entry_points)
+
+
+def test_wheel_runs_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "app/dashboard/dashboard.css" in names and "app/py.typed" in names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)

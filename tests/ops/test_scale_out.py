@@ -21,7 +21,7 @@ from sqlmodel import col
 from app.config import Settings
 from app.main import create_app
 from app.models import DomainEvent, PushJob
-from app.sync.mock.remote import RemoteMock
+from lapor_mock.remote import RemoteMock
 from tests.helpers import Keys, make_keys, report_body
 from tests.sync.support import free_port, running_mock_server, service_env
 from tests.webhooks.receiver import Receiver

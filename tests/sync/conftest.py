@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from app.sync.mock.inprocess import LaporMock
-from app.sync.mock.national import DEFAULT_BASE_PATH
+from lapor_mock.inprocess import LaporMock
+from lapor_mock.national import DEFAULT_BASE_PATH
 
 # The plugin's fixture and marker, even where its entry point is not installed.
-from app.sync.mock.pytest_plugin import lapor_mock, pytest_configure
-from app.sync.mock.remote import RemoteMock
+from lapor_mock.pytest_plugin import lapor_mock, pytest_configure
+from lapor_mock.remote import RemoteMock
 from tests.sync.support import Backend, FakeClock, running_mock_server
 
 __all__ = ["lapor_mock", "pytest_configure"]
@@ -24,7 +24,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="session")
 def mock_server() -> Iterator[RemoteMock]:
-    """The mock national server (`python -m app.sync.mock.cli`) in a subprocess, shared."""
+    """The mock national server (`python -m lapor_mock.cli`) in a subprocess, shared."""
     with running_mock_server() as remote:
         yield remote
 

@@ -18,12 +18,19 @@ import httpx
 
 from app.config import Settings
 from app.sync.client import LaporClient, build_http_client
-from app.sync.mock.controls import MockControls
-from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN
-from app.sync.mock.remote import RemoteMock
+from lapor_mock.controls import MockControls
+from lapor_mock.inprocess import LaporMock
+from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN
+from lapor_mock.remote import RemoteMock
 
 ROOT = Path(__file__).resolve().parents[2]
 REGENCY = 6201
+
+
+def mock_settings(mock: LaporMock, **overrides: object) -> Settings:
+    """This service's `Settings` pointed at an in-process mock (built from defaults, not the env)."""
+    values: dict[str, object] = {k.lower(): v for k, v in mock.env().items()}
+    return Settings.model_validate({**values, **overrides})
 
 
 class FakeClock:
@@ -99,11 +106,11 @@ def free_port() -> int:
 
 @contextmanager
 def running_mock_server(*options: str, ready_within: float = 30.0) -> Iterator[RemoteMock]:
-    """`python -m app.sync.mock.cli` on a free port, polled until its health check answers."""
+    """`python -m lapor_mock.cli` on a free port, polled until its health check answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAPOR_")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    command = [sys.executable, "-m", "app.sync.mock.cli", "--port", str(port), *options]
+    command = [sys.executable, "-m", "lapor_mock.cli", "--port", str(port), *options]
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a chatty server never blocks
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
         remote = RemoteMock(f"http://127.0.0.1:{port}", timeout=5.0)
@@ -127,8 +134,8 @@ def running_mock_server(*options: str, ready_within: float = 30.0) -> Iterator[R
 
 def service_env(database_url: str, remote: RemoteMock, folder: Path, **extra: str) -> dict[str, str]:
     """The environment of a service process (API or worker) syncing with a running mock server."""
-    from app.sync.mock.demo import REGENCY_ID
-    from app.sync.mock.national import DEFAULT_BASE_PATH
+    from lapor_mock.demo import REGENCY_ID
+    from lapor_mock.national import DEFAULT_BASE_PATH
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_", "WEBHOOK_"))}
     env.update(

@@ -22,8 +22,8 @@ from app.sync.errors import (
     TransientError,
     UnauthorizedError,
 )
-from app.sync.mock.inprocess import LaporMock
 from app.sync.wire import ComplaintFiling
+from lapor_mock.inprocess import LaporMock
 from tests.sync.support import REGENCY, FakeClock, client_for, lapor_settings
 
 TRACKING = "KOBAR-2026-000321"

@@ -14,8 +14,8 @@ import pytest
 
 from app.config import Settings
 from app.sync.client import LaporClient
-from app.sync.mock.demo import REPORTS
-from app.sync.mock.inprocess import LaporMock
+from lapor_mock.demo import REPORTS
+from lapor_mock.inprocess import LaporMock
 from tests.sync.support import ROOT, running_mock_server
 
 
@@ -60,8 +60,8 @@ async def test_the_marker_configures_and_the_service_client_finds_the_mock(
 
 def test_the_plugin_imports_nothing_heavy() -> None:
     code = (
-        "import sys, app.sync.mock.pytest_plugin\n"
-        "heavy = ('respx', 'httpx', 'pydantic', 'app.config', 'app.sync.mock.national')\n"
+        "import sys, lapor_mock.pytest_plugin\n"
+        "heavy = ('respx', 'httpx', 'pydantic', 'app.config', 'lapor_mock.national')\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run(
@@ -95,7 +95,7 @@ def test_the_plugin_serves_a_test_run_outside_this_project(tmp_path: Path) -> No
         )
     )
     installed = any(ep.name == "lapor_mock" for ep in entry_points(group="pytest11"))
-    plugin = [] if installed else ["-p", "app.sync.mock.pytest_plugin"]
+    plugin = [] if installed else ["-p", "lapor_mock.pytest_plugin"]
     run = subprocess.run(
         [
             sys.executable,

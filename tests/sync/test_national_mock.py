@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.sync.mock.demo import AGENCIES, DISTRICTS, REPORTS
-from app.sync.mock.exchange import MockRequest
-from app.sync.mock.inprocess import LaporMock
-from app.sync.mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN, NationalMock
-from app.sync.mock.state import MockProblem
+from lapor_mock.demo import AGENCIES, DISTRICTS, REPORTS
+from lapor_mock.exchange import MockRequest
+from lapor_mock.inprocess import LaporMock
+from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN, NationalMock
+from lapor_mock.state import MockProblem
 
 HEADERS = {"auth": f"Bearer {DEFAULT_AUTH_SECRET}", "token": DEFAULT_TOKEN}
 

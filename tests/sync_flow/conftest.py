@@ -17,9 +17,10 @@ from app.main import create_app
 from app.models import PushJob
 from app.models.types import utcnow
 from app.sync.client import LaporClient
-from app.sync.mock.inprocess import LaporMock
 from app.sync.pull import Puller
 from app.sync.push import Pusher
+from lapor_mock.inprocess import LaporMock
+from tests.sync.support import mock_settings
 
 REGENCY = 6201  # the mock's regency institution (REGENCY_ID)
 
@@ -84,7 +85,8 @@ class SyncRig:
 
 @pytest.fixture
 def rig_settings(lapor_mock: LaporMock, database_url: str, tmp_path: Path) -> Any:
-    return lapor_mock.app_settings(
+    return mock_settings(
+        lapor_mock,
         database_url=database_url,
         attachment_dir=tmp_path / "attachments",
         api_key_cache_seconds=0,

@@ -22,7 +22,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import FollowUp, PushJob, Report
 from app.sync.client import LaporClient
-from app.sync.mock.remote import RemoteMock
+from lapor_mock.remote import RemoteMock
 from tests.helpers import make_keys, report_body
 from tests.sync.support import running_mock_server, service_env
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import httpx
 import respx
 
-from app.sync.mock.exchange import MockAnswer, MockRequest
-from app.sync.mock.national import NationalMock
-
-if TYPE_CHECKING:
-    from app.config import Settings
+from lapor_mock.exchange import MockAnswer, MockRequest
+from lapor_mock.national import NationalMock
+from lapor_mock.state import utc_now
 
 DEFAULT_ORIGIN = "https://lapor-mock.invalid"
 
@@ -26,8 +24,15 @@ class LaporMock(NationalMock):
     in the process, or use `transport()` for one client only.
     """
 
-    def __init__(self, *, origin: str = DEFAULT_ORIGIN, seed: str | None = None) -> None:
-        super().__init__(seed=seed)
+    def __init__(
+        self,
+        *,
+        origin: str = DEFAULT_ORIGIN,
+        seed: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(seed=seed, clock=clock, monotonic=monotonic)
         self.origin = origin.rstrip("/")
         self.router = respx.MockRouter(assert_all_called=False, assert_all_mocked=True)
         self.router.route(url__startswith=self.origin + "/").mock(side_effect=self._respond)
@@ -46,13 +51,6 @@ class LaporMock(NationalMock):
             "LAPOR_TOKEN": self.settings.token,
             "LAPOR_INSTITUTION_ID": str(self.settings.institution_id),
         }
-
-    def app_settings(self, **overrides: object) -> Settings:
-        """This service's `Settings` pointed at the mock (built from defaults, not the env)."""
-        from app.config import Settings
-
-        values: dict[str, object] = {k.lower(): v for k, v in self.env().items()}
-        return Settings.model_validate({**values, **overrides})
 
     def transport(self) -> httpx.MockTransport:
         """A transport that sends to this mock without patching httpx globally."""

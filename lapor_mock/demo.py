@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from app.sync.mock.state import WIB, Complaint, NationalState
+from lapor_mock.state import WIB, Complaint, NationalState
 
 REGENCY_ID = 6201
 REGENCY_NAME = "Pemerintah Kabupaten Kotawaringin Barat"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from app.sync.mock.inprocess import LaporMock
+    from lapor_mock.inprocess import LaporMock
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -20,7 +20,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "lapor_mock(seed=None, **settings): seed and configure the lapor_mock fixture "
-        "(settings: has_list_call, auth_header, rate_limit_per_minute, institution_id, ...)",
+        "(settings: variant, has_list_call, auth_header, rate_limit_per_minute, institution_id, ...)",
     )
 
 
@@ -28,13 +28,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def lapor_mock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[LaporMock]:
     """A mock national LAPOR that every httpx client in this test reaches at `base_url`.
 
-    The `LAPOR_*` environment variables point at it for the test's duration.
+    The `LAPOR_*` environment variables point at it for the test's duration. Its variant comes
+    from the marker (`variant=...`) or from indirect parametrization (`request.param`).
     """
-    from app.sync.mock.inprocess import LaporMock
+    from lapor_mock.inprocess import LaporMock
 
     marker = request.node.get_closest_marker("lapor_mock")
     options: dict[str, object] = dict(marker.kwargs) if marker else {}
     seed = options.pop("seed", None)
+    if isinstance(getattr(request, "param", None), str):
+        options["variant"] = request.param
     mock = LaporMock()
     if options:
         mock.configure(**options)

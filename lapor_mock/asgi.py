@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from app.sync.mock.exchange import MockRequest
-from app.sync.mock.national import NationalMock
+from lapor_mock.exchange import MockRequest
+from lapor_mock.national import NationalMock
+from lapor_mock.persistence import save_state
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,8 +32,9 @@ class DroppedConnectionFilter(logging.Filter):
 class MockServerApp:
     """ASGI app answering every request from one `NationalMock`."""
 
-    def __init__(self, mock: NationalMock) -> None:
+    def __init__(self, mock: NationalMock, *, state_file: Path | None = None) -> None:
         self.mock = mock
+        self.state_file = state_file
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection (HTTP or lifespan)."""
@@ -42,6 +45,8 @@ class MockServerApp:
             return
         request = await _read_request(scope, receive)
         answer = self.mock.handle(request)
+        if self.state_file is not None and request.method != "GET":
+            save_state(self.mock.state, self.state_file)
         if answer.delay > 0:
             await asyncio.sleep(answer.delay)
         if answer.drop:

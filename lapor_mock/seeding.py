@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from app.sync.mock.state import WIB, Complaint, NationalState
+from lapor_mock.state import WIB, Complaint, NationalState
 
 _COMPLAINT_FIELDS = frozenset(
     {

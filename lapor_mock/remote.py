@@ -8,10 +8,10 @@ from typing import Self
 
 import httpx
 
-from app.sync.mock.controls import JSONObject, MockControls
-from app.sync.mock.exchange import ReceivedRequest
-from app.sync.mock.faults import Fault
-from app.sync.mock.state import MockProblem
+from lapor_mock.controls import JSONObject, MockControls
+from lapor_mock.exchange import ReceivedRequest
+from lapor_mock.faults import Fault
+from lapor_mock.state import MockProblem
 
 
 class RemoteMock(MockControls):

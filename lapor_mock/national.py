@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -13,13 +14,14 @@ from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
-from app.sync.mock import api
-from app.sync.mock.controls import ACTIONS, JSONObject, MockControls, serve_control
-from app.sync.mock.demo import REGENCY_ID, REGENCY_NAME, load_bulk, load_demo
-from app.sync.mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
-from app.sync.mock.faults import Fault, FaultPlan, fault_body
-from app.sync.mock.seeding import seed_records
-from app.sync.mock.state import MockProblem, NationalState, utc_now
+from lapor_mock import api
+from lapor_mock.controls import ACTIONS, JSONObject, MockControls, serve_control
+from lapor_mock.demo import REGENCY_ID, REGENCY_NAME, load_bulk, load_demo
+from lapor_mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
+from lapor_mock.faults import Fault, FaultPlan, fault_body
+from lapor_mock.seeding import seed_records
+from lapor_mock.state import MockProblem, NationalState, utc_now
+from lapor_mock.variants import VARIANT_SETTINGS, Variant, shape_answer
 
 DEFAULT_AUTH_SECRET = "mock-auth-secret"  # noqa: S105 - the mock's own test value
 DEFAULT_TOKEN = "5f0c6a3e-2b1d-4c8e-9a7f-6201b0b0c0de"  # noqa: S105 - the mock's own test value
@@ -42,6 +44,8 @@ class MockSettings:
     rate_limit_per_minute: int | None = None
     """Answer 429 past this many calls a minute per token (None: no limit)."""
     base_path: str = DEFAULT_BASE_PATH
+    variant: Variant = "contract"
+    """The answer shapes of one kind of gateway (`lapor_mock.variants`)."""
 
 
 _SETTINGS = TypeAdapter(MockSettings)
@@ -128,10 +132,16 @@ class NationalMock(MockControls):
                 status, results = handler(self.state, request, match)
             except MockProblem as problem:
                 return _problem_answer(problem)
-            return json_answer(status, {"results": results})
+            held = self._status_name(match)
+            return json_answer(status, shape_answer(self.settings.variant, handler.__name__, results, held))
         if known_path and self.settings.has_list_call:
             return json_answer(405, {"message": "Method Not Allowed"})
         return json_answer(404, {"message": "Not Found"})
+
+    def _status_name(self, match: re.Match[str]) -> str | None:
+        complaint_id = match.groupdict().get("id")
+        complaint = self.state.complaints.get(int(complaint_id)) if complaint_id else None
+        return complaint.status_name if complaint else None
 
     def _authenticate(self, request: MockRequest) -> MockAnswer | None:
         names = {"either": ("auth", "authorization"), "auth": ("auth",)}.get(
@@ -141,7 +151,10 @@ class NationalMock(MockControls):
         token = request.headers.get("token")
         if not presented or token is None:
             return json_answer(401, {"message": "Unauthenticated."})
-        if f"Bearer {self.settings.auth_secret}" not in presented or token != self.settings.token:
+        secret = self.settings.auth_secret
+        # `auth` carries `Bearer <secret>`; newer gateways take `Authorization: <value>` with or without it.
+        accepted = {f"Bearer {secret}"} | ({secret} if "authorization" in names else set())
+        if not accepted & set(presented) or token != self.settings.token:
             return json_answer(403, {"message": "Forbidden."})
         return None
 
@@ -204,6 +217,9 @@ class NationalMock(MockControls):
         unknown = set(changes) - known
         if unknown:
             raise MockProblem(400, f"unknown settings {sorted(unknown)}; known: {sorted(known)}")
+        variant = changes.get("variant")
+        if isinstance(variant, str) and variant in VARIANT_SETTINGS:
+            changes = {**VARIANT_SETTINGS[variant], **changes}
         try:
             self.settings = _SETTINGS.validate_python({**asdict(self.settings), **changes})
         except ValidationError as exc:

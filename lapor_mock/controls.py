@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
 
-from app.sync.mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
-from app.sync.mock.faults import Fault, FaultKind
-from app.sync.mock.state import MockProblem
+from lapor_mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
+from lapor_mock.faults import Fault, FaultKind
+from lapor_mock.state import MockProblem
 
 JSONObject = dict[str, object]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import click
 
-from app.sync.mock.national import DEFAULT_BASE_PATH, MockSettings, NationalMock
+from lapor_mock.national import DEFAULT_BASE_PATH, MockSettings, NationalMock
+from lapor_mock.persistence import load_state, save_state
+from lapor_mock.variants import VARIANTS, Variant
 
 
 def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | None) -> MockSettings:
@@ -54,6 +57,19 @@ def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | No
 @click.option(
     "--rate-limit", type=int, default=None, help="Answer 429 past this many calls a minute per token."
 )
+@click.option(
+    "--variant",
+    type=click.Choice(VARIANTS),
+    default="contract",
+    show_default=True,
+    help="Answer in the shapes of one kind of gateway (see lapor_mock.variants).",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep the state in this file: a restart finds it again (and seeds only when it is absent).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def mock_national(
     host: str,
@@ -64,6 +80,8 @@ def mock_national(
     base_path: str,
     list_call: bool,
     rate_limit: int | None,
+    variant: Variant,
+    state_file: Path | None,
     log_level: str,
 ) -> None:
     """Serve a mock national SP4N-LAPOR! API, with test controls under /__mock/.
@@ -74,19 +92,30 @@ def mock_national(
     """
     import uvicorn
 
-    from app.sync.mock.asgi import DroppedConnectionFilter, MockServerApp
+    from lapor_mock.asgi import DroppedConnectionFilter, MockServerApp
 
     settings = _settings_from_env(base_path, list_call, rate_limit)
     mock = NationalMock(settings)
-    if seed != "none":
+    if variant != "contract":
+        mock.configure(variant=variant, **({} if list_call else {"has_list_call": False}))
+    restored = load_state(state_file) if state_file is not None else None
+    if restored is not None:
+        mock.state = restored
+    elif seed != "none":
         mock.seed(seed, count=count, follow_ups_each=follow_ups_each)
-    config = uvicorn.Config(MockServerApp(mock), host=host, port=port, log_level=log_level, access_log=False)
+    if state_file is not None:
+        save_state(mock.state, state_file)
+    app = MockServerApp(mock, state_file=state_file)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
     logging.getLogger("uvicorn.error").addFilter(DroppedConnectionFilter())
     click.echo(
         f"mock national LAPOR: http://{host}:{port}{base_path}  "
         f"(controls: http://{host}:{port}/__mock/, {len(mock.state.complaints)} complaints)"
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole stack: stopping is the expected outcome
+        pass
 
 
 if __name__ == "__main__":

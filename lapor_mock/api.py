@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 import orjson
 
-from app.sync.mock.exchange import MockRequest
-from app.sync.mock.state import (
+from lapor_mock.exchange import MockRequest
+from lapor_mock.state import (
     NATIONAL_ADMIN_ID,
     STATUS_COLORS,
     STATUS_NAMES,

@@ -1,0 +1,229 @@
+"""The tolerant adapter against each variant of the mock gateway, and the contract probe."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.config import get_settings
+from app.sync.client import build_http_client
+from app.sync.errors import UnauthorizedError
+from app.sync.probe import Probe
+from app.sync.wire import Envelope, FiledComplaint, NationalFollowUp
+from lapor_mock.inprocess import LaporMock
+from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN
+from lapor_mock.variants import VARIANTS
+from tests.sync.support import REGENCY, FakeClock, lapor_settings, mock_settings
+from tests.sync.test_national_client import TRACKING, a_filing
+
+pytestmark = pytest.mark.lapor_mock(seed="demo")
+
+
+def _client(mock: LaporMock, **overrides: object):
+    from app.sync.client import LaporClient
+
+    settings = lapor_settings(mock.base_url, **overrides)
+    clock = FakeClock()
+    return LaporClient.from_settings(settings, clock=clock, sleep=clock.sleep)
+
+
+def _held_complaint(mock: LaporMock) -> int:
+    complaint_id = mock.add_complaint(title="Lampu jalan padam di Arut Selatan", status_code=1)
+    mock.dispose(complaint_id)
+    mock.process(complaint_id)
+    mock.follow_up(complaint_id, "Petugas sudah memeriksa lokasi.", institution_from_name="Dinas PUPR")
+    return complaint_id
+
+
+@pytest.mark.parametrize("lapor_mock", VARIANTS, indirect=True)
+async def test_the_default_adapter_reads_and_files_in_every_variant(lapor_mock: LaporMock) -> None:
+    complaint_id = _held_complaint(lapor_mock)
+    async with _client(lapor_mock) as lapor:
+        detail = await lapor.get_complaint(complaint_id)
+        follow_ups = [f async for f in lapor.iter_followups(complaint_id)]
+        receipt = await lapor.file_complaint(a_filing(), tracking_number=TRACKING)
+    assert detail.data.status_name == "Ditindaklanjuti"
+    text = follow_ups[-1].text()
+    assert "Petugas sudah memeriksa lokasi." in text and "{{" not in text
+    assert receipt.national_id in lapor_mock.state.complaints
+    assert TRACKING in lapor_mock.state.complaints[receipt.national_id].tags
+
+
+@pytest.mark.lapor_mock(variant="integrator")
+async def test_integrator_follow_ups_render_placeholders_and_keep_unknown_fields(
+    lapor_mock: LaporMock,
+) -> None:
+    complaint_id = _held_complaint(lapor_mock)
+    async with _client(lapor_mock) as lapor:
+        follow_up = [f async for f in lapor.iter_followups(complaint_id)][-1]
+    assert follow_up.content is None and "{{institution_from}}" in (follow_up.template_content or "")
+    assert follow_up.text().startswith("Dinas PUPR (Ditindaklanjuti): ")
+    assert follow_up.status_new is not None and follow_up.status_new.name == "Ditindaklanjuti"
+    assert isinstance(follow_up.data, dict) and follow_up.data["source"] == "mock"
+    assert follow_up.attachments == [] or all(a.model_extra for a in follow_up.attachments)
+
+
+def test_a_placeholder_without_a_known_name_stays_as_written() -> None:
+    follow_up = NationalFollowUp.model_validate(
+        {
+            "id": 1,
+            "template_content": "Dari {{institution_from}} ke {{institution_to}} {{unknown}}",
+            "institution_from_name": "Dinas Kesehatan",
+            "data": "not json",
+            "surprise": [1],
+        }
+    )
+    assert follow_up.text() == "Dari Dinas Kesehatan ke {{institution_to}} {{unknown}}"
+    assert follow_up.data == "not json" and follow_up.model_extra == {"surprise": [1]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"results": {"complaint": {"id": 41, "tracking_id": "T41"}}},
+        {"results": {"data": {"complaint_id": "41"}}},
+        {"complaint_id": 41, "message": "ok"},
+    ],
+)
+def test_the_filed_id_is_read_from_any_of_the_three_shapes(body: dict[str, object]) -> None:
+    assert Envelope[FiledComplaint].model_validate(body).results.national_id == 41
+
+
+def test_a_filing_answer_naming_no_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="no complaint id"):
+        Envelope[FiledComplaint].model_validate({"results": {"message": "ok"}})
+
+
+@pytest.mark.parametrize(
+    ("variant", "form", "accepted"),
+    [
+        ("integrator", "auth_bearer", False),
+        ("integrator", "authorization", True),
+        ("legacy", "authorization", False),
+        ("legacy", "auth_bearer", True),
+        ("contract", "authorization", True),
+    ],
+)
+async def test_the_auth_form_is_a_setting(
+    lapor_mock: LaporMock, variant: str, form: str, accepted: bool
+) -> None:
+    lapor_mock.configure(variant=variant)
+    complaint_id = lapor_mock.add_complaint(title="Jalan berlubang di Kumai", status_code=1)
+    async with _client(lapor_mock, lapor_auth_form=form) as lapor:
+        if accepted:
+            assert (await lapor.get_complaint(complaint_id)).data.id == complaint_id
+        else:
+            with pytest.raises(UnauthorizedError):
+                await lapor.get_complaint(complaint_id)
+
+
+async def _probe(mock: LaporMock, *, write: bool = False, **overrides: object):
+    settings = mock_settings(mock, lapor_default_category_id=1, lapor_location_id=620102, **overrides)
+    async with build_http_client(settings, transport=mock.transport()) as http:
+        return await Probe(http, settings).run(write=write, complaint_id=None)
+
+
+def _outcome(report, assumption: str) -> bool | None:
+    return next(c.ok for c in report.checks if c.assumption == assumption)
+
+
+@pytest.mark.parametrize("lapor_mock", VARIANTS, indirect=True)
+async def test_the_probe_tells_each_variant_apart(lapor_mock: LaporMock) -> None:
+    variant = lapor_mock.settings.variant
+    report = await _probe(lapor_mock, write=True)
+    assert _outcome(report, "auth form both accepted") is True
+    assert _outcome(report, "auth form auth_bearer accepted") is (variant != "integrator")
+    assert _outcome(report, "auth form authorization accepted") is (variant != "legacy")
+    assert _outcome(report, "list call GET /complaints exists") is (variant == "contract")
+    assert ("set LAPOR_HAS_LIST_CALL=false: no list call, poll mode" in report.advice) is (
+        variant != "contract"
+    )
+    assert _outcome(report, "institutions list at /masters/institutions/external") is True
+    assert _outcome(report, "categories list at /masters/categories") is True
+    assert _outcome(report, "a tagged test complaint is filed") is True
+    assert _outcome(report, "the test complaint is found again by its tag") is True
+    assert _outcome(report, "datetimes are DD-MM-YYYY HH:MM:SS (WIB)") is True
+    assert _outcome(report, "follow-ups page {data, next_page_url}") is True
+    text = json.dumps(report.as_json())
+    assert DEFAULT_AUTH_SECRET not in text and DEFAULT_TOKEN not in text
+
+
+async def test_the_probe_is_read_only_by_default(lapor_mock: LaporMock) -> None:
+    await _probe(lapor_mock)
+    methods = {r.method for r in lapor_mock.received("*")}
+    assert methods == {"GET"}
+
+
+async def test_the_probe_checks_the_list_filters(lapor_mock: LaporMock) -> None:
+    report = await _probe(lapor_mock)
+    assert _outcome(report, "list filter updated_since honoured") is True
+    assert _outcome(report, "list filter tags honoured") is True
+    assert _outcome(report, "list filter disposition_id honoured") is True
+    assert _outcome(report, "status code and name match the table") is True
+
+
+async def test_the_probe_advises_the_auth_form_that_works(lapor_mock: LaporMock) -> None:
+    lapor_mock.configure(variant="legacy")
+    report = await _probe(lapor_mock, lapor_auth_form="authorization")
+    assert "set LAPOR_AUTH_FORM=both (the configured form is refused)" in report.advice
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    """The CLI reads its settings from this test's environment, not a cached earlier one."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_the_probe_command_prints_a_table_and_writes_its_report(
+    lapor_mock: LaporMock, tmp_path: Path
+) -> None:
+    lapor_mock.configure(variant="integrator")
+    out = tmp_path / "probe.json"
+    result = CliRunner().invoke(
+        main,
+        ["national", "probe", "--report", str(out)],
+        env={"DATABASE_URL": "sqlite+aiosqlite:///" + str(tmp_path / "x.db")},
+    )
+    assert result.exit_code == 0, result.output
+    assert "list call GET /complaints exists" in result.output and "NO" in result.output
+    assert "advice: set LAPOR_HAS_LIST_CALL=false" in result.output
+    report = json.loads(out.read_text())
+    assert {c["assumption"] for c in report["checks"]} >= {"auth form both accepted"}
+    assert DEFAULT_AUTH_SECRET not in out.read_text() + result.output
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_probe_and_sync_name_a_missing_setting_without_a_traceback(
+    lapor_mock: LaporMock, tmp_path: Path
+) -> None:
+    env = {"LAPOR_TOKEN": "", "DATABASE_URL": "sqlite+aiosqlite:///" + str(tmp_path / "x.db")}
+    for command in (["national", "probe", "--report", str(tmp_path / "p.json")], ["sync", "--once"]):
+        result = CliRunner().invoke(main, command, env=env)
+        assert result.exit_code == 1, result.output
+        assert "missing setting(s): LAPOR_TOKEN" in result.output
+        assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_regency_constant_matches_the_mock() -> None:
+    assert REGENCY == LaporMock().settings.institution_id
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_sync_once_prints_what_it_pulled_and_pushed(lapor_mock: LaporMock, database_url: str) -> None:
+    national_id = lapor_mock.add_complaint(title="Jembatan kayu rapuh di Kumai", status_code=1)
+    lapor_mock.dispose(national_id)
+    result = CliRunner().invoke(main, ["sync", "--once"], env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "push: 0 job(s) run" in lines
+    pulled = next(line for line in lines if line.startswith("pull succeeded"))
+    assert "created 1" in pulled
