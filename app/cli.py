@@ -187,7 +187,9 @@ def national() -> None:
 @click.option(
     "--write", is_flag=True, help="Also file one tagged test complaint (sandbox only) and post a follow-up."
 )
-@click.option("--complaint-id", type=int, help="Read this national complaint (default: the first one listed).")
+@click.option(
+    "--complaint-id", type=int, help="Read this national complaint (default: the first one listed)."
+)
 @click.option(
     "--report",
     "report_path",
@@ -235,7 +237,9 @@ def _require_national_settings(settings: Settings) -> None:
         if not value
     ]
     if missing:
-        raise click.ClickException("missing setting(s): " + ", ".join(missing) + " (see README, national LAPOR)")
+        raise click.ClickException(
+            "missing setting(s): " + ", ".join(missing) + " (see README, national LAPOR)"
+        )
 
 
 @main.group()

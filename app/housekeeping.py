@@ -35,9 +35,13 @@ class Housekeeping:
         """One sweep; returns 0 so the worker then waits `idle_seconds`."""
         now = self.clock()
         async with self.sessions() as session:
-            await session.execute(delete(RateCounter).where(col(RateCounter.window_start) < now - timedelta(hours=1)))
             await session.execute(
-                delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < now - self.idempotency_ttl)
+                delete(RateCounter).where(col(RateCounter.window_start) < now - timedelta(hours=1))
+            )
+            await session.execute(
+                delete(IdempotencyRecord).where(
+                    col(IdempotencyRecord.created_at) < now - self.idempotency_ttl
+                )
             )
             await session.commit()
         return 0

@@ -209,9 +209,7 @@ async def _list(request: Request) -> Response:
     if agency := params.get("agency"):
         conditions.append(f"agency_id = (SELECT id FROM agencies WHERE code = {arg(agency)})")
     if text := params.get("q", "").strip():
-        conditions.append(
-            f"reports_fts_vector @@ websearch_to_tsquery('indonesian', {arg(text)})"
-        )
+        conditions.append(f"reports_fts_vector @@ websearch_to_tsquery('indonesian', {arg(text)})")
     if cursor := params.get("cursor"):
         created_at, report_id = _position(cursor)
         conditions.append(f"(created_at, id) < ({arg(created_at)}::timestamptz, {arg(report_id)}::int)")

@@ -37,7 +37,16 @@ from bench.common import (
 )
 
 DATABASE = "lb_bench_similar"
-CATEGORIES = ["INFRA", "KESEHATAN", "PENDIDIKAN", "ADMINDUK", "TRANSPORT", "LINGKUNGAN", "SOSIAL", "PERIZINAN"]
+CATEGORIES = [
+    "INFRA",
+    "KESEHATAN",
+    "PENDIDIKAN",
+    "ADMINDUK",
+    "TRANSPORT",
+    "LINGKUNGAN",
+    "SOSIAL",
+    "PERIZINAN",
+]
 LAT, LONG = -2.6836, 111.6259
 
 # Two years of reports (the newest 30 days hold about 40,000), titles from 16 matters at 60
@@ -111,7 +120,11 @@ async def loaded_count() -> int:
 def query_params(n: int) -> dict[str, Any]:
     """The n-th rotating query: every other one with a point (250 m radius)."""
     title, category = QUERIES[n % len(QUERIES)]
-    params: dict[str, Any] = {"title": title, "content": "Sudah lama belum ditangani", "category_code": category}
+    params: dict[str, Any] = {
+        "title": title,
+        "content": "Sudah lama belum ditangani",
+        "category_code": category,
+    }
     if n % 2 == 0:
         params.update(lat=LAT + (n % 7) / 1000, long=LONG - (n % 5) / 1000)
     return params
@@ -179,13 +192,19 @@ def main() -> None:
     print(f"candidates per query (raw SQL): min {min(raw_rows)}, max {max(raw_rows)}")
     print(f"similar reports answered (API): min {min(api_found)}, max {max(api_found)}")
     # Even-numbered queries carry a point (250 m), odd ones search the whole regency.
-    for name, part in (("all queries", slice(None)), ("with a point", slice(0, None, 2)), ("no point", slice(1, None, 2))):
+    for name, part in (
+        ("all queries", slice(None)),
+        ("with a point", slice(0, None, 2)),
+        ("no point", slice(1, None, 2)),
+    ):
         r, a = raw[part], api[part]
         raw_p50, raw_p95 = percentile(r, 0.5) * 1000, percentile(r, 0.95) * 1000
         api_p50, api_p95 = percentile(a, 0.5) * 1000, percentile(a, 0.95) * 1000
         print(f"{name}:")
         print(f"  raw SQL (bare asyncpg):        p50 {raw_p50:6.1f} ms  p95 {raw_p95:6.1f} ms")
-        print(f"  GET /api/v1/reports/similar:   p50 {api_p50:6.1f} ms  p95 {api_p95:6.1f} ms  {mark(api_p95 < 50)}: p95 < 50 ms")
+        print(
+            f"  GET /api/v1/reports/similar:   p50 {api_p50:6.1f} ms  p95 {api_p95:6.1f} ms  {mark(api_p95 < 50)}: p95 < 50 ms"
+        )
         print(f"  ratio API / raw SQL (p95): {api_p95 / raw_p95:.2f}x")
 
 

@@ -15,6 +15,7 @@ from app.models import metadata
 
 config = context.config
 
+
 def _database_url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 

@@ -13,7 +13,9 @@ from tests.conftest import MigratedDatabase
 from tests.helpers import REPORTER, Keys, bring_to, report_body
 
 
-async def test_identity_never_logged(client: httpx.AsyncClient, keys: Keys, caplog: pytest.LogCaptureFixture) -> None:
+async def test_identity_never_logged(
+    client: httpx.AsyncClient, keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     report = await bring_to(client, keys, "followed_up")
     await client.get(f"/api/v1/reports/{report['id']}", headers=keys.coordinator)
@@ -33,7 +35,9 @@ async def test_identity_never_logged(client: httpx.AsyncClient, keys: Keys, capl
 
 async def test_validation_errors_do_not_echo_identity(client: httpx.AsyncClient, keys: Keys) -> None:
     response = await client.post(
-        "/api/v1/reports", json=report_body(reporter={**REPORTER, "email": "siti-at-example"}), headers=keys.intake
+        "/api/v1/reports",
+        json=report_body(reporter={**REPORTER, "email": "siti-at-example"}),
+        headers=keys.intake,
     )
     assert response.status_code == 422
     assert "siti-at-example" not in response.text
@@ -52,7 +56,9 @@ async def test_a_database_error_quoting_the_row_is_logged_without_its_text(
 
     async def failing(session: Any, new: Any, **_: Any) -> None:
         # PostgreSQL quotes the value it could not take ("value \"3201…\" is out of range"): the NIK.
-        await session.execute(text("SELECT CAST(CAST(:nik AS text) AS integer)"), {"nik": new.reporter["nik"]})
+        await session.execute(
+            text("SELECT CAST(CAST(:nik AS text) AS integer)"), {"nik": new.reporter["nik"]}
+        )
 
     monkeypatch.setattr(filing, "file_report", failing)
     caplog.set_level(logging.DEBUG)

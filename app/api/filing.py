@@ -90,7 +90,13 @@ async def create_report(
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         try:
             filed = await file_report(
-                session, new, filer=filer, numbering=numbering, policy=sla, now=utcnow(), idempotency=idempotency
+                session,
+                new,
+                filer=filer,
+                numbering=numbering,
+                policy=sla,
+                now=utcnow(),
+                idempotency=idempotency,
             )
             await session.commit()
         except IntegrityError:

@@ -106,7 +106,9 @@ def written_events(ids: Sequence[int]) -> FromClause:
     )
 
 
-async def publish_to(session: AsyncSession, sinks: Sequence[EventSink], events: Sequence[OutboxEvent]) -> None:
+async def publish_to(
+    session: AsyncSession, sinks: Sequence[EventSink], events: Sequence[OutboxEvent]
+) -> None:
     """Hand events already in the outbox to the sinks: each writes its rows in the session."""
     if not events:
         return

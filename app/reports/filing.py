@@ -185,7 +185,9 @@ async def file_report(
     report_id = checked.report_id or await _next_report_id(session)
     number = tracking_number(numbering.prefix, report_id, now, numbering.tz)
     values.update(id=report_id, tracking_number=number, category_id=checked.category_id)
-    event = EventDraft(EventType.report_created.value, report_id, created_payload(new, now, report_id, number))
+    event = EventDraft(
+        EventType.report_created.value, report_id, created_payload(new, now, report_id, number)
+    )
     inserts = statements.row_inserts(tuple(values), any(new.reporter.values()), idempotency is not None)
     params = statements.parameters(
         values,
@@ -215,7 +217,11 @@ class _Checked:
 
 
 async def _check(
-    session: AsyncSession, postgresql: bool, code: str | None, key_id: int | None, idempotency: Idempotency | None
+    session: AsyncSession,
+    postgresql: bool,
+    code: str | None,
+    key_id: int | None,
+    idempotency: Idempotency | None,
 ) -> _Checked:
     """One read: the category, an earlier use of the key and, on PostgreSQL, the new id."""
     params = {
@@ -241,7 +247,9 @@ async def _check(
 async def _next_report_id(session: AsyncSession) -> int:
     """The id the next report takes where there is no sequence (SQLite: its transactions take
     the write lock when they begin, so no other filing can take the same id meanwhile)."""
-    drawn = (await session.execute(select(func.coalesce(func.max(statements.REPORTS.c.id), 0) + 1))).scalar_one()
+    drawn = (
+        await session.execute(select(func.coalesce(func.max(statements.REPORTS.c.id), 0) + 1))
+    ).scalar_one()
     return int(drawn)
 
 

@@ -137,4 +137,3 @@ def parameters(values: dict[str, Any], reporter: dict[str, str | None], **named:
     params.update({f"reporter_{name}": reporter.get(name) for name in REPORTER_COLUMNS})
     params.update(named)
     return params
-

@@ -124,7 +124,10 @@ async def _create(
     ]
     for read, report in zip(complaints, pulled, strict=True):
         report.history = national_history(
-            read.detail, institution_id=ctx.institution_id, current=report.status, received_at=report.received_at
+            read.detail,
+            institution_id=ctx.institution_id,
+            current=report.status,
+            received_at=report.received_at,
         )
     stored = await create_pulled_reports(session, pulled, policy=ctx.policy, prefix=ctx.prefix, tz=ctx.tz)
     return [ApplyOutcome(created=True, follow_ups=n) for n in stored]

@@ -97,7 +97,7 @@ def log_status_code(entry: LogEntry) -> int | None:
 
 
 def target_for_existing(report: Report, code: int | None, *, forwarded: bool) -> ReportStatus | None:
-    """Where a national status moves an existing report (domain.md, "on an existing report")."""
+    """Where a national status moves an existing report (docs/domain.md, "How national statuses land locally")."""
     current = ReportStatus(report.status)
     if forwarded:
         return None if current in (ReportStatus.forwarded, ReportStatus.archived) else ReportStatus.forwarded

@@ -81,7 +81,16 @@ class PushSink:
             written.c.created_at,
             written.c.created_at,
         ).where(or_(*(condition for condition, _ in picked.values())))
-        columns = ("report_id", "event_id", "kind", "status", "attempts", "next_attempt_at", "created_at", "updated_at")
+        columns = (
+            "report_id",
+            "event_id",
+            "kind",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+        )
         return insert(jobs).from_select([jobs.c[name] for name in columns], rows)
 
 
@@ -96,7 +105,10 @@ def job_kind(event: EventDraft) -> JobKind | None:
         return JobKind.file
     if event.type == EventType.report_followed_up.value:
         return JobKind.follow_up
-    if event.type == EventType.report_status_changed.value and payload.get("status_after") == ReportStatus.forwarded:
+    if (
+        event.type == EventType.report_status_changed.value
+        and payload.get("status_after") == ReportStatus.forwarded
+    ):
         return JobKind.forward
     return None
 

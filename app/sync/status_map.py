@@ -1,6 +1,6 @@
 """The one table from national LAPOR status codes to the regency's local statuses.
 
-See `domain.md`, "National status on pull". A code this table does not know maps to None: the
+See `docs/domain.md`, "How national statuses land locally". A code this table does not know maps to None: the
 caller stores it raw and moves nothing.
 """
 

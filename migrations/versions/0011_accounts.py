@@ -48,7 +48,9 @@ def upgrade() -> None:
         sa.Column("expires_at", UTC, nullable=False),
         sa.Column("ended_at", UTC, nullable=True),
         sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name=op.f("fk_account_sessions_account_id_accounts"),
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_sessions_account_id_accounts"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account_sessions")),

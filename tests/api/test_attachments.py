@@ -27,13 +27,17 @@ def _jpeg_with_gps() -> bytes:
     return out.getvalue()
 
 
-async def _upload(client: httpx.AsyncClient, keys: Keys, report_id: int, name: str, data: bytes, ctype: str) -> Any:
+async def _upload(
+    client: httpx.AsyncClient, keys: Keys, report_id: int, name: str, data: bytes, ctype: str
+) -> Any:
     return await client.post(
         f"/api/v1/reports/{report_id}/attachments", files={"file": (name, data, ctype)}, headers=keys.intake
     )
 
 
-async def test_jpeg_gps_is_stripped_and_hash_matches(client: httpx.AsyncClient, keys: Keys, settings: Any) -> None:
+async def test_jpeg_gps_is_stripped_and_hash_matches(
+    client: httpx.AsyncClient, keys: Keys, settings: Any
+) -> None:
     report = await file_report(client, keys.intake)
     original = _jpeg_with_gps()
     assert GPS_IFD in Image.open(io.BytesIO(original)).getexif()
@@ -42,7 +46,9 @@ async def test_jpeg_gps_is_stripped_and_hash_matches(client: httpx.AsyncClient, 
     meta = response.json()
     assert meta["content_type"] == "image/jpeg", "the type comes from the bytes, not the declared type"
     assert meta["file_name"] == "jalan.jpg"
-    download = await client.get(f"/api/v1/reports/{report['id']}/attachments/{meta['id']}", headers=keys.intake)
+    download = await client.get(
+        f"/api/v1/reports/{report['id']}/attachments/{meta['id']}", headers=keys.intake
+    )
     assert download.status_code == 200
     assert download.headers["content-type"] == "image/jpeg"
     stored = Image.open(io.BytesIO(download.content))

@@ -24,7 +24,8 @@ async def test_directory_lifecycle(path: str, client: httpx.AsyncClient, keys: K
     assert (await client.post(f"/api/v1/{path}/X1/deactivate", headers=keys.admin)).json()["active"] is False
     active = {e["code"] for e in (await client.get(f"/api/v1/{path}", headers=keys.viewer)).json()}
     everything = {
-        e["code"] for e in (await client.get(f"/api/v1/{path}?include_inactive=true", headers=keys.viewer)).json()
+        e["code"]
+        for e in (await client.get(f"/api/v1/{path}?include_inactive=true", headers=keys.viewer)).json()
     }
     assert "X1" not in active and "X1" in everything
     reactivated = await client.patch(f"/api/v1/{path}/X1", json={"active": True}, headers=keys.admin)
@@ -44,7 +45,9 @@ async def test_filing_with_deactivated_category_is_refused(client: httpx.AsyncCl
 
 async def test_keys_api(client: httpx.AsyncClient, keys: Keys) -> None:
     made = await client.post(
-        "/api/v1/keys", json={"name": "dinkes bot", "role": "agency", "agency_code": "DINKES"}, headers=keys.admin
+        "/api/v1/keys",
+        json={"name": "dinkes bot", "role": "agency", "agency_code": "DINKES"},
+        headers=keys.admin,
     )
     assert made.status_code == 201
     secret = made.json()["key"]
@@ -88,7 +91,9 @@ async def test_refused_category_writes_nothing_and_uses_no_number(
     first = (await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
     await client.post("/api/v1/categories/INFRA/deactivate", headers=keys.admin)
     deactivated = await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)
-    unknown = await client.post("/api/v1/reports", json=report_body(category_code="NOPE"), headers=keys.intake)
+    unknown = await client.post(
+        "/api/v1/reports", json=report_body(category_code="NOPE"), headers=keys.intake
+    )
     assert deactivated.status_code == 422 and "deactivated" in deactivated.json()["detail"]
     assert unknown.status_code == 422 and unknown.json()["fields"][0]["field"] == "category_code"
     async with app.state.runtime.sessions() as session:

@@ -20,11 +20,15 @@ async def _counts(app: Any) -> tuple[int, int, int, int]:
     return tuple(result)  # type: ignore[return-value]
 
 
-async def test_filing_writes_report_reporter_event_and_outbox(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+async def test_filing_writes_report_reporter_event_and_outbox(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
     response = await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)
     assert response.status_code == 201, response.text
     report = response.json()
-    assert report["tracking_number"].startswith("KOBAR-2026-") or report["tracking_number"].startswith("KOBAR-")
+    assert report["tracking_number"].startswith("KOBAR-2026-") or report["tracking_number"].startswith(
+        "KOBAR-"
+    )
     assert report["status"] == "unverified" and report["status_label"] == "Belum Terverifikasi"
     assert report["origin"] == "local" and report["version"] == 1
     assert report["reporter"] is None, "intake keys never see identity"
@@ -44,7 +48,9 @@ async def test_tracking_numbers_are_unique_and_prefixed(client: httpx.AsyncClien
     for _ in range(3):
         report = (await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
         numbers.add(report["tracking_number"])
-        by_number = await client.get(f"/api/v1/reports/by-number/{report['tracking_number']}", headers=keys.intake)
+        by_number = await client.get(
+            f"/api/v1/reports/by-number/{report['tracking_number']}", headers=keys.intake
+        )
         assert by_number.json()["id"] == report["id"]
     assert len(numbers) == 3
     assert all(n.split("-")[0] == "KOBAR" and len(n.split("-")[2]) == 6 for n in numbers)
@@ -65,7 +71,9 @@ async def test_same_idempotency_key_and_body_returns_first_answer(
     assert await _counts(app) == (1, 1, 1, 1)
 
 
-async def test_same_idempotency_key_other_body_is_422(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+async def test_same_idempotency_key_other_body_is_422(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
     headers = {**keys.intake, "Idempotency-Key": "wa-msg-7782"}
     assert (await client.post("/api/v1/reports", json=report_body(), headers=headers)).status_code == 201
     other = await client.post("/api/v1/reports", json=report_body(title="Lampu jalan mati"), headers=headers)
@@ -74,7 +82,9 @@ async def test_same_idempotency_key_other_body_is_422(client: httpx.AsyncClient,
     assert await _counts(app) == (1, 1, 1, 1)
 
 
-async def test_concurrent_same_idempotency_key_files_once(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+async def test_concurrent_same_idempotency_key_files_once(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
     import asyncio
 
     headers = {**keys.intake, "Idempotency-Key": "wa-msg-race"}
@@ -87,7 +97,9 @@ async def test_concurrent_same_idempotency_key_files_once(client: httpx.AsyncCli
 
 
 async def test_idempotency_keys_are_per_api_key(client: httpx.AsyncClient, keys: Keys) -> None:
-    one = await client.post("/api/v1/reports", json=report_body(), headers={**keys.intake, "Idempotency-Key": "k"})
+    one = await client.post(
+        "/api/v1/reports", json=report_body(), headers={**keys.intake, "Idempotency-Key": "k"}
+    )
     two = await client.post(
         "/api/v1/reports", json=report_body(), headers={**keys.other_intake, "Idempotency-Key": "k"}
     )
@@ -124,7 +136,9 @@ async def test_bad_body_is_422_and_writes_nothing(
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
     response = await client.post(
-        "/api/v1/reports", content=b'{"kind": "complaint",', headers={**keys.intake, "Content-Type": "application/json"}
+        "/api/v1/reports",
+        content=b'{"kind": "complaint",',
+        headers={**keys.intake, "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     assert response.json() == {"error": "malformed_json", "detail": "the body is not valid JSON"}
@@ -177,7 +191,14 @@ async def test_wrong_role_is_403_and_writes_nothing(client: httpx.AsyncClient, k
 
 
 async def test_bad_query_parameters_are_422(client: httpx.AsyncClient, keys: Keys) -> None:
-    for query in ("status=lost", "limit=0", "limit=abc", "cursor=%%%", "created_from=2026-01-01T00:00:00", "order=up"):
+    for query in (
+        "status=lost",
+        "limit=0",
+        "limit=abc",
+        "cursor=%%%",
+        "created_from=2026-01-01T00:00:00",
+        "order=up",
+    ):
         response = await client.get(f"/api/v1/reports?{query}", headers=keys.admin)
         assert response.status_code == 422, (query, response.text)
         assert response.json()["error"] in ("validation_error", "unprocessable")

@@ -38,7 +38,11 @@ async def test_filters(client: httpx.AsyncClient, keys: Keys) -> None:
         location={"district_code": "62.01.02"},
     )
     assert await _ids(client, keys, "status=disposed") == [road["id"]]
-    assert await _ids(client, keys, "status=unverified&status=disposed") == [info["id"], clinic["id"], road["id"]]
+    assert await _ids(client, keys, "status=unverified&status=disposed") == [
+        info["id"],
+        clinic["id"],
+        road["id"],
+    ]
     assert await _ids(client, keys, "kind=aspiration") == [clinic["id"]]
     assert await _ids(client, keys, "agency=DPUPR") == [road["id"]]
     assert await _ids(client, keys, "agency=NOPE") == []

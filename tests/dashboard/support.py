@@ -27,7 +27,7 @@ OCTOBER = "from=2026-10-01&to=2026-10-31"
 
 
 def wib(*args: int) -> datetime:
-    return datetime(*args, tzinfo=WIB).astimezone(UTC)
+    return datetime(*args).replace(tzinfo=WIB).astimezone(UTC)
 
 
 async def add_directory(session: AsyncSession) -> None:

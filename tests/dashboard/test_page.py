@@ -88,7 +88,11 @@ async def test_figures_match_the_seeded_data(client: httpx.AsyncClient, keys: Ke
     assert len(rows) == 1
     assert page.one("p", "keterangan").attrs["data-terlambat"] == "1"
     assert "1 laporan rahasia lainnya tidak ditampilkan" in page.one("p", "keterangan").text
-    cells = {c.attrs["class"]: c.text for c in page.elements[page.elements.index(rows[0]) + 1 :][:5] if c.tag == "td"}
+    cells = {
+        c.attrs["class"]: c.text
+        for c in page.elements[page.elements.index(rows[0]) + 1 :][:5]
+        if c.tag == "td"
+    }
     link = page.elements[page.elements.index(rows[0]) + 2]
     assert link.tag == "a" and link.attrs["href"].startswith("/dashboard/laporan/")
     assert cells == {
@@ -176,7 +180,9 @@ async def test_default_range_is_the_last_twelve_months(client: httpx.AsyncClient
         ("from=2020-01-01&to=2026-11-30", "Rentang tanggal paling panjang"),
     ],
 )
-async def test_a_bad_range_gets_a_message(client: httpx.AsyncClient, app: Any, query: str, message: str) -> None:
+async def test_a_bad_range_gets_a_message(
+    client: httpx.AsyncClient, app: Any, query: str, message: str
+) -> None:
     await sign_in_as(client, app, "viewer")
     response = await client.get(f"/dashboard?{query}")
     assert response.status_code == 422

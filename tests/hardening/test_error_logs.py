@@ -75,7 +75,7 @@ async def test_a_client_gone_mid_body_is_not_an_error(
     ]
 
     async def receive() -> dict[str, Any]:
-        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}  # type: ignore[return-value]
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)

@@ -4,6 +4,7 @@ every answer checked against the GeoReport v2 shapes, in JSON and XML."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -104,7 +105,7 @@ async def test_post_then_read_back_without_identity(
     [answer] = posted.json()
     assert set(answer) == {"service_request_id", "token", "service_notice", "account_id"}
     number = answer["service_request_id"]
-    assert number.startswith("KOBAR-")
+    assert re.fullmatch(r"KOBAR-\d{4}-\d{6}", number), number
     xml_post = await _post(client, "xml", _form(keys, **{"attribute[anonymous]": "true"}))
     request_xml = xml_children(ET.fromstring(xml_post.content), "request")[0]
     anonymous_number = request_xml.findtext("service_request_id")

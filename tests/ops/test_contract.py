@@ -28,7 +28,9 @@ CASES = re.compile(r"(\d+) generated")
 @pytest.fixture
 async def seeded(database_url: str, tmp_path: Path) -> Keys:
     """Reports at several statuses and a key per role, in the database the server will use."""
-    app = create_app(Settings(database_url=database_url, attachment_dir=tmp_path / "files", rate_limit_per_minute=0))
+    app = create_app(
+        Settings(database_url=database_url, attachment_dir=tmp_path / "files", rate_limit_per_minute=0)
+    )
     async with app.router.lifespan_context(app):
         keys = await make_keys(app)
         transport = httpx.ASGITransport(app=app)
@@ -53,7 +55,10 @@ def server(database_url: str, tmp_path: Path, seeded: Keys) -> Iterator[str]:
     log = open(tmp_path / "server.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port)],
-        env=env, stdout=log, stderr=log, cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -62,7 +67,9 @@ def server(database_url: str, tmp_path: Path, seeded: Keys) -> Iterator[str]:
             httpx.get(url + "/healthz", timeout=1)
             break
         except httpx.HTTPError:
-            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            assert process.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "server.log"
+            ).read_text()
             time.sleep(0.2)  # polling interval, bounded by the deadline
     try:
         yield url
@@ -82,11 +89,26 @@ def test_openapi_contract_for_every_role(server: str, seeded: Keys, tmp_path: Pa
         env = {**os.environ, "LB_ST_KEY": seeded.by_name(role)["X-API-Key"]}
         run = subprocess.run(
             [
-                schemathesis, "--config-file", str(config), "run", f"{server}/openapi.json",
-                "--checks", "not_a_server_error,response_schema_conformance",
-                "--max-examples", "3", "--workers", "1", "--seed", "20261127", "--no-color",
+                schemathesis,
+                "--config-file",
+                str(config),
+                "run",
+                f"{server}/openapi.json",
+                "--checks",
+                "not_a_server_error,response_schema_conformance",
+                "--max-examples",
+                "3",
+                "--workers",
+                "1",
+                "--seed",
+                "20261127",
+                "--no-color",
             ],
-            env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
         )
         assert run.returncode == 0, f"{role}:\n{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
         found = CASES.search(run.stdout)

@@ -65,7 +65,9 @@ async def test_readiness_follows_the_database(test_db: MigratedDatabase, tmp_pat
 async def test_metrics(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
     await bring_to(client, keys, "disposed")
     await file_report(client, keys.intake)
-    await HeartbeatRecorder(app.state.runtime.sessions, "w1")(JobHealth("push", runs=3, failures=1, last_success_at=1.0e9))
+    await HeartbeatRecorder(app.state.runtime.sessions, "w1")(
+        JobHealth("push", runs=3, failures=1, last_success_at=1.0e9)
+    )
     text = (await client.get("/metrics")).text
     assert 'lapor_http_requests_total{method="POST",route="/api/v1/reports",status="201"}' in text
     assert "lapor_http_request_duration_seconds_bucket" in text
@@ -95,7 +97,9 @@ async def test_json_logs_carry_request_ids_and_no_identity(client: httpx.AsyncCl
     root.setLevel(logging.DEBUG)
     try:
         report = await file_report(client, keys.intake)
-        await client.get(f"/api/v1/reports/{report['id']}", headers={**keys.coordinator, "X-Request-ID": "req-7"})
+        await client.get(
+            f"/api/v1/reports/{report['id']}", headers={**keys.coordinator, "X-Request-ID": "req-7"}
+        )
         await client.post("/api/v1/reports", json=report_body(kind="bad"), headers=keys.intake)
         await client.get("/api/v1/reports/export?format=csv", headers=keys.admin)
     finally:

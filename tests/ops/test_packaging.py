@@ -22,7 +22,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = tmp_path_factory.mktemp("wheels")
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(wheels), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert built.returncode == 0, built.stderr[-2000:]
     return next(wheels.glob("lapor_bridge-*.whl"))
@@ -52,7 +54,9 @@ def test_wheel_runs_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None
     site = tmp_path / "site"
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site), str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert installed.returncode == 0, installed.stderr[-2000:]
     workdir = tmp_path / "srv"
@@ -62,10 +66,19 @@ def test_wheel_runs_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     env.update(PYTHONPATH=str(site), DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'store.db'}")
     migrated = subprocess.run(
-        [sys.executable, "-m", "app.cli", "migrate"], cwd=workdir, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "app.cli", "migrate"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     where = subprocess.run(
-        [sys.executable, "-c", "import app; print(app.__file__)"], cwd=workdir, env=env, capture_output=True, text=True
+        [sys.executable, "-c", "import app; print(app.__file__)"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert where.stdout.startswith(str(site)), "the installed package ran, not the source tree"

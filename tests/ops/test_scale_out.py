@@ -62,7 +62,9 @@ def _env(database_url: str, remote: RemoteMock, tmp_path: Path) -> dict[str, str
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = open(log, "ab")
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, stdout=handle, stderr=handle, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", *args], env=env, stdout=handle, stderr=handle, cwd=ROOT
+    )
 
 
 async def _until(check: Any, seconds: float, what: str) -> None:
@@ -97,7 +99,9 @@ async def test_two_apis_two_workers_each_webhook_and_push_once(
     async with app.router.lifespan_context(app):
         keys = await make_keys(app)
     ports = [free_port(), free_port()]
-    processes = [_start(["serve", "--no-migrate", "--port", str(p)], env, tmp_path / f"api{p}.log") for p in ports]
+    processes = [
+        _start(["serve", "--no-migrate", "--port", str(p)], env, tmp_path / f"api{p}.log") for p in ports
+    ]
     processes += [_start(["worker"], env, tmp_path / f"worker{n}.log") for n in range(2)]
     apis = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{p}", timeout=30) for p in ports]
     try:
@@ -110,7 +114,9 @@ async def test_two_apis_two_workers_each_webhook_and_push_once(
                     return False
 
             await _until(ready, 30, "the API process was not ready")
-        created = await apis[0].post("/api/v1/webhooks/subscriptions", json={"url": receiver.url}, headers=keys.admin)
+        created = await apis[0].post(
+            "/api/v1/webhooks/subscriptions", json={"url": receiver.url}, headers=keys.admin
+        )
         assert created.status_code == 201, created.text
         receiver.secrets.append(created.json()["secret"])
 
@@ -134,9 +140,14 @@ async def test_two_apis_two_workers_each_webhook_and_push_once(
         async def pushed() -> bool:
             async with app.state.runtime.sessions() as session:
                 open_jobs = (
-                    await session.execute(select(func.count()).select_from(PushJob).where(col(PushJob.status) != "done"))
+                    await session.execute(
+                        select(func.count()).select_from(PushJob).where(col(PushJob.status) != "done")
+                    )
                 ).scalar_one()
-            return int(open_jobs) == 0 and len(mock_server.received("/complaints/followup/add", "POST")) >= REPORTS
+            return (
+                int(open_jobs) == 0
+                and len(mock_server.received("/complaints/followup/add", "POST")) >= REPORTS
+            )
 
         await _until(pushed, 120, "not every push job was done")
 

@@ -14,7 +14,7 @@ calendar = WorkingCalendar(WIB)
 
 
 def wib(*args: int) -> datetime:
-    return datetime(*args, tzinfo=WIB)
+    return datetime(*args).replace(tzinfo=WIB)
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,9 @@ async def test_racing_moves_at_most_one_wins(
         assert stored is not None and stored.version == report["version"] + winners
 
 
-async def test_stale_loaded_report_loses_compare_and_set(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+async def test_stale_loaded_report_loses_compare_and_set(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
     report = await bring_to(client, keys, "unverified")
     async with app.state.runtime.sessions() as session:
         stale = await session.get(Report, report["id"])
@@ -100,7 +102,9 @@ async def test_stale_loaded_report_loses_compare_and_set(client: httpx.AsyncClie
     async with app.state.runtime.sessions() as session:
         session.add(stale)
         with pytest.raises(VersionConflict):
-            await apply_action(session, stale, MoveRequest(action=Action.verify, actor="test"), app.state.runtime.sla)
+            await apply_action(
+                session, stale, MoveRequest(action=Action.verify, actor="test"), app.state.runtime.sla
+            )
         await session.rollback()
     current = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "on_hold"

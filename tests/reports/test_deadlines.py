@@ -141,7 +141,9 @@ async def test_overdue_emitted_once_per_breach(client: httpx.AsyncClient, keys: 
     assert sorted(e["deadline"] for e in await _overdue_events(app)) == ["disposition", "resolution"]
 
 
-async def test_follow_up_deadline_again_after_redisposition(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+async def test_follow_up_deadline_again_after_redisposition(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
     report = await bring_to(client, keys, "disposed")
     first_due = _at(report["deadlines"]["follow_up_due_at"])
     assert first_due is not None
@@ -161,7 +163,9 @@ async def test_follow_up_deadline_again_after_redisposition(client: httpx.AsyncC
     assert follow_up_events[1]["agency"] == "DINKES"
 
 
-async def test_automatic_completion_after_window_not_before(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+async def test_automatic_completion_after_window_not_before(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
     report = await bring_to(client, keys, "followed_up")
     auto = _at(report["deadlines"]["auto_complete_at"])
     assert auto is not None
@@ -191,7 +195,9 @@ async def test_objection_stops_automatic_completion(client: httpx.AsyncClient, k
     auto = _at(report["deadlines"]["auto_complete_at"])
     assert auto is not None
     await _move(client, keys, report["id"], "reopen")
-    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: auto + timedelta(days=1))
+    watch = DeadlineWatch(
+        app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: auto + timedelta(days=1)
+    )
     await watch.run_once()
     current = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "in_progress"

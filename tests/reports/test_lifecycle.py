@@ -68,7 +68,9 @@ async def test_moves_from(status: str, client: httpx.AsyncClient, keys: Keys) ->
             assert error["current_status"] == status
             allowed = {(a["action"], a["to"]) for a in error["allowed"]}
             assert allowed == {
-                (a.value, r.target.value) for a, r in ACTION_RULES.items() if ReportStatus(status) in r.sources
+                (a.value, r.target.value)
+                for a, r in ACTION_RULES.items()
+                if ReportStatus(status) in r.sources
             }
             unchanged = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
             assert unchanged == report
@@ -86,7 +88,9 @@ async def test_dispose_records_agency_and_send_back_clears_it(client: httpx.Asyn
     assert history[2]["agency"] == "DPUPR"
 
 
-async def test_dispose_to_unknown_or_same_agency_changes_nothing(client: httpx.AsyncClient, keys: Keys) -> None:
+async def test_dispose_to_unknown_or_same_agency_changes_nothing(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
     report = await bring_to(client, keys, "disposed")
     for code, status in (("NOPE", 422), ("DPUPR", 422)):
         response = await client.post(
@@ -119,19 +123,25 @@ async def test_follow_up_is_stored_and_listed(client: httpx.AsyncClient, keys: K
 
 async def test_rating_once_after_follow_up(client: httpx.AsyncClient, keys: Keys) -> None:
     early = await bring_to(client, keys, "in_progress")
-    refused = await client.post(f"/api/v1/reports/{early['id']}/rating", json={"score": 4}, headers=keys.intake)
+    refused = await client.post(
+        f"/api/v1/reports/{early['id']}/rating", json={"score": 4}, headers=keys.intake
+    )
     assert refused.status_code == 409
     report = await bring_to(client, keys, "followed_up")
     rated = await client.post(
         f"/api/v1/reports/{report['id']}/rating", json={"score": 5, "comment": "Cepat"}, headers=keys.intake
     )
     assert rated.status_code == 201, rated.text
-    again = await client.post(f"/api/v1/reports/{report['id']}/rating", json={"score": 1}, headers=keys.intake)
+    again = await client.post(
+        f"/api/v1/reports/{report['id']}/rating", json={"score": 1}, headers=keys.intake
+    )
     assert again.status_code == 409
     stored = (await client.get(f"/api/v1/reports/{report['id']}/rating", headers=keys.intake)).json()
     assert stored["score"] == 5
     for score in (0, 6, "lima"):
-        bad = await client.post(f"/api/v1/reports/{report['id']}/rating", json={"score": score}, headers=keys.admin)
+        bad = await client.post(
+            f"/api/v1/reports/{report['id']}/rating", json={"score": score}, headers=keys.admin
+        )
         assert bad.status_code == 422
 
 

@@ -32,6 +32,8 @@ def test_full_text_triggers_survive_0010_down_and_up(test_db: MigratedDatabase, 
             " national_log_seen, version, created_at, updated_at) VALUES ('complaint', 'Jalan berlubang',"
             " 'Lubang besar', 'web', 0, 0, 'unverified', 'local', 0, 1, '2026-12-01', '2026-12-01')"
         )
-        assert conn.execute("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH 'lubang'").fetchone() == (1,)
+        assert conn.execute(
+            "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH 'lubang'"
+        ).fetchone() == (1,)
         found = conn.execute("SELECT count(*) FROM reports_fts_trigram WHERE reports_fts_trigram MATCH 'lub'")
         assert found.fetchone() == (1,)

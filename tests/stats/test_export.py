@@ -32,11 +32,13 @@ async def _seed(client: httpx.AsyncClient, keys: Keys) -> dict[str, dict[str, An
         "normal": await bring_to(client, keys, "disposed"),
         "anonymous": await bring_to(client, keys, "disposed", is_anonymous=True),
         "secret": await bring_to(client, keys, "verified", is_secret=True),
-        "formula": await file_report(client, keys.intake, title="=HYPERLINK(\"http://x\")", channel="web"),
+        "formula": await file_report(client, keys.intake, title='=HYPERLINK("http://x")', channel="web"),
     }
 
 
-async def test_csv_for_coordinator_has_identity_and_indonesian_headers(client: httpx.AsyncClient, keys: Keys) -> None:
+async def test_csv_for_coordinator_has_identity_and_indonesian_headers(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
     seeded = await _seed(client, keys)
     rows = _csv(await client.get("/api/v1/reports/export?format=csv", headers=keys.coordinator))
     assert len(rows) == 4
@@ -61,7 +63,9 @@ async def test_csv_for_viewer_has_no_identity_and_no_secret(client: httpx.AsyncC
         assert value not in response.text
 
 
-async def test_xlsx_for_agency_only_its_reports_and_entitled_identity(client: httpx.AsyncClient, keys: Keys) -> None:
+async def test_xlsx_for_agency_only_its_reports_and_entitled_identity(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
     seeded = await _seed(client, keys)
     response = await client.get("/api/v1/reports/export?format=xlsx&lang=en", headers=keys.agency)
     assert "attachment" in response.headers["content-disposition"]

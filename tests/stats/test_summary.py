@@ -17,7 +17,7 @@ FAR = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def wib(*args: int) -> datetime:
-    return datetime(*args, tzinfo=WIB).astimezone(UTC)
+    return datetime(*args).replace(tzinfo=WIB).astimezone(UTC)
 
 
 async def _seed(app: Any) -> None:
@@ -25,7 +25,9 @@ async def _seed(app: Any) -> None:
         agencies = {a.code: a.id for a in (await session.execute(select(Agency))).scalars()}
         infra = (await session.execute(select(Category.id).where(Category.code == "INFRA"))).scalar_one()
 
-        def report(created: datetime, kind: str, channel: str, status: str, agency: str | None, **extra: Any) -> Report:
+        def report(
+            created: datetime, kind: str, channel: str, status: str, agency: str | None, **extra: Any
+        ) -> Report:
             values: dict[str, Any] = {
                 "kind": kind,
                 "title": "Laporan uji statistik",
@@ -51,23 +53,62 @@ async def _seed(app: Any) -> None:
         r4 = wib(2026, 11, 10, 14)
         session.add_all(
             [
-                report(r1, "complaint", "whatsapp", "followed_up", "DPUPR",
-                       disposed_at=r1 + timedelta(days=1), disposition_due_at=r1 + timedelta(days=3),
-                       followed_up_at=r1 + timedelta(days=3), follow_up_due_at=r1 + timedelta(days=8),
-                       follow_up_working_days=2),
-                report(r2, "complaint", "web", "followed_up", "DPUPR",
-                       disposed_at=r2 + timedelta(days=5), disposition_due_at=r2 + timedelta(days=3),
-                       followed_up_at=r2 + timedelta(days=15), follow_up_due_at=r2 + timedelta(days=12),
-                       follow_up_working_days=7),
-                report(r3, "aspiration", "walk_in", "disposed", "DPUPR",
-                       disposed_at=r3 + timedelta(hours=5), disposition_due_at=r3 + timedelta(days=3)),
-                report(r4, "information_request", "web", "followed_up", "DINKES",
-                       disposed_at=r4 + timedelta(days=1), disposition_due_at=r4 + timedelta(days=3),
-                       followed_up_at=r4 + timedelta(days=5), follow_up_due_at=r4 + timedelta(days=7),
-                       follow_up_working_days=4, district_code="62.01.04", category_id=None),
+                report(
+                    r1,
+                    "complaint",
+                    "whatsapp",
+                    "followed_up",
+                    "DPUPR",
+                    disposed_at=r1 + timedelta(days=1),
+                    disposition_due_at=r1 + timedelta(days=3),
+                    followed_up_at=r1 + timedelta(days=3),
+                    follow_up_due_at=r1 + timedelta(days=8),
+                    follow_up_working_days=2,
+                ),
+                report(
+                    r2,
+                    "complaint",
+                    "web",
+                    "followed_up",
+                    "DPUPR",
+                    disposed_at=r2 + timedelta(days=5),
+                    disposition_due_at=r2 + timedelta(days=3),
+                    followed_up_at=r2 + timedelta(days=15),
+                    follow_up_due_at=r2 + timedelta(days=12),
+                    follow_up_working_days=7,
+                ),
+                report(
+                    r3,
+                    "aspiration",
+                    "walk_in",
+                    "disposed",
+                    "DPUPR",
+                    disposed_at=r3 + timedelta(hours=5),
+                    disposition_due_at=r3 + timedelta(days=3),
+                ),
+                report(
+                    r4,
+                    "information_request",
+                    "web",
+                    "followed_up",
+                    "DINKES",
+                    disposed_at=r4 + timedelta(days=1),
+                    disposition_due_at=r4 + timedelta(days=3),
+                    followed_up_at=r4 + timedelta(days=5),
+                    follow_up_due_at=r4 + timedelta(days=7),
+                    follow_up_working_days=4,
+                    district_code="62.01.04",
+                    category_id=None,
+                ),
                 # Overdue now: waiting for disposition past its deadline.
-                report(wib(2026, 11, 20, 9), "complaint", "whatsapp", "unverified", None,
-                       disposition_due_at=wib(2026, 11, 25, 0)),
+                report(
+                    wib(2026, 11, 20, 9),
+                    "complaint",
+                    "whatsapp",
+                    "unverified",
+                    None,
+                    disposition_due_at=wib(2026, 11, 25, 0),
+                ),
                 # 1 November 03:00 in Jakarta, still 31 October in UTC: counted in November.
                 report(datetime(2026, 10, 31, 20, 0, tzinfo=UTC), "aspiration", "sms", "completed", None),
                 # Outside the range.
@@ -120,12 +161,16 @@ async def test_summary_known_answers(client: httpx.AsyncClient, keys: Keys, app:
 
 async def test_summary_range_and_roles(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
     await _seed(app)
-    october = (await client.get("/api/v1/stats/summary?from=2026-10-01&to=2026-10-31", headers=keys.admin)).json()
+    october = (
+        await client.get("/api/v1/stats/summary?from=2026-10-01&to=2026-10-31", headers=keys.admin)
+    ).json()
     assert october["total"] == 2
     for role in ("agency", "intake"):
         assert (await client.get("/api/v1/stats/summary", headers=keys.by_name(role))).status_code == 403
     bad = await client.get("/api/v1/stats/summary?from=2026-11-30&to=2026-10-01", headers=keys.admin)
     assert bad.status_code == 422
     assert (await client.get("/api/v1/stats/summary?from=yesterday", headers=keys.admin)).status_code == 422
-    empty = (await client.get("/api/v1/stats/summary?from=2020-01-01&to=2020-12-31", headers=keys.admin)).json()
+    empty = (
+        await client.get("/api/v1/stats/summary?from=2020-01-01&to=2020-12-31", headers=keys.admin)
+    ).json()
     assert empty["total"] == 0 and empty["agencies"] == [] and empty["by_kind"] == []

@@ -43,18 +43,24 @@ def _env(database_url: str, remote: RemoteMock, tmp_path: Path) -> dict[str, str
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = open(log, "ab")
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, stdout=handle, stderr=handle, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"], env=env, stdout=handle, stderr=handle, cwd=ROOT
+    )
 
 
 async def _counts(app: Any) -> dict[str, int]:
     async with app.state.runtime.sessions() as session:
 
         async def count(model: Any, *where: Any) -> int:
-            return int((await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one())
+            return int(
+                (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
+            )
 
         return {
             "national": await count(Report, col(Report.origin) == "national"),
-            "linked_local": await count(Report, col(Report.origin) == "local", col(Report.national_id).is_not(None)),
+            "linked_local": await count(
+                Report, col(Report.origin) == "local", col(Report.national_id).is_not(None)
+            ),
             "follow_ups": await count(FollowUp, col(FollowUp.source) == "national"),
             "open_jobs": await count(PushJob, col(PushJob.status) != "done"),
         }
@@ -111,11 +117,15 @@ async def test_sigkill_mid_sync_loses_and_duplicates_nothing(
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             for n in range(8):
                 body = report_body(title=f"Laporan lokal nomor {n}")
-                assert (await client.post("/api/v1/reports", json=body, headers=keys.intake)).status_code == 201
+                assert (
+                    await client.post("/api/v1/reports", json=body, headers=keys.intake)
+                ).status_code == 201
         ours, _ = await _upstream(mock_server, settings)
         log = tmp_path / "worker.log"
         # The first worker reads slowly (20 calls a second), so that it is killed mid-pull.
-        worker = _start_worker({**env, "LAPOR_RATE_LIMIT_PER_MINUTE": "1200", "LAPOR_RATE_LIMIT_BURST": "2"}, log)
+        worker = _start_worker(
+            {**env, "LAPOR_RATE_LIMIT_PER_MINUTE": "1200", "LAPOR_RATE_LIMIT_BURST": "2"}, log
+        )
         try:
             await _wait_for(app, lambda c: c["national"] >= 15, 60, "the first worker pulled nothing")
         finally:
@@ -137,7 +147,9 @@ async def test_sigkill_mid_sync_loses_and_duplicates_nothing(
             code = worker.wait(timeout=30)
         assert code == 0, log.read_text()[-2000:]
         ours, upstream_follow_ups = await _upstream(mock_server, settings)
-        local_filed = [c for c in ours if any(t.startswith("KOBAR-") for t in str(c.get("tags_raw") or "").split(","))]
+        local_filed = [
+            c for c in ours if any(t.startswith("KOBAR-") for t in str(c.get("tags_raw") or "").split(","))
+        ]
         assert len(local_filed) == 8, "each local report filed upstream exactly once"
         final = await _counts(app)
         assert final["national"] + final["linked_local"] == len(ours), "no report lost or duplicated"
@@ -156,7 +168,12 @@ async def test_sqlite_refuses_a_second_worker(test_db: Any, database_url: str, t
             assert time.monotonic() < deadline and first.poll() is None, (tmp_path / "first.log").read_text()
             time.sleep(0.1)
         second = subprocess.run(
-            [sys.executable, "-m", "app.cli", "worker"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+            [sys.executable, "-m", "app.cli", "worker"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
         )
         assert second.returncode != 0
         assert "SQLite supports one worker" in second.stderr
@@ -171,18 +188,32 @@ def test_sync_once_and_backfill_from_the_command_line(
     env = _env(database_url, mock_server, tmp_path)
     mock_server.seed("bulk", count=12)
     once = subprocess.run(
-        [sys.executable, "-m", "app.cli", "sync", "--once"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+        [sys.executable, "-m", "app.cli", "sync", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert once.returncode == 0, once.stderr[-2000:]
     assert "pull succeeded" in once.stdout and "fetched" in once.stdout
     backfill = subprocess.run(
         [sys.executable, "-m", "app.cli", "sync", "--backfill", "--since", "2020-01-01"],
-        env=env, capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert backfill.returncode == 0, backfill.stderr[-2000:]
     assert "backfill succeeded" in backfill.stdout and "created 0" in backfill.stdout, "nothing created twice"
     assert "backfill" in backfill.stderr, "the progress bar"
     wrong = subprocess.run(
-        [sys.executable, "-m", "app.cli", "sync", "--backfill"], env=env, capture_output=True, text=True, timeout=60, cwd=ROOT
+        [sys.executable, "-m", "app.cli", "sync", "--backfill"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert wrong.returncode == 2 and "--since" in wrong.stderr

@@ -33,7 +33,11 @@ async def test_a_reports_whole_life_arrives_signed_and_in_order(
     assert [e[0] for e in expected][:2] == ["report.created", "report.status_changed"]
     created = expected[0][1]
     assert (created["report_id"], created["tracking_number"]) == (report["id"], report["tracking_number"])
-    assert (created["status_before"], created["status_after"], created["origin"]) == (None, "unverified", "local")
+    assert (created["status_before"], created["status_after"], created["origin"]) == (
+        None,
+        "unverified",
+        "local",
+    )
     received = [(r.message["type"], r.message["data"]) for r in receiver.requests]
     assert received == expected
     for request in receiver.requests:

@@ -35,7 +35,10 @@ async def test_a_rolled_back_change_has_no_event_and_no_delivery(
             row = await session.get(Report, report["id"])
             assert row is not None
             await apply_action(
-                session, row, policy=app.state.runtime.sla, move=MoveRequest(action=Action.verify, actor="test")
+                session,
+                row,
+                policy=app.state.runtime.sla,
+                move=MoveRequest(action=Action.verify, actor="test"),
             )
             # Inside the transaction the delivery exists beside its event...
             pending = (await session.execute(select(func.count()).select_from(WebhookDelivery))).scalar_one()

@@ -81,7 +81,9 @@ async def test_failing_too_long_without_success_disables(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     job = DeliveryJob(
-        settings.model_copy(update={"webhook_disable_after_seconds": 3600}), app.state.runtime.sessions, clock=clock
+        settings.model_copy(update={"webhook_disable_after_seconds": 3600}),
+        app.state.runtime.sessions,
+        clock=clock,
     )
     try:
         receiver.status = 500

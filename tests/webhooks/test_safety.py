@@ -110,7 +110,10 @@ async def test_refused_again_at_delivery_when_the_name_now_points_inside(
     assert created.status_code == 201
     await file_report(client, keys.intake)
     job = DeliveryJob(
-        settings, app.state.runtime.sessions, clock=clock, resolver=resolver_of({"hooks.dinas.example": ["10.0.0.7"]})
+        settings,
+        app.state.runtime.sessions,
+        clock=clock,
+        resolver=resolver_of({"hooks.dinas.example": ["10.0.0.7"]}),
     )
     try:
         await deliver_due(job)
