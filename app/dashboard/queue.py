@@ -189,6 +189,7 @@ async def export(
             status_code=422,
         )
     tz = ZoneInfo(settings.timezone)
+    await session.commit()  # the sign-in check's unit of work ends; the export reads on its own
     body, _, _ = await spooled_export(session, found.principal, flt, tz, "id", "csv")
     stamp = datetime.now(tz).strftime("%Y%m%d-%H%M")
     return StreamingResponse(

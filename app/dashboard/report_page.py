@@ -27,7 +27,7 @@ from app.dashboard.templating import render
 from app.errors import AppError, Forbidden, NotFound, PayloadTooLarge, Unprocessable, VersionConflict
 from app.keys import Principal
 from app.models import Agency, Attachment, Category, Report
-from app.models.enums import Role
+from app.models.enums import CHANNEL_LABELS, Role
 from app.models.types import utcnow
 from app.reports.access import holds
 from app.reports.attachments import StoredFile, store_file
@@ -91,6 +91,7 @@ async def _page(
         tz=ZoneInfo(settings.timezone),
         labels=ACTION_LABELS,
         sources=SOURCE_LABELS,
+        channels=CHANNEL_LABELS,
         Action=Action,
     )
     return HTMLResponse(page, status_code=status_code)

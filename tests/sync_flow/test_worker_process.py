@@ -42,10 +42,10 @@ def _env(database_url: str, remote: RemoteMock, tmp_path: Path) -> dict[str, str
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    handle = open(log, "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker"], env=env, stdout=handle, stderr=handle, cwd=ROOT
-    )
+    with open(log, "ab") as handle:  # the child has its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"], env=env, stdout=handle, stderr=handle, cwd=ROOT
+        )
 
 
 async def _counts(app: Any) -> dict[str, int]:

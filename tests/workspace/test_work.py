@@ -70,6 +70,7 @@ async def test_coordinator_verifies_and_disposes_then_the_agency_follows_up(
     assert report["tracking_number"] in first.text and "Batas verifikasi dan disposisi" in first.text
     page = Page.of((await client.get(f"/dashboard/laporan/{rid}")).text)
     assert page.one("dd", id="nama-pelapor").text == "Siti Rahmawati"  # the coordinator sees identity
+    assert "WhatsApp" in [dd.text for dd in page.find("dd")], "the channel by its name, not its code"
     assert {b.attrs["id"] for b in page.find("button") if b.attrs.get("id", "").startswith("aksi-")} == {
         "aksi-verify",
         "aksi-hold",
