@@ -20,8 +20,9 @@ from app.models.types import UTCDateTime
 
 DEFAULT_RADIUS_M = 250.0
 RECENT_DAYS = 30
-# SQLite: how many of the newest trigram matches are scored (the embedded store is small).
-SQLITE_SCAN = 1000
+# How many of the category's newest reports (SQLite: newest trigram matches) are scored: bounded
+# work for every filing, and more than a regency's category gathers in a month.
+SCAN_NEWEST = 1000
 # pg_trgm's default `similarity_threshold` (what its `%` operator applies).
 MIN_TITLE_SIMILARITY = 0.3
 TITLE_WEIGHT = 0.8
@@ -110,6 +111,7 @@ def similar_statement(dialect: str, near: bool) -> TextClause:
             [
                 "WITH c AS MATERIALIZED (",
                 recent.format(score="similarity(r.title, :title)"),
+                " ORDER BY r.created_at DESC LIMIT :scan",
                 f") {shown} FROM c JOIN reports r ON r.id = c.id WHERE c.title_score >= :threshold",
                 " ORDER BY c.title_score DESC, r.id DESC LIMIT :candidates",
             ]
@@ -130,7 +132,9 @@ def similar_statement(dialect: str, near: bool) -> TextClause:
         bindparam("since", type_=UTCDateTime()),
         bindparam("exclude_id", type_=Integer()),
     ]
-    params.append(bindparam("candidates" if dialect == "postgresql" else "scan", type_=Integer()))
+    params.append(bindparam("scan", type_=Integer()))
+    if dialect == "postgresql":
+        params.append(bindparam("candidates", type_=Integer()))
     if dialect == "postgresql":
         params.append(bindparam("threshold", type_=Float()))
     if near:
@@ -147,7 +151,7 @@ def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -
         "since": now - timedelta(days=RECENT_DAYS),
         "exclude_id": exclude_id or 0,
         "candidates": max(20, query.limit * 4),
-        "scan": SQLITE_SCAN,
+        "scan": SCAN_NEWEST,
         "threshold": MIN_TITLE_SIMILARITY,
     }
     if query.latitude is not None and query.longitude is not None:
