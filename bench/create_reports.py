@@ -6,7 +6,7 @@ in service, adds a webhook subscription, makes an intake key with the service's 
 the API with the national sync configured (so each filing also writes its webhook delivery and
 its push job, as in service). Then loads each server in turn with wrk (a separate process)
 POSTing realistic reports with their reporter's identity. Prints both throughputs, their ratio
-(target: at least 0.33), the API process's peak memory (target: under 200 MB), and checks that
+(target: at least 0.30), the API process's peak memory (target: under 200 MB), and checks that
 every report the API accepted was stored with its reporter, status event, event, delivery and
 push job. Only the ratio means something: the two figures come from the same run.
 
@@ -46,7 +46,7 @@ from common import (
 )
 from corpus import AGENCY_NAMES, KINDS, LOCAL_CHANNELS, THEMES, report_text, reporter
 
-RATIO_TARGET = 0.33
+RATIO_TARGET = 0.30
 MEMORY_TARGET_MB = 200
 PATH = "/api/v1/reports"
 
