@@ -50,13 +50,14 @@ def _out(row: Attachment) -> AttachmentOut:
     )
 
 
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
+async def read_limited(upload: UploadFile, limit: int, too_large: str | None = None) -> bytes:
+    """An uploaded file's bytes, read chunk by chunk; 413 (`too_large`, if given) past `limit`."""
     parts: list[bytes] = []
     size = 0
     while chunk := await upload.read(CHUNK):
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"the file is over the {limit}-byte attachment limit")
+            raise PayloadTooLarge(too_large or f"the file is over the {limit}-byte attachment limit")
         parts.append(chunk)
     return b"".join(parts)
 
@@ -76,7 +77,7 @@ async def upload(
     report = await get_visible(session, principal, report_id=report_id)
     if not holds(principal, report):
         raise Forbidden("this key may not add attachments to this report")
-    data = await _read_limited(file, settings.max_attachment_bytes)
+    data = await read_limited(file, settings.max_attachment_bytes)
     if not data:
         raise Unprocessable("the file is empty")
     stored = await asyncio.to_thread(

@@ -17,6 +17,7 @@ from sqlmodel import col
 from starlette.responses import Response
 
 from app.accounts.sessions import Official
+from app.api.attachments import read_limited
 from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
 from app.dashboard.access import WORK_ROLES
 from app.dashboard.guard import forged, official_or_answer
@@ -24,7 +25,7 @@ from app.dashboard.pages import error_page
 from app.dashboard.report_view import ACTION_LABELS, SOURCE_LABELS, SimilarFinder, build_view
 from app.dashboard.router import DashboardRoute
 from app.dashboard.templating import render
-from app.errors import AppError, Forbidden, NotFound, PayloadTooLarge, Unprocessable, VersionConflict
+from app.errors import AppError, Forbidden, NotFound, Unprocessable, VersionConflict
 from app.keys import Principal
 from app.models import Agency, Attachment, Category, Report
 from app.models.enums import CHANNEL_LABELS, Role
@@ -41,7 +42,6 @@ from app.runtime import runtime_of
 router = APIRouter(prefix="/dashboard/laporan", route_class=DashboardRoute, include_in_schema=False)
 READ_ROLES = WORK_ROLES | {Role.viewer}
 Field = Annotated[str, Form(max_length=4000)]
-CHUNK = 64 * 1024
 MISSING = "Laporan tidak ditemukan atau tidak dapat Anda buka."
 SIMILAR_ROLES = frozenset({Role.admin, Role.coordinator})
 
@@ -215,17 +215,6 @@ async def _attach(
     await session.flush()
 
 
-async def _read_limited(upload: UploadFile, limit: int) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while chunk := await upload.read(CHUNK):
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"berkas lebih dari {limit} bita")
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 @router.post("/{report_id}/tindak-lanjut")
 async def post_follow_up(
     report_id: IdPath,
@@ -244,7 +233,13 @@ async def post_follow_up(
     async def act(official: Official, report: Report) -> None:
         _move_for(official, report, Action.follow_up, versi)
         data = (
-            await _read_limited(berkas, settings.max_attachment_bytes) if berkas and berkas.filename else b""
+            await read_limited(
+                berkas,
+                settings.max_attachment_bytes,
+                f"berkas lebih dari {settings.max_attachment_bytes} bita",
+            )
+            if berkas and berkas.filename
+            else b""
         )
         move = MoveRequest(action=Action.follow_up, actor=official.principal.actor, follow_up_text=isi)
         await apply_action(session, report, move, sla)
