@@ -23,8 +23,11 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the app's lifespan built (override it in tests with `dependency_overrides`)."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime the app's lifespan built (override it in tests with `dependency_overrides`).
+
+    Async, like the other dependencies here: FastAPI runs a plain `def` dependency in its thread
+    pool, a thread hop on every request for a field read."""
     return runtime_of(request.app)
 
 
@@ -37,17 +40,17 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_settings_dep(runtime: RuntimeDep) -> Settings:
+async def get_settings_dep(runtime: RuntimeDep) -> Settings:
     """The settings the app was built with."""
     return runtime.settings
 
 
-def get_sla(runtime: RuntimeDep) -> SlaPolicy:
+async def get_sla(runtime: RuntimeDep) -> SlaPolicy:
     """The deadline policy the app was built with."""
     return runtime.sla
 
 
-def get_sessions(runtime: RuntimeDep) -> async_sessionmaker[AsyncSession]:
+async def get_sessions(runtime: RuntimeDep) -> async_sessionmaker[AsyncSession]:
     """The session factory, for work that needs several sessions side by side."""
     return runtime.sessions
 

@@ -27,11 +27,9 @@ from app.reports import filing_statements as statements
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import (
     EventDraft,
-    EventSink,
     EventType,
-    OutboxEvent,
     event_payload,
-    publish_to,
+    record_events,
     session_sinks,
 )
 from app.reports.queries import REPORTER_COLUMNS
@@ -201,11 +199,11 @@ async def file_report(
         event_type=event.type,
         event_payload=event.payload,
     )
-    sinks = tuple(session_sinks(session))
     if postgresql:
+        sinks = tuple(session_sinks(session))
         await session.execute(statements.composed_statement(inserts, sinks, event), params)
     else:
-        await _one_by_one(session, inserts, params, sinks, event, now)
+        await _one_by_one(session, inserts, params, event, now)
     return Filed(**values)
 
 
@@ -254,17 +252,10 @@ async def _next_report_id(session: AsyncSession) -> int:
 
 
 async def _one_by_one(
-    session: AsyncSession,
-    inserts: Sequence[Insert],
-    params: dict[str, Any],
-    sinks: Sequence[EventSink],
-    event: EventDraft,
-    now: datetime,
+    session: AsyncSession, inserts: Sequence[Insert], params: dict[str, Any], event: EventDraft, now: datetime
 ) -> None:
-    """The same rows statement by statement, in the session's transaction (SQLite)."""
+    """The same rows statement by statement, in the session's transaction (SQLite); the event
+    and its sinks' rows as every other change writes them (`record_events`)."""
     for statement in inserts:
         await session.execute(statement, params)
-    events = statements.EVENTS
-    event_id = (await session.execute(statements.event_insert().returning(events.c.id), params)).scalar_one()
-    stored = OutboxEvent(int(event_id), event.type, event.report_id, event.payload, now)
-    await publish_to(session, sinks, [stored])
+    await record_events(session, event.report_id, [EventType(event.type)], event.payload, now)
