@@ -33,15 +33,15 @@ from app.api import (
     webhooks,
 )
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
+from app.core.errors import AppError
+from app.core.failures import UnexpectedErrors, log_unexpected
+from app.core.input_guard import ControlCharacterGuard
+from app.core.observability import RequestTelemetry, configure_logging
 from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
-from app.errors import AppError
-from app.failures import UnexpectedErrors, log_unexpected
-from app.input_guard import ControlCharacterGuard
-from app.observability import RequestTelemetry, configure_logging
 from app.open311.router import router as open311_router
 from app.public.router import router as public_router
-from app.runtime import running
+from app.runtime.context import running
 
 log = logging.getLogger("app")
 

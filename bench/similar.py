@@ -132,7 +132,7 @@ def query_params(n: int) -> dict[str, Any]:
 
 async def time_raw(requests: int, warmup: int) -> tuple[list[float], list[int]]:
     """The service's statement, as the API runs it, on a bare asyncpg connection."""
-    from app.db import driver_statement
+    from app.core.db import driver_statement
     from app.reports.similar import SimilarQuery, similar_params, similar_statement
 
     conn = await asyncpg.connect(dsn(DATABASE))

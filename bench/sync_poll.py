@@ -34,13 +34,13 @@ sys.path[:0] = [str(ROOT)]
 from sqlalchemy import select  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from app.config import Settings  # noqa: E402
-from app.db import create_engine  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
+from app.core.config import Settings  # noqa: E402
+from app.core.db import create_engine  # noqa: E402
+from app.core.migrate import upgrade  # noqa: E402
 from app.models import Report  # noqa: E402
+from app.runtime.wiring import sessions_for  # noqa: E402
 from app.sync.client import LaporClient  # noqa: E402
 from app.sync.pull import Puller  # noqa: E402
-from app.wiring import sessions_for  # noqa: E402
 from lapor_mock.inprocess import LaporMock  # noqa: E402
 
 BUDGET_PER_MINUTE = 60

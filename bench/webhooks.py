@@ -136,8 +136,8 @@ def wait_for_arrivals(base_url: str, count: int, timeout: float) -> dict[str, An
 
 async def prepare(database: str, hook_url: str) -> tuple[list[int], str]:
     """Reports to hang events on, and a subscription to the receiver; their ids and the secret."""
-    from app.config import Settings
-    from app.db import create_engine, session_factory, unit_of_work
+    from app.core.config import Settings
+    from app.core.db import create_engine, session_factory, unit_of_work
     from app.models import Report
     from app.webhooks.safety import DestinationPolicy
     from app.webhooks.subscriptions import create_subscription
@@ -172,9 +172,9 @@ class EventWriter:
     """Writes events through the real outbox and its sinks, one transaction per call."""
 
     def __init__(self, database: str) -> None:
-        from app.config import Settings
-        from app.db import create_engine
-        from app.wiring import sessions_for
+        from app.core.config import Settings
+        from app.core.db import create_engine
+        from app.runtime.wiring import sessions_for
 
         settings = Settings(database_url=sqlalchemy_url(database))
         self.engine = create_engine(settings)
@@ -182,7 +182,7 @@ class EventWriter:
 
     async def write(self, report_ids: list[int]) -> list[str]:
         """One `report.status_changed` per report id, in one transaction; their `occurred_at`."""
-        from app.db import unit_of_work
+        from app.core.db import unit_of_work
         from app.models.types import utcnow
         from app.reports.events import EventType, event_payload, record_events
 

@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import app.models  # noqa: F401  (registers every table)
-from app.config import get_settings
-from app.db import create_engine
-from app.migrate import include_object
+from app.core.config import get_settings
+from app.core.db import create_engine
+from app.core.migrate import include_object
 from app.models import metadata
 
 config = context.config

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.keys import create_key
+from app.access.keys import create_key
 from app.models import Agency, Category
 from app.models.enums import Role
 

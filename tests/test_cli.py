@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.keys import hash_key
+from app.access.keys import hash_key
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,7 +43,7 @@ def test_apikey_agency_needs_known_agency(database_url: str) -> None:
 def test_production_refuses_default_secret(database_url: str) -> None:
     import pytest
 
-    from app.config import Settings
+    from app.core.config import Settings
     from app.main import create_app
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -53,7 +53,7 @@ def test_production_refuses_default_secret(database_url: str) -> None:
 
 def test_empty_settings_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     """compose.yaml passes unset variables as empty strings: they must mean the defaults."""
-    from app.config import Settings
+    from app.core.config import Settings
 
     for name in ("LAPOR_BASE_URL", "LAPOR_INSTITUTION_ID", "LAPOR_LOCATION_ID", "TRACKING_PREFIX"):
         monkeypatch.setenv(name, "")

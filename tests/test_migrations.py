@@ -11,9 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from app.config import Settings
-from app.db import create_engine
-from app.migrate import downgrade, head_revision, include_object, upgrade
+from app.core.config import Settings
+from app.core.db import create_engine
+from app.core.migrate import downgrade, head_revision, include_object, upgrade
 from app.models import metadata
 from tests.conftest import MigratedDatabase, create_pg_database, drop_pg_database
 

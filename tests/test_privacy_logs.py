@@ -75,7 +75,7 @@ def test_the_database_error_is_found_behind_sqlalchemys_wrapping() -> None:
     import asyncpg
     from sqlalchemy.exc import DBAPIError
 
-    from app.db import database_refusal
+    from app.core.db import database_refusal
 
     refusal = asyncpg.CheckViolationError("new row violates check constraint")
     adapted = RuntimeError("adapted")

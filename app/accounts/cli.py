@@ -24,10 +24,10 @@ def account_create(
 ) -> None:
     """Make an account; the password is stored only as its Argon2id hash."""
     from app.accounts.service import create_account
-    from app.cli import _run, _session
+    from app.cli.common import command_session, run_command
 
     async def run() -> int:
-        async with _session() as session:
+        async with command_session() as session:
             row = await create_account(
                 session,
                 username=username,
@@ -40,7 +40,7 @@ def account_create(
             await session.commit()
             return row.id or 0
 
-    click.echo(f"created account {_run(run())} ({role}) for {username!r}")
+    click.echo(f"created account {run_command(run())} ({role}) for {username!r}")
 
 
 @account.command("reset-password")
@@ -49,14 +49,14 @@ def account_create(
 def account_reset_password(account_id: int, password: str) -> None:
     """Set a new password; the account's open sessions end at once."""
     from app.accounts.service import reset_password
-    from app.cli import _run, _session
+    from app.cli.common import command_session, run_command
 
     async def run() -> None:
-        async with _session() as session:
+        async with command_session() as session:
             await reset_password(session, account_id, password)
             await session.commit()
 
-    _run(run())
+    run_command(run())
     click.echo(f"password of account {account_id} reset; its sessions have ended")
 
 
@@ -65,14 +65,14 @@ def account_reset_password(account_id: int, password: str) -> None:
 def account_disable(account_id: int) -> None:
     """Disable an account; its open sessions end at once."""
     from app.accounts.service import disable_account
-    from app.cli import _run, _session
+    from app.cli.common import command_session, run_command
 
     async def run() -> None:
-        async with _session() as session:
+        async with command_session() as session:
             await disable_account(session, account_id)
             await session.commit()
 
-    _run(run())
+    run_command(run())
     click.echo(f"disabled account {account_id}")
 
 
@@ -80,13 +80,13 @@ def account_disable(account_id: int) -> None:
 def account_list() -> None:
     """List accounts (never their passwords)."""
     from app.accounts.service import list_accounts
-    from app.cli import _run, _session
+    from app.cli.common import command_session, run_command
 
     async def run() -> None:
-        async with _session() as session:
+        async with command_session() as session:
             click.echo(f"{'id':>4}  {'role':<12} {'state':<9} username")
             for row in await list_accounts(session):
                 state = "disabled" if row.disabled_at else "active"
                 click.echo(f"{row.id:>4}  {row.role:<12} {state:<9} {row.username}")
 
-    _run(run())
+    run_command(run())

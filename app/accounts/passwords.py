@@ -7,7 +7,7 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256

@@ -10,10 +10,11 @@ from sqlmodel import col
 
 from app.accounts.passwords import check_strength, hash_password
 from app.accounts.sessions import end_all_sessions
-from app.errors import Conflict, NotFound, Unprocessable
-from app.models import Account, Agency
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.models import Account
 from app.models.enums import Role
 from app.models.types import utcnow
+from app.reports.directory import agency_of_role
 
 # Intake is for systems that file reports: they keep API keys.
 ACCOUNT_ROLES = frozenset({Role.admin, Role.coordinator, Role.agency, Role.viewer})
@@ -23,21 +24,6 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 def normal_username(raw: str) -> str:
     """The stored form of a username: trimmed and lower-case."""
     return raw.strip().lower()
-
-
-async def _agency_id(session: AsyncSession, role: Role, agency_code: str | None) -> int | None:
-    if role is not Role.agency:
-        if agency_code:
-            raise Unprocessable("only agency accounts belong to an agency")
-        return None
-    if not agency_code:
-        raise Unprocessable("an agency account needs an agency code")
-    agency_id = (
-        await session.execute(select(col(Agency.id)).where(col(Agency.code) == agency_code))
-    ).scalar_one_or_none()
-    if agency_id is None:
-        raise NotFound(f"no agency with code {agency_code!r}")
-    return int(agency_id)
 
 
 async def create_account(
@@ -61,7 +47,7 @@ async def create_account(
     if not display_name.strip() or len(display_name) > 120:
         raise Unprocessable("a display name of 1-120 characters is needed")
     check_strength(password)
-    agency_id = await _agency_id(session, role, agency_code)
+    agency_id = await agency_of_role(session, role, agency_code, holder="account")
     mail = email.strip().lower() if email and email.strip() else None
     taken = await session.execute(
         select(col(Account.id)).where(

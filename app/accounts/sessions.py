@@ -11,9 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.keys import Principal
+from app.access.principals import Principal, principal_of_account
 from app.models import Account, AccountSession
-from app.models.enums import Role
 from app.models.types import utcnow
 
 SESSION_LIFETIME = timedelta(hours=8)
@@ -33,17 +32,6 @@ class Official:
 def hash_token(token: str) -> str:
     """The stored form of a session token (256 random bits: a plain SHA-256 suffices)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def principal_of(account: Account) -> Principal:
-    """The caller an account acts as: its role and agency, named by the account."""
-    return Principal(
-        key_id=0,
-        name=account.display_name,
-        role=Role(account.role),
-        agency_id=account.agency_id,
-        account_id=account.id,
-    )
 
 
 async def open_session(session: AsyncSession, account: Account) -> str:
@@ -82,7 +70,7 @@ async def official_for(session: AsyncSession, token: str) -> Official | None:
     if row is None:
         return None
     stored, account = row
-    return Official(principal_of(account), stored.id or 0, stored.csrf_token, account.username)
+    return Official(principal_of_account(account), stored.id or 0, stored.csrf_token, account.username)
 
 
 async def end_session(session: AsyncSession, session_id: int) -> None:

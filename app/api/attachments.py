@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep
-from app.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from app.core.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from app.models import Attachment
 from app.reports.access import holds
 from app.reports.attachments import ALLOWED_TYPES, store_file
@@ -22,7 +22,7 @@ from app.reports.queries import get_visible
 
 router = APIRouter(prefix="/api/v1/reports", tags=["attachments"])
 CHUNK = 64 * 1024
-# A multipart file name is not checked at the edge (app.input_guard): its control characters go.
+# A multipart file name is not checked at the edge (app.core.input_guard): its control characters go.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

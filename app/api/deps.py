@@ -9,14 +9,15 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
-from app.errors import Forbidden, Unauthenticated
-from app.keys import Principal, authenticate, hash_key
+from app.access.keys import authenticate, hash_key
+from app.access.principals import Principal
+from app.access.rate_limit import count_request
+from app.core.config import Settings
+from app.core.errors import Forbidden, Unauthenticated
 from app.models.enums import Role
 from app.models.types import MAX_ID, utcnow
-from app.ratelimit import count_request
 from app.reports.deadlines import SlaPolicy
-from app.runtime import Runtime, runtime_of
+from app.runtime.context import Runtime, runtime_of
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key made with `lapor-bridge apikey create`."

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from app.api.deps import AdminKey, CurrentKey, SessionDep
-from app.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound
 from app.models import Agency, Category
 from app.models.types import utcnow
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 
-from app.errors import NotFound
+from app.core.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 ASSETS = "/docs/assets"

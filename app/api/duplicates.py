@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 from pydantic import Field
 
+from app.access.principals import Principal
 from app.api.deps import IdPath, SessionDep, require_roles
 from app.api.render import render_report
 from app.api.report_schemas import MoveBody, ReportOut
-from app.errors import NotFound, Unprocessable, VersionConflict
-from app.keys import Principal
+from app.core.errors import NotFound, Unprocessable, VersionConflict
 from app.models.enums import Role
 from app.reports.duplicates import mark_duplicate
 from app.reports.queries import get_visible

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.principals import Principal
 from app.api.deps import CurrentKey, SessionDep, SettingsDep
 from app.api.reports import ReportFilterDep
-from app.db import READ_ONLY
-from app.errors import Unprocessable
-from app.keys import Principal
+from app.core.db import READ_ONLY
+from app.core.errors import Unprocessable
 from app.reports.export import columns_for, csv_chunk, export_rows, headers, safe_cell
 from app.reports.queries import ReportFilter, count_reports
 
@@ -65,7 +65,7 @@ async def spooled_export(
     media type and its file suffix. Errors come before the first byte."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     try:
-        # On SQLite a read-only transaction takes no write lock (app.db.READ_ONLY).
+        # On SQLite a read-only transaction takes no write lock (app.core.db.READ_ONLY).
         await session.connection(execution_options={READ_ONLY: True})
         rows = export_rows(session, principal, flt, tz, lang)
         header = headers(columns_for(principal), lang)

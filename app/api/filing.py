@@ -14,13 +14,13 @@ from fastapi import APIRouter, Depends, Header, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
+from app.access.principals import Principal
 from app.api.deps import SessionDep, SettingsDep, SlaDep, require_roles
 from app.api.render import render_filed, render_report
 from app.api.report_schemas import ReportCreate
 from app.api.similar import FiledReportOut, similar_out, similar_query
-from app.db import READ_ONLY
-from app.errors import Conflict
-from app.keys import Principal
+from app.core.db import READ_ONLY
+from app.core.errors import Conflict
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report

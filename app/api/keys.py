@@ -9,12 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import col
 
+from app.access.keys import create_key, revoke_key
 from app.api.deps import AdminKey, IdPath, SessionDep
 from app.api.render import agency_codes
-from app.keys import create_key, revoke_key
 from app.models import ApiKey
 from app.models.enums import Role
-from app.runtime import runtime_of
+from app.runtime.context import runtime_of
 
 router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 

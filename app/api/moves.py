@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Response, status
 from sqlalchemy import select
 from sqlmodel import col
 
+from app.access.principals import Principal
 from app.api.deps import CurrentKey, IdPath, SessionDep, SlaDep
 from app.api.render import agency_codes, render_report
 from app.api.report_schemas import (
@@ -21,18 +22,18 @@ from app.api.report_schemas import (
     StatusEventOut,
     status_label,
 )
-from app.errors import (
+from app.core.errors import (
     Forbidden,
     PreconditionFailed,
     Unprocessable,
     VersionConflict,
 )
-from app.keys import Principal
 from app.models import Agency, FollowUp, Report, StatusEvent
 from app.models.enums import ReportStatus
 from app.models.types import MAX_ID
 from app.reports.access import holds
 from app.reports.deadlines import SlaPolicy
+from app.reports.directory import agency_by_code
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import ACTION_RULES, Action, actions_from
@@ -170,9 +171,7 @@ async def dispose(
     if_match: IfMatch = None,
 ) -> ReportOut:
     """Hand a verified report to an agency (OPD), or re-dispose it to another one."""
-    agency = (
-        await session.execute(select(Agency).where(col(Agency.code) == body.agency_code))
-    ).scalar_one_or_none()
+    agency = await agency_by_code(session, body.agency_code)
     if agency is None:
         raise Unprocessable(
             f"unknown agency {body.agency_code!r}",

@@ -11,11 +11,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.migrate import current_revision, head_revision
+from app.core.migrate import current_revision, head_revision
+from app.core.observability import process_metrics
 from app.models import PushJob, Report, SyncRun, WebhookDelivery, WorkerHeartbeat
 from app.models.types import utcnow
-from app.observability import process_metrics
-from app.runtime import runtime_of
+from app.runtime.context import runtime_of
 
 router = APIRouter(tags=["operations"])
 _HEAD = head_revision()

@@ -6,11 +6,11 @@ from fastapi import APIRouter, status
 from sqlalchemy import select
 from sqlmodel import col
 
+from app.access.principals import Principal
 from app.api.deps import CurrentKey, IdPath, SessionDep
 from app.api.moves import CONFLICT_DOC
 from app.api.report_schemas import RatingBody, RatingOut
-from app.errors import Forbidden, NotFound
-from app.keys import Principal
+from app.core.errors import Forbidden, NotFound
 from app.models import Rating
 from app.reports.queries import get_visible
 from app.reports.service import rate_report

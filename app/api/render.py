@@ -10,6 +10,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.access.principals import Principal
 from app.api.report_schemas import (
     DeadlinesOut,
     LocationOut,
@@ -19,7 +20,6 @@ from app.api.report_schemas import (
     ReportPage,
     status_label,
 )
-from app.keys import Principal
 from app.models import Agency, Category, Report, Reporter
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus
 from app.models.types import utcnow

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep
 from app.api.render import render_page, render_report
 from app.api.report_schemas import ReportOut, ReportPage
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus
 from app.models.types import EARLIEST, LATEST, storable_instant
 from app.reports.deadlines import Deadline

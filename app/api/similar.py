@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
+from app.access.principals import Principal
 from app.api.deps import SessionDep, require_roles
 from app.api.report_schemas import ReportOut, status_label
-from app.db import READ_ONLY
-from app.errors import Unprocessable
-from app.keys import Principal
+from app.core.db import READ_ONLY
+from app.core.errors import Unprocessable
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.reports.similar import DEFAULT_RADIUS_M, SimilarQuery, SimilarReport, find_similar

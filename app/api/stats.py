@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from app.access.principals import Principal
 from app.api.deps import SessionsDep, SettingsDep, require_roles
 from app.api.report_schemas import status_label
-from app.errors import Unprocessable
-from app.keys import Principal
+from app.core.errors import Unprocessable
 from app.models.enums import Role
 from app.models.types import EARLIEST, utcnow
 from app.reports.stats import DateRange, summary

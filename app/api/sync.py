@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
+from app.access.principals import Principal
 from app.api.deps import IdPath, SessionDep, require_roles
-from app.errors import Conflict, NotFound
-from app.keys import Principal
+from app.core.errors import Conflict, NotFound
 from app.models import PushJob, SyncCursor, SyncRun
 from app.models.enums import Role
 from app.models.types import utcnow

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from app.access.principals import Principal
 from app.api.render import agency_codes
 from app.api.stats import MAX_RANGE_DAYS
 from app.dashboard.plan import SyncHealth, previous_period, sync_health
-from app.keys import Principal
 from app.models import Agency
 from app.models.types import utcnow
 from app.reports.deadlines import DUE_COLUMN, Deadline, missed_deadlines

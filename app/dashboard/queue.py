@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.responses import Response
 
+from app.access.principals import Principal
 from app.accounts.sessions import Official
 from app.api.deps import SessionDep, SettingsDep
 from app.api.export import spooled_export
@@ -21,7 +22,6 @@ from app.dashboard.figures import agency_names
 from app.dashboard.guard import official_or_answer
 from app.dashboard.router import DashboardRoute
 from app.dashboard.templating import render
-from app.keys import Principal
 from app.models import Report
 from app.models.enums import ReportKind, ReportStatus, Role
 from app.models.types import utcnow

@@ -16,28 +16,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.responses import Response
 
+from app.access.principals import Principal
 from app.accounts.sessions import Official
 from app.api.attachments import read_limited
 from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
+from app.core.errors import AppError, Forbidden, NotFound, Unprocessable, VersionConflict
 from app.dashboard.access import WORK_ROLES
 from app.dashboard.guard import forged, official_or_answer
 from app.dashboard.pages import error_page
 from app.dashboard.report_view import ACTION_LABELS, SOURCE_LABELS, SimilarFinder, build_view
 from app.dashboard.router import DashboardRoute
 from app.dashboard.templating import render
-from app.errors import AppError, Forbidden, NotFound, Unprocessable, VersionConflict
-from app.keys import Principal
-from app.models import Agency, Attachment, Category, Report
+from app.models import Attachment, Category, Report
 from app.models.enums import CHANNEL_LABELS, Role
 from app.models.types import utcnow
 from app.reports.access import holds
 from app.reports.attachments import StoredFile, store_file
 from app.reports.deadlines import SlaPolicy
+from app.reports.directory import agency_by_code
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action
 from app.reports.similar import SimilarQuery, SimilarReport, find_similar
 from app.reports.transitions import ACTION_RULES, Action
-from app.runtime import runtime_of
+from app.runtime.context import runtime_of
 
 router = APIRouter(prefix="/dashboard/laporan", route_class=DashboardRoute, include_in_schema=False)
 READ_ROLES = WORK_ROLES | {Role.viewer}
@@ -183,9 +184,7 @@ async def take_action(
         _move_for(official, report, action, versi)
         agency = None
         if action is Action.dispose:
-            agency = (
-                await session.execute(select(Agency).where(col(Agency.code) == instansi))
-            ).scalar_one_or_none()
+            agency = await agency_by_code(session, instansi)
             if agency is None:
                 raise Unprocessable("pilih instansi tujuan dari daftar")
         move = MoveRequest(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.keys import Principal
+from app.access.principals import Principal
 from app.models import Agency, Attachment, Category, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import ReportStatus
 from app.reports.access import can_see_identity, holds

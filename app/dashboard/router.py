@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from app.accounts.sessions import end_session, open_session, principal_of
+from app.access.principals import principal_of_account
+from app.accounts.sessions import end_session, open_session
 from app.accounts.sign_in import SignInLimited, authenticate
 from app.api.deps import SessionDep, SettingsDep
 from app.dashboard.access import (
@@ -34,7 +35,7 @@ from app.dashboard.pages import SIGN_IN_PATH, dashboard_page, error_page, period
 from app.dashboard.templating import render
 from app.models.enums import Role
 from app.models.types import utcnow
-from app.runtime import runtime_of
+from app.runtime.context import runtime_of
 
 log = logging.getLogger("app.dashboard")
 
@@ -182,7 +183,7 @@ async def sign_in(
         return sign_in_form(request, 401, WRONG, login=pengguna)
     token = await open_session(session, account)
     await session.commit()
-    done = RedirectResponse(_home(principal_of(account).role), status_code=303)
+    done = RedirectResponse(_home(principal_of_account(account).role), status_code=303)
     set_session_cookie(request, done, token)
     done.delete_cookie(SIGN_IN_COOKIE, path="/dashboard")
     return done

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.datastructures import FormData
 
+from app.access.principals import Principal
 from app.api.report_schemas import ReporterIn
-from app.config import Settings
-from app.keys import Principal
+from app.core.config import Settings
 from app.models import Report
 from app.models.enums import Channel
 from app.models.types import utcnow

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.access.rate_limit import count_request
 from app.api.deps import SessionDep, known_principal
-from app.config import Settings
-from app.errors import AppError
+from app.core.config import Settings
+from app.core.errors import AppError
 from app.models import Report
 from app.models.enums import Role
 from app.models.types import utcnow
@@ -30,8 +31,7 @@ from app.open311.requests import (
     statuses_of,
 )
 from app.open311.services import active_category, active_services, definition
-from app.ratelimit import count_request
-from app.runtime import runtime_of
+from app.runtime.context import runtime_of
 
 
 class Open311ErrorOut(BaseModel):

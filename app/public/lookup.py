@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.api.report_schemas import status_label
-from app.errors import NotFound
+from app.core.errors import NotFound
 from app.models import Agency, Category, FollowUp, Report
 from app.reports.lookup_code import lookup_code_matches
 

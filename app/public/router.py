@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep, SettingsDep
 from app.api.errors_schema import ErrorOut
-from app.errors import NotFound, TooManyRequests
+from app.core.errors import NotFound, TooManyRequests
 from app.models.types import utcnow
+from app.public.address_limit import count_lookup
 from app.public.lookup import PublicReportOut, public_view
 from app.public.page import lacak_page, message_html, result_html
-from app.public.ratelimit import count_lookup
 
 router = APIRouter(tags=["public"])
 

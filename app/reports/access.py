@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
-from app.keys import Principal
+from app.access.principals import Principal
 from app.models import Report
 from app.models.enums import Role
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from app.errors import PayloadTooLarge, UnsupportedMedia
+from app.core.errors import PayloadTooLarge, UnsupportedMedia
 
 GPS_IFD = 0x8825
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.errors import Conflict
+from app.core.errors import Conflict
 from app.models import Agency, DeadlineBreach, Report
 from app.models.enums import ReportStatus
 from app.models.types import utcnow

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col
 
-from app.config import Settings
+from app.core.config import Settings
 from app.models import Report
 from app.models.enums import ReportStatus as S
 from app.reports.calendar import WorkingCalendar

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from app.errors import Conflict, Unprocessable, VersionConflict
+from app.core.errors import Conflict, Unprocessable, VersionConflict
 from app.models import Report, StatusEvent
 from app.models.enums import EventSource
 from app.models.types import utcnow

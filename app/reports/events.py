@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import FromClause, Insert, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import EVENT_SINKS
+from app.core.db import EVENT_SINKS
 from app.models import DomainEvent
 
 
@@ -91,7 +91,7 @@ class EventSink(Protocol):
 
 
 def session_sinks(session: AsyncSession) -> list[EventSink]:
-    """The consumers this session hands its events to (wired by `app.wiring`)."""
+    """The consumers this session hands its events to (wired by `app.runtime.wiring`)."""
     sinks: list[EventSink] = session.info.get(EVENT_SINKS, [])
     return sinks
 

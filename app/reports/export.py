@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.keys import Principal
+from app.access.principals import Principal
 from app.models import Agency, Category, Report, Reporter
 from app.models.enums import CHANNEL_LABELS, KIND_LABELS, ORIGIN_LABELS, STATUS_LABELS, ReportStatus, Role
 from app.reports.access import can_see_identity

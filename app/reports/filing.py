@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Insert, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from app.models.enums import Origin, ReportStatus
 from app.reports import filing_statements as statements
 from app.reports.deadlines import SlaPolicy

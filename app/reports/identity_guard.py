@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from app.models import Reporter
 
 # Sixteen digits, perhaps grouped by single spaces, dots or dashes, not part of a longer number.

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from app.errors import VersionConflict
+from app.core.errors import VersionConflict
 from app.models import DomainEvent, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import EventSource, Origin, ReportStatus
 from app.models.types import utcnow

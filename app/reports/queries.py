@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import col
 
-from app.errors import NotFound, Unprocessable
-from app.keys import Principal
+from app.access.principals import Principal
+from app.core.errors import NotFound, Unprocessable
 from app.models import Agency, Category, Report
 from app.models.enums import Role
 from app.models.types import MAX_ID, UTCDateTime, storable_instant, utcnow

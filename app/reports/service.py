@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from app.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
+from app.core.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
 from app.models import Agency, FollowUp, Rating, Report, StatusEvent
 from app.models.enums import EventSource, ReportStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
+from app.reports.directory import agency_code_of
 from app.reports.events import EventType, event_payload, record_events
 from app.reports.identity_guard import refuse_identity_in_follow_up
 from app.reports.transitions import ACTION_RULES, Action, actions_from
@@ -122,7 +123,7 @@ async def _write_move(
         types.append(EventType.report_disposed)
     if move.action is Action.follow_up:
         types.append(EventType.report_followed_up)
-    agency_code = await _agency_code(session, new_agency_id)
+    agency_code = await agency_code_of(session, new_agency_id)
     payload = event_payload(
         report_id=report.id or 0,
         tracking_number=report.tracking_number,
@@ -135,15 +136,6 @@ async def _write_move(
     )
     await record_events(session, report.id or 0, types, payload, now)
     return event
-
-
-async def _agency_code(session: AsyncSession, agency_id: int | None) -> str | None:
-    if agency_id is None:
-        return None
-    code: str | None = (
-        await session.execute(select(col(Agency.code)).where(col(Agency.id) == agency_id))
-    ).scalar_one_or_none()
-    return code
 
 
 RATEABLE = frozenset({ReportStatus.followed_up.value, ReportStatus.completed.value})

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from app.models.enums import ReportStatus
 from app.models.types import EARLIEST, LATEST
 from app.reports.deadlines import WAITING, Deadline

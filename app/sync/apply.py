@@ -12,8 +12,9 @@ from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.models import Agency, FollowUp, Report
+from app.models import FollowUp, Report
 from app.reports.deadlines import SlaPolicy
+from app.reports.directory import agency_code_of
 from app.reports.national import apply_national_status, create_pulled_reports
 from app.sync.history import national_history
 from app.sync.mapping import (
@@ -180,7 +181,7 @@ async def _apply_log(
         if target is None:
             continue
         if outcome.moves == 0:  # looked up only when something moves
-            agency_code = await _agency_code(session, report.agency_id)
+            agency_code = await agency_code_of(session, report.agency_id)
         conflict = await apply_national_status(
             session, report, target, reason=reason, policy=ctx.policy, agency_code=agency_code
         )
@@ -231,13 +232,3 @@ async def _link_own_post(session: AsyncSession, report: Report, national_id: int
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _agency_code(session: AsyncSession, agency_id: int | None) -> str | None:
-    """The code of the agency holding a report (for event payloads)."""
-    if agency_id is None:
-        return None
-    code: str | None = (
-        await session.execute(select(col(Agency.code)).where(col(Agency.id) == agency_id))
-    ).scalar_one_or_none()
-    return code

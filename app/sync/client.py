@@ -17,7 +17,7 @@ from typing import Self, TypeVar
 import httpx
 from pydantic import SecretStr, TypeAdapter
 
-from app.config import Settings
+from app.core.config import Settings
 from app.sync.answers import read_results
 from app.sync.auth import AuthForm, auth_headers
 from app.sync.breaker import CircuitBreaker

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.config import Settings
+from app.core.config import Settings
 from app.models import SyncRun
 from app.models.types import utcnow
 from app.sync.pull import PullBusy, Puller

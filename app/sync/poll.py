@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.config import Settings
+from app.core.config import Settings
 from app.models import Report, SyncRun
 from app.models.enums import ReportStatus
 from app.sync.apply import ApplyContext, ReadComplaint, apply_complaints

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from app.config import Settings
+from app.core.config import Settings
 from app.sync.auth import AuthForm, auth_headers
 from app.sync.status_map import national_status
 from app.sync.wire import (

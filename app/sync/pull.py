@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.config import Settings
+from app.core.config import Settings
 from app.models import Category, Report, SyncCursor, SyncRun
 from app.models.enums import ReportStatus
 from app.models.types import utcnow

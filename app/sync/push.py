@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from app.config import Settings
-from app.db import refusal_summary
+from app.core.config import Settings
+from app.core.db import refusal_summary
 from app.models import PushJob
 from app.models.enums import EventSource, JobStatus, Origin, ReportStatus
 from app.models.types import utcnow

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.config import Settings
+from app.core.config import Settings
 from app.models import Category, FollowUp, PushJob, Report, StatusEvent
 from app.models.enums import EventSource, ReportKind, ReportStatus
 from app.sync.apply import MARKER, follow_up_marker

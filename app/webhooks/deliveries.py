@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound
 from app.models import DeliveryStatus, DomainEvent, WebhookAttempt, WebhookDelivery
 from app.models.types import utcnow
 from app.webhooks.signing import new_msg_id

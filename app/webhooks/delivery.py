@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
-from app.db import unit_of_work
+from app.core.config import Settings
+from app.core.db import unit_of_work
 from app.models.types import utcnow
 from app.webhooks.claims import ClaimedDelivery, claim_due
 from app.webhooks.recording import OutcomeRecorder

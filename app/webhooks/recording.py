@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from app.db import unit_of_work
+from app.core.db import unit_of_work
 from app.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.webhooks.schedule import RetrySchedule
 from app.webhooks.sender import AttemptOutcome

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import httpcore
 import httpx
 
-from app.config import Settings
-from app.errors import Unprocessable
+from app.core.config import Settings
+from app.core.errors import Unprocessable
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Resolves a host name and port to IP addresses."""

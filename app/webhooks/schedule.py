@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from app.config import Settings
+from app.core.config import Settings
 
 
 @dataclass(frozen=True)

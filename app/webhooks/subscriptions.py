@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import Conflict, NotFound, Unprocessable
 from app.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from app.models.types import utcnow
 from app.webhooks.fanout import encode_event_types

@@ -5,7 +5,7 @@ row it looked at outside the expression index (walking the newest reports, reche
 of microseconds a row. A stored generated column computes it once, when a report is written.
 
 PostgreSQL only (SQLite searches its FTS5 table `reports_fts`). Both objects are named
-`reports_fts_*` so that autogenerate leaves them out (`app.migrate.include_object`).
+`reports_fts_*` so that autogenerate leaves them out (`app.core.migrate.include_object`).
 
 The expression index `reports_fts_gin` of 0001 was kept here and dropped by 0009.
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from alembic import op
 
-from app.config import get_settings
+from app.core.config import get_settings
 
 revision: str = "0008"
 down_revision: str | None = "0007"

@@ -3,7 +3,7 @@
 A report gets the place and picture address of an Open311 request, the hash of the reporter's lookup code and the original it duplicates; public
 lookups are counted per client address. Similar reports are found by trigrams of the title:
 on PostgreSQL `pg_trgm` with a GIN index, on SQLite an FTS5 `trigram` table kept by triggers.
-Both are named `reports_fts_*`, so autogenerate leaves them out (`app.migrate.include_object`).
+Both are named `reports_fts_*`, so autogenerate leaves them out (`app.core.migrate.include_object`).
 
 Revision ID: 0010
 Revises: 0009

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.config import Settings
-from app.errors import Unprocessable
+from app.core.config import Settings
+from app.core.errors import Unprocessable
+from app.core.migrate import upgrade
 from app.main import create_app
-from app.migrate import upgrade
 from app.models import (
     DomainEvent,
     IdempotencyRecord,

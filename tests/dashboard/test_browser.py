@@ -20,8 +20,8 @@ import pytest
 import uvicorn
 
 from app.accounts.service import create_account
-from app.config import Settings
-from app.db import create_engine, session_factory
+from app.core.config import Settings
+from app.core.db import create_engine, session_factory
 from app.main import create_app
 from app.models.enums import Role
 from tests.dashboard.support import HOSTILE_TITLE, PASSWORD, add_directory, seed_reports

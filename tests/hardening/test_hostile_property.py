@@ -13,7 +13,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from tests.helpers import Keys, bring_to, make_keys
 

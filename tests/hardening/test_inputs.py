@@ -84,7 +84,7 @@ async def test_the_dashboard_refuses_days_beyond_the_calendar(client: httpx.Asyn
     from datetime import date
     from zoneinfo import ZoneInfo
 
-    from app.errors import Unprocessable
+    from app.core.errors import Unprocessable
     from app.reports.stats import DateRange
 
     for first, last in ((date(1, 1, 1), date(1, 1, 2)), (date(9999, 12, 30), date(9999, 12, 31))):

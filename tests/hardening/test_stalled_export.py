@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from app.models import Report
 from tests.conftest import MigratedDatabase

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from tests.helpers import Keys, bring_to, make_keys
 from tests.sync.support import free_port

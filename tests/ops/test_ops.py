@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
+from app.core.observability import JsonFormatter
 from app.main import create_app
-from app.observability import JsonFormatter
-from app.worker import HeartbeatRecorder, JobHealth
+from app.runtime.worker import HeartbeatRecorder, JobHealth
 from tests.conftest import MigratedDatabase, create_pg_database, drop_pg_database
 from tests.helpers import REPORTER, Keys, bring_to, file_report, report_body
 
@@ -43,7 +43,7 @@ async def test_readiness_follows_the_database(test_db: MigratedDatabase, tmp_pat
         behind = await _get(empty, "/readyz")
         assert behind.status_code == 503 and "run migrations" in behind.json()["reason"]
         return
-    from app.migrate import upgrade
+    from app.core.migrate import upgrade
 
     name = f"lb_ready_{abs(hash(tmp_path)) % 10**8}"
     url = test_db.url.rsplit("/", 1)[0] + "/" + name

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from app.models import DomainEvent, PushJob
 from lapor_mock.remote import RemoteMock

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.errors import VersionConflict
+from app.core.errors import VersionConflict
 from app.models import Report, StatusEvent
 from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import Action

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.migrate import downgrade, upgrade
+from app.core.migrate import downgrade, upgrade
 from tests.conftest import MigratedDatabase
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from app.config import Settings
+from app.core.config import Settings
 from app.sync.client import LaporClient, build_http_client
 from lapor_mock.controls import MockControls
 from lapor_mock.inprocess import LaporMock

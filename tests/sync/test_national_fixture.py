@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
 from app.sync.client import LaporClient
 from lapor_mock.demo import REPORTS
 from lapor_mock.inprocess import LaporMock
@@ -61,7 +61,7 @@ async def test_the_marker_configures_and_the_service_client_finds_the_mock(
 def test_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import sys, lapor_mock.pytest_plugin\n"
-        "heavy = ('respx', 'httpx', 'pydantic', 'app.config', 'lapor_mock.national')\n"
+        "heavy = ('respx', 'httpx', 'pydantic', 'app.core.config', 'lapor_mock.national')\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run(

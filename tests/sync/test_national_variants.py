@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.config import get_settings
+from app.core.config import get_settings
 from app.sync.client import build_http_client
 from app.sync.errors import UnauthorizedError
 from app.sync.probe import Probe

@@ -201,8 +201,8 @@ async def test_without_a_list_call_known_ids_are_polled(rig: SyncRig) -> None:
 async def test_several_pushers_share_the_jobs_each_sent_once(rig: SyncRig, rig_settings: Any) -> None:
     if rig.app.state.runtime.engine.dialect.name != "postgresql":
         pytest.skip("several workers need PostgreSQL (SQLite runs one worker)")
-    from app.db import create_engine
-    from app.wiring import sessions_for
+    from app.core.db import create_engine
+    from app.runtime.wiring import sessions_for
 
     keys = await make_keys(rig.app)
     for n in range(24):

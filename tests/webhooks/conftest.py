@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
 from app.webhooks.delivery import DeliveryJob
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import FakeClock

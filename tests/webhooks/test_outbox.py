@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.db import unit_of_work
+from app.core.db import unit_of_work
 from app.models import Report, WebhookDelivery
 from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import Action

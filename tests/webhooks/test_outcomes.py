@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
 from app.models.types import utcnow
 from app.webhooks.delivery import DeliveryJob
 from tests.helpers import Keys, file_report

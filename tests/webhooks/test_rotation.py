@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from app.config import Settings
+from app.core.config import Settings
 from app.webhooks.delivery import DeliveryJob
 from tests.helpers import Keys, file_report
 from tests.webhooks.receiver import Receiver

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.api.webhooks import destination_policy
-from app.config import Settings
+from app.core.config import Settings
 from app.webhooks.delivery import DeliveryJob
 from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_client, is_public_address
 from tests.helpers import Keys, file_report

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from app.config import Settings
+from app.core.config import Settings
 from app.webhooks.schedule import RetrySchedule, parse_retry_after
 from app.webhooks.signing import message_body, new_secret, signed_headers
 

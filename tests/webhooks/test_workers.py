@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.config import Settings
-from app.db import create_engine, session_factory
+from app.core.config import Settings
+from app.core.db import create_engine, session_factory
 from app.webhooks.delivery import DeliveryJob
 from tests.conftest import MigratedDatabase
 from tests.helpers import Keys, bring_to

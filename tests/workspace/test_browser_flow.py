@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from app.access.keys import create_key
 from app.accounts.service import create_account
-from app.config import Settings
-from app.db import create_engine, session_factory
-from app.keys import create_key
+from app.core.config import Settings
+from app.core.db import create_engine, session_factory
 from app.models import Agency, Category
 from app.models.enums import Role
 from tests.dashboard.support import HOSTILE_TITLE, PASSWORD

@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import Settings
-from app.db import session_factory
+from app.core.config import Settings
+from app.core.db import session_factory
 from app.reports.events import EventSink
-from app.worker import WorkerJob
+from app.runtime.worker import WorkerJob
 
 
 def build_sinks(settings: Settings) -> list[EventSink]:
@@ -39,9 +39,9 @@ def sessions_for(settings: Settings, engine: AsyncEngine) -> async_sessionmaker[
 
 def build_jobs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> list[WorkerJob]:
     """Every background job the worker runs."""
-    from app.housekeeping import Housekeeping
     from app.reports.deadline_watch import DeadlineWatch
     from app.reports.deadlines import SlaPolicy
+    from app.runtime.housekeeping import Housekeeping
 
     jobs: list[WorkerJob] = [
         DeadlineWatch(sessions, SlaPolicy.from_settings(settings)),

@@ -11,7 +11,7 @@ import asyncpg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from app.config import Settings
+from app.core.config import Settings
 
 # aiosqlite logs every statement with its parameters at DEBUG; parameters may hold personal
 # data (reporter identity), so that logger never goes below INFO, whatever the root level.

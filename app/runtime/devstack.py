@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import click
 import httpx
 
-from app.config import Settings
-from app.migrate import upgrade
+from app.core.config import Settings
+from app.core.migrate import upgrade
 
 MOCK_PORT = 8100
 BANNER = """

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from app.config import Settings
-from app.db import create_engine, session_factory
-from app.keys import KeyCache
+from app.access.keys import KeyCache
+from app.core.config import Settings
+from app.core.db import create_engine, session_factory
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import EventSink
 
@@ -32,7 +32,7 @@ class Runtime:
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Runtime]:
     """Build the runtime for these settings; dispose of its engine at the end."""
-    from app.wiring import build_sinks
+    from app.runtime.wiring import build_sinks
 
     engine = create_engine(settings)
     sinks = tuple(build_sinks(settings))

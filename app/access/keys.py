@@ -5,36 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.errors import NotFound, Unprocessable
-from app.models import Agency, ApiKey
+from app.access.principals import Principal, principal_of_key
+from app.core.errors import NotFound
+from app.models import ApiKey
 from app.models.enums import Role
 from app.models.types import utcnow
+from app.reports.directory import agency_of_role
 
 KEY_PREFIX = "lb_"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's id (0 for an official's account), role and (for agency keys) agency."""
-
-    key_id: int
-    name: str
-    role: Role
-    agency_id: int | None
-    account_id: int | None = None
-
-    @property
-    def actor(self) -> str:
-        """How this caller is named in status events."""
-        if self.account_id is not None:
-            return f"{self.role.value}:account:{self.account_id}"
-        return f"{self.role.value}:{self.key_id}"
 
 
 def hash_key(raw: str) -> str:
@@ -46,18 +29,7 @@ async def create_key(
     session: AsyncSession, *, name: str, role: Role, agency_code: str | None
 ) -> tuple[ApiKey, str]:
     """Make a key; returns the row and the secret, which is never stored or shown again."""
-    agency_id: int | None = None
-    if role is Role.agency:
-        if not agency_code:
-            raise Unprocessable("an agency key needs --agency CODE")
-        agency = (
-            await session.execute(select(Agency).where(col(Agency.code) == agency_code))
-        ).scalar_one_or_none()
-        if agency is None:
-            raise NotFound(f"no agency with code {agency_code!r}")
-        agency_id = agency.id
-    elif agency_code:
-        raise Unprocessable("only agency keys belong to an agency")
+    agency_id = await agency_of_role(session, role, agency_code, holder="key")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(name=name, role=role.value, agency_id=agency_id, key_prefix=raw[:10], key_hash=hash_key(raw))
     session.add(row)
@@ -126,6 +98,6 @@ async def authenticate(session: AsyncSession, raw: str, cache: KeyCache) -> Prin
     ).one_or_none()
     principal = None
     if row is not None and row.revoked_at is None:
-        principal = Principal(key_id=row.id, name=row.name, role=Role(row.role), agency_id=row.agency_id)
+        principal = principal_of_key(row)
     cache.put(key_hash, principal)
     return principal

@@ -19,9 +19,9 @@ from typing import IO, Protocol
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.config import Settings
+from app.core.config import Settings
 
-log = logging.getLogger("app.worker")
+log = logging.getLogger("app.runtime.worker")
 
 
 class WorkerJob(Protocol):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import database_refusal
+from app.core.db import database_refusal
 
 log = logging.getLogger("app")
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.errors import TooManyRequests
+from app.core.errors import TooManyRequests
 from app.models import RateCounter
 
 # PostgreSQL: one statement. A counter lost in a crash is harmless, so its commit does not wait
