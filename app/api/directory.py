@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.api.deps import AdminKey, CurrentKey, SessionDep
@@ -53,78 +55,95 @@ class EntryOut(BaseModel):
 Entry = TypeVar("Entry", Agency, Category)
 
 
-def _directory_router(model: type[Entry], path: str, national_field: str, noun: str) -> APIRouter:
-    """The five endpoints of one directory; agencies and categories behave alike."""
-    router = APIRouter(prefix=f"/api/v1/{path}", tags=[path])
+@dataclass(frozen=True)
+class _Directory(Generic[Entry]):
+    """One directory table: its model, the column of its national id, and what one entry is called."""
 
-    def out(row: Entry) -> EntryOut:
+    model: type[Entry]
+    path: str
+    national_field: str
+    noun: str
+
+    def out(self, row: Entry) -> EntryOut:
         return EntryOut(
             id=row.id or 0,
             code=row.code,
             name=row.name,
-            national_id=getattr(row, national_field),
+            national_id=getattr(row, self.national_field),
             active=row.active,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
 
-    async def load(session: SessionDep, code: str) -> Entry:
+    async def load(self, session: AsyncSession, code: str) -> Entry:
+        model = self.model
         row = (await session.execute(select(model).where(col(model.code) == code))).scalar_one_or_none()
         if row is None:
-            raise NotFound(f"no {noun} with code {code!r}")
+            raise NotFound(f"no {self.noun} with code {code!r}")
         return row
 
-    @router.post("", response_model=EntryOut, status_code=status.HTTP_201_CREATED, summary=f"Create a {noun}")
-    async def create(body: EntryCreate, session: SessionDep, _: AdminKey) -> EntryOut:
-        row = model(code=body.code, name=body.name)
-        setattr(row, national_field, body.national_id)
-        session.add(row)
-        try:
-            await session.commit()
-        except IntegrityError as exc:
-            await session.rollback()
-            raise Conflict(f"a {noun} with code {body.code!r} already exists") from exc
-        return out(row)
 
-    @router.get("", response_model=list[EntryOut], summary=f"List {path}")
+def _directory_router(directory: _Directory[Entry]) -> APIRouter:
+    """The five endpoints of one directory; agencies and categories behave alike."""
+    router = APIRouter(prefix=f"/api/v1/{directory.path}", tags=[directory.path])
+    _add_read_routes(router, directory)
+    _add_write_routes(router, directory)
+    return router
+
+
+def _add_read_routes(router: APIRouter, d: _Directory[Entry]) -> None:
+    @router.get("", response_model=list[EntryOut], summary=f"List {d.path}")
     async def listing(
         session: SessionDep,
         _: CurrentKey,
         include_inactive: Annotated[bool, Query(description="Also list deactivated ones.")] = False,
     ) -> list[EntryOut]:
-        query = select(model).order_by(col(model.code))
+        query = select(d.model).order_by(col(d.model.code))
         if not include_inactive:
-            query = query.where(col(model.active) == True)  # noqa: E712
-        return [out(row) for row in (await session.execute(query)).scalars()]
+            query = query.where(col(d.model.active) == True)  # noqa: E712
+        return [d.out(row) for row in (await session.execute(query)).scalars()]
 
-    @router.get("/{code}", response_model=EntryOut, summary=f"Get a {noun}")
+    @router.get("/{code}", response_model=EntryOut, summary=f"Get a {d.noun}")
     async def get_one(code: str, session: SessionDep, _: CurrentKey) -> EntryOut:
-        return out(await load(session, code))
+        return d.out(await d.load(session, code))
 
-    @router.patch("/{code}", response_model=EntryOut, summary=f"Update a {noun}")
+
+def _add_write_routes(router: APIRouter, d: _Directory[Entry]) -> None:
+    @router.post(
+        "", response_model=EntryOut, status_code=status.HTTP_201_CREATED, summary=f"Create a {d.noun}"
+    )
+    async def create(body: EntryCreate, session: SessionDep, _: AdminKey) -> EntryOut:
+        row = d.model(code=body.code, name=body.name)
+        setattr(row, d.national_field, body.national_id)
+        session.add(row)
+        try:
+            await session.commit()
+        except IntegrityError as exc:
+            await session.rollback()
+            raise Conflict(f"a {d.noun} with code {body.code!r} already exists") from exc
+        return d.out(row)
+
+    @router.patch("/{code}", response_model=EntryOut, summary=f"Update a {d.noun}")
     async def patch(code: str, body: EntryUpdate, session: SessionDep, _: AdminKey) -> EntryOut:
-        row = await load(session, code)
+        row = await d.load(session, code)
         changes = body.model_dump(exclude_unset=True)
         if "national_id" in changes:
-            setattr(row, national_field, changes.pop("national_id"))
+            setattr(row, d.national_field, changes.pop("national_id"))
         for name, value in changes.items():
-            if value is None:
-                continue
-            setattr(row, name, value)
+            if value is not None:
+                setattr(row, name, value)
         row.updated_at = utcnow()
         await session.commit()
-        return out(row)
+        return d.out(row)
 
-    @router.post("/{code}/deactivate", response_model=EntryOut, summary=f"Deactivate a {noun}")
+    @router.post("/{code}/deactivate", response_model=EntryOut, summary=f"Deactivate a {d.noun}")
     async def deactivate(code: str, session: SessionDep, _: AdminKey) -> EntryOut:
-        row = await load(session, code)
+        row = await d.load(session, code)
         row.active = False
         row.updated_at = utcnow()
         await session.commit()
-        return out(row)
-
-    return router
+        return d.out(row)
 
 
-agencies_router = _directory_router(Agency, "agencies", "national_institution_id", "agency")
-categories_router = _directory_router(Category, "categories", "national_category_id", "category")
+agencies_router = _directory_router(_Directory(Agency, "agencies", "national_institution_id", "agency"))
+categories_router = _directory_router(_Directory(Category, "categories", "national_category_id", "category"))

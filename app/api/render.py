@@ -12,16 +12,12 @@ from sqlmodel import col
 
 from app.access.principals import Principal
 from app.api.report_schemas import (
-    DeadlinesOut,
-    LocationOut,
-    NationalLink,
-    ReporterOut,
     ReportOut,
     ReportPage,
     status_label,
 )
 from app.models import Agency, Category, Report, Reporter
-from app.models.enums import Channel, Origin, ReportKind, ReportStatus
+from app.models.enums import ReportStatus
 from app.models.types import utcnow
 from app.reports.access import can_see_identity
 from app.reports.deadlines import missed_deadlines
@@ -55,7 +51,26 @@ async def render_reports(
         found = await session.execute(select(Reporter).where(col(Reporter.report_id).in_(entitled)))
         reporters = {rep.report_id: rep for rep in found.scalars()}
     now = utcnow()
-    return [_render(r, agencies, categories, reporters.get(r.id or 0), now) for r in reports]
+    return [
+        ReportOut.model_validate(
+            _item(principal, _row_of(r, agencies, categories, reporters.get(r.id or 0)), r, now)
+        )
+        for r in reports
+    ]
+
+
+def _row_of(
+    report: Report, agencies: dict[int, str], categories: dict[int, str], reporter: Reporter | None
+) -> dict[str, Any]:
+    """A loaded report as the row `_item` reads: its columns, codes and reporter joined."""
+    row: dict[str, Any] = {name: getattr(report, name) for name in ROW_COLUMNS}
+    row.update(
+        category_code=categories.get(report.category_id) if report.category_id else None,
+        agency_code=agencies.get(report.agency_id) if report.agency_id else None,
+        reporter_of=report.id if reporter is not None else None,
+        **{f"reporter_{name}": getattr(reporter, name, None) for name in REPORTER_COLUMNS},
+    )
+    return row
 
 
 # Every status's label, looked up once per list row.
@@ -89,115 +104,58 @@ def _item(principal: Principal, m: Mapping[Any, Any], report: Report, now: datet
     """A report in the API's shape, from a row of `queries.ROW_COLUMNS` with its agency and
     category codes and its reporter (`reporter_of`, `reporter_<field>`); `report` reads the same
     columns as attributes, for the access and deadline rules."""
-    national = None
-    if m["national_id"] is not None or m["national_tracking_id"] is not None:
-        national = {
-            "id": m["national_id"],
-            "tracking_id": m["national_tracking_id"],
-            "status_code": m["national_status_code"],
-            "status_name": m["national_status_name"],
-        }
     reporter = None
     if m["reporter_of"] is not None and can_see_identity(principal, report):
         reporter = {name: m[f"reporter_{name}"] for name in REPORTER_COLUMNS}
     status = m["status"]
-    return {
-        "id": m["id"],
-        "tracking_number": m["tracking_number"],
-        "kind": m["kind"],
-        "title": m["title"],
-        "content": m["content"],
-        "category": m["category_code"] if m["category_id"] else None,
-        "location": {
-            "district_code": m["district_code"],
-            "village_code": m["village_code"],
-            "latitude": m["latitude"],
-            "longitude": m["longitude"],
-        },
-        "incident_date": m["incident_date"],
-        "channel": m["channel"],
-        "is_anonymous": m["is_anonymous"],
-        "is_secret": m["is_secret"],
-        "agency": m["agency_code"] if m["agency_id"] else None,
-        "status": status,
-        "status_label": _STATUS_LABELS.get(status) or status,
-        "origin": m["origin"],
-        "national": national,
-        "version": m["version"],
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
-        "deadlines": {
-            "disposition_due_at": m["disposition_due_at"],
-            "follow_up_due_at": m["follow_up_due_at"],
-            "auto_complete_at": m["auto_complete_at"],
-            "resolution_due_at": m["resolution_due_at"],
+    item = {name: m[name] for name in _PLAIN_FIELDS}
+    item.update(
+        category=m["category_code"] if m["category_id"] else None,
+        location={name: m[name] for name in _LOCATION_FIELDS},
+        agency=m["agency_code"] if m["agency_id"] else None,
+        status_label=_STATUS_LABELS.get(status) or status,
+        national=_national(m),
+        deadlines={
+            **{name: m[name] for name in _DEADLINE_FIELDS},
             "overdue": [d.value for d in missed_deadlines(report, now)],
         },
-        "reporter": reporter,
+        reporter=reporter,
+    )
+    return item
+
+
+_PLAIN_FIELDS = (
+    "id",
+    "tracking_number",
+    "kind",
+    "title",
+    "content",
+    "incident_date",
+    "channel",
+    "is_anonymous",
+    "is_secret",
+    "status",
+    "origin",
+    "version",
+    "created_at",
+    "updated_at",
+)
+_LOCATION_FIELDS = ("district_code", "village_code", "latitude", "longitude")
+_DEADLINE_FIELDS = ("disposition_due_at", "follow_up_due_at", "auto_complete_at", "resolution_due_at")
+
+
+def _national(m: Mapping[Any, Any]) -> dict[str, Any] | None:
+    """The link to national LAPOR, for a report that has one."""
+    if m["national_id"] is None and m["national_tracking_id"] is None:
+        return None
+    return {
+        "id": m["national_id"],
+        "tracking_id": m["national_tracking_id"],
+        "status_code": m["national_status_code"],
+        "status_name": m["national_status_name"],
     }
 
 
 async def render_report(session: AsyncSession, principal: Principal, report: Report) -> ReportOut:
     """The API form of one report."""
     return (await render_reports(session, principal, [report]))[0]
-
-
-def _render(
-    report: Report,
-    agencies: dict[int, str],
-    categories: dict[int, str],
-    reporter: Reporter | None,
-    now: datetime,
-) -> ReportOut:
-    national = None
-    if report.national_id is not None or report.national_tracking_id is not None:
-        national = NationalLink(
-            id=report.national_id,
-            tracking_id=report.national_tracking_id,
-            status_code=report.national_status_code,
-            status_name=report.national_status_name,
-        )
-    return ReportOut(
-        id=report.id or 0,
-        tracking_number=report.tracking_number,
-        kind=ReportKind(report.kind),
-        title=report.title,
-        content=report.content,
-        category=categories.get(report.category_id) if report.category_id else None,
-        location=LocationOut(
-            district_code=report.district_code,
-            village_code=report.village_code,
-            latitude=report.latitude,
-            longitude=report.longitude,
-        ),
-        incident_date=report.incident_date,
-        channel=Channel(report.channel),
-        is_anonymous=report.is_anonymous,
-        is_secret=report.is_secret,
-        agency=agencies.get(report.agency_id) if report.agency_id else None,
-        status=ReportStatus(report.status),
-        status_label=status_label(report.status) or report.status,
-        origin=Origin(report.origin),
-        national=national,
-        version=report.version,
-        created_at=report.created_at,
-        updated_at=report.updated_at,
-        deadlines=DeadlinesOut(
-            disposition_due_at=report.disposition_due_at,
-            follow_up_due_at=report.follow_up_due_at,
-            auto_complete_at=report.auto_complete_at,
-            resolution_due_at=report.resolution_due_at,
-            overdue=[d.value for d in missed_deadlines(report, now)],
-        ),
-        reporter=(
-            ReporterOut(
-                name=reporter.name,
-                nik=reporter.nik,
-                phone=reporter.phone,
-                email=reporter.email,
-                address=reporter.address,
-            )
-            if reporter is not None
-            else None
-        ),
-    )

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The one error shape of this API."""
+    return {"error": code, "detail": detail, **extra}
+
+
 class AppError(Exception):
     """Base of every error the service answers deliberately."""
 

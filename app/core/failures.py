@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.db import database_refusal
+from app.core.errors import error_body
 
 log = logging.getLogger("app")
 
@@ -68,6 +69,6 @@ class UnexpectedErrors:
             if started:
                 raise ResponseAborted("the answer failed after it had started") from None
             response = JSONResponse(
-                {"error": "internal_error", "detail": "something went wrong on our side"}, status_code=500
+                error_body("internal_error", "something went wrong on our side"), status_code=500
             )
             await response(scope, receive, send)

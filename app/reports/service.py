@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,30 +73,7 @@ async def _write_move(
     """Compare-and-set the status by version (deadlines with it), then write the event rows."""
     now = utcnow()
     before = report.status
-    deadlines = policy.on_move(report, move.action, now)
-    result = await session.execute(
-        update(Report)
-        .where(col(Report.id) == report.id, col(Report.version) == report.version)
-        .values(
-            status=target.value,
-            agency_id=new_agency_id,
-            version=Report.version + 1,
-            updated_at=now,
-            **deadlines,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise VersionConflict("the report changed while this move was being made; read it again and retry")
-    # Mirror the stored row on the loaded object without marking it dirty.
-    for name, value in (
-        ("status", target.value),
-        ("agency_id", new_agency_id),
-        ("version", report.version + 1),
-        ("updated_at", now),
-        *deadlines.items(),
-    ):
-        set_committed_value(report, name, value)
+    await _set_status(session, report, target, new_agency_id, policy.on_move(report, move.action, now), now)
     event = StatusEvent(
         report_id=report.id or 0,
         from_status=before,
@@ -118,24 +97,58 @@ async def _write_move(
             )
         )
     await session.flush()
+    await _record_move_events(session, report, move.action, before, now)
+    return event
+
+
+async def _set_status(
+    session: AsyncSession,
+    report: Report,
+    target: ReportStatus,
+    new_agency_id: int | None,
+    deadlines: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The version compare-and-set of the row, mirrored on the loaded object (not marked dirty)."""
+    values: dict[str, Any] = {
+        "status": target.value,
+        "agency_id": new_agency_id,
+        "version": report.version + 1,
+        "updated_at": now,
+        **deadlines,
+    }
+    result = await session.execute(
+        update(Report)
+        .where(col(Report.id) == report.id, col(Report.version) == report.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise VersionConflict("the report changed while this move was being made; read it again and retry")
+    for name, value in values.items():
+        set_committed_value(report, name, value)
+
+
+async def _record_move_events(
+    session: AsyncSession, report: Report, action: Action, before: str, now: datetime
+) -> None:
+    """The domain events of a move (status changed, plus disposed or followed up) in the outbox."""
     types = [EventType.report_status_changed]
-    if move.action is Action.dispose:
+    if action is Action.dispose:
         types.append(EventType.report_disposed)
-    if move.action is Action.follow_up:
+    if action is Action.follow_up:
         types.append(EventType.report_followed_up)
-    agency_code = await agency_code_of(session, new_agency_id)
     payload = event_payload(
         report_id=report.id or 0,
         tracking_number=report.tracking_number,
         kind=report.kind,
         status_before=before,
-        status_after=target.value,
-        agency_code=agency_code,
+        status_after=report.status,
+        agency_code=await agency_code_of(session, report.agency_id),
         occurred_at=now,
         extra={"origin": report.origin},
     )
     await record_events(session, report.id or 0, types, payload, now)
-    return event
 
 
 RATEABLE = frozenset({ReportStatus.followed_up.value, ReportStatus.completed.value})
