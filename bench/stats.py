@@ -121,7 +121,8 @@ def raw_statements() -> list[tuple[str, dict[str, object]]]:
     from sqlalchemy import text
     from sqlalchemy.dialects import postgresql
 
-    from app.reports.stats import DateRange, postgres_statements
+    from app.reports.stats import DateRange
+    from app.reports.stats_sql import postgres_statements
 
     tz = ZoneInfo("Asia/Jakarta")
     period = DateRange(datetime.fromisoformat(FIRST).date(), datetime.fromisoformat(LAST).date(), tz)

@@ -22,7 +22,7 @@ from app.models.types import utcnow
 from app.reports.access import can_see_identity
 from app.reports.deadlines import missed_deadlines
 from app.reports.filing import Filed
-from app.reports.queries import REPORTER_COLUMNS, ROW_COLUMNS
+from app.reports.report_rows import REPORTER_COLUMNS, ROW_COLUMNS
 
 
 async def agency_codes(session: AsyncSession, ids: set[int]) -> dict[int, str]:

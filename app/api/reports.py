@@ -14,7 +14,8 @@ from app.core.errors import Unprocessable
 from app.models.enums import Channel, Origin, ReportKind, ReportStatus
 from app.models.types import EARLIEST, LATEST, storable_instant
 from app.reports.deadlines import Deadline
-from app.reports.queries import ReportFilter, get_visible, list_report_rows
+from app.reports.queries import ReportFilter, get_visible
+from app.reports.report_rows import list_report_rows
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col
 
-from app.core.errors import Conflict, Unprocessable, VersionConflict
+from app.core.errors import Conflict, Unprocessable
 from app.models import Report, StatusEvent
 from app.models.enums import EventSource
 from app.models.types import utcnow
 from app.reports.events import EventType, event_payload, record_events
+from app.reports.versioning import compare_and_set
 
 MARK_DUPLICATE = "mark_duplicate"
 
@@ -34,20 +32,12 @@ async def mark_duplicate(
     if report.duplicate_of_id is not None:
         raise Conflict("this report is already marked as a duplicate")
     now = utcnow()
-    result = await session.execute(
-        update(Report)
-        .where(col(Report.id) == report.id, col(Report.version) == report.version)
-        .values(duplicate_of_id=original.id, version=Report.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+    await compare_and_set(
+        session,
+        report,
+        {"duplicate_of_id": original.id, "updated_at": now},
+        clash="the report changed meanwhile; read it again and retry",
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise VersionConflict("the report changed meanwhile; read it again and retry")
-    for name, value in (
-        ("duplicate_of_id", original.id),
-        ("version", report.version + 1),
-        ("updated_at", now),
-    ):
-        set_committed_value(report, name, value)
     note = f"duplicate of {original.tracking_number}"
     event = StatusEvent(
         report_id=report.id or 0,

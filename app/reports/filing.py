@@ -32,7 +32,7 @@ from app.reports.events import (
     record_events,
     session_sinks,
 )
-from app.reports.queries import REPORTER_COLUMNS
+from app.reports.report_rows import REPORTER_COLUMNS
 
 
 @dataclass

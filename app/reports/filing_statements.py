@@ -13,7 +13,7 @@ from sqlalchemy import Insert, Select, and_, bindparam, case, func, literal, sel
 from app.models import Category, DomainEvent, IdempotencyRecord, Report, Reporter, StatusEvent
 from app.models.enums import EventSource, ReportStatus
 from app.reports.events import EventDraft, EventSink
-from app.reports.queries import REPORTER_COLUMNS
+from app.reports.report_rows import REPORTER_COLUMNS
 
 REPORTS = Report.__table__  # type: ignore[attr-defined]
 EVENTS = DomainEvent.__table__  # type: ignore[attr-defined]

@@ -19,10 +19,7 @@ from sqlalchemy import Table, bindparam, insert, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col
 
-from app.core.errors import VersionConflict
 from app.models import DomainEvent, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import EventSource, Origin, ReportStatus
 from app.models.types import utcnow
@@ -37,6 +34,7 @@ from app.reports.events import (
 )
 from app.reports.filing import tracking_number
 from app.reports.transitions import Action, is_allowed
+from app.reports.versioning import compare_and_set
 
 NATIONAL_ACTOR = "national"
 CONFLICT_ACTION = "sync.conflict"
@@ -236,21 +234,12 @@ async def apply_national_status(
     conflict = not is_allowed(before, target)
     action = _DEADLINE_ACTION.get(target)
     deadlines = policy.on_move(report, action, now) if action else {}
-    result = await session.execute(
-        update(Report)
-        .where(col(Report.id) == report.id, col(Report.version) == report.version)
-        .values(status=target.value, version=Report.version + 1, updated_at=now, **deadlines)
-        .execution_options(synchronize_session=False)
+    await compare_and_set(
+        session,
+        report,
+        {"status": target.value, "updated_at": now} | deadlines,
+        clash="the report changed while a national status was being applied",
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise VersionConflict("the report changed while a national status was being applied")
-    for name, value in (
-        ("status", target.value),
-        ("version", report.version + 1),
-        ("updated_at", now),
-        *deadlines.items(),
-    ):
-        set_committed_value(report, name, value)
     await _add_status_event(
         session,
         StatusEvent(
@@ -265,23 +254,35 @@ async def apply_national_status(
             created_at=now,
         ),
     )
+    await _record_national_events(session, report, before, conflict, agency_code, now)
+    return conflict
+
+
+async def _record_national_events(
+    session: AsyncSession,
+    report: Report,
+    before: ReportStatus,
+    conflict: bool,
+    agency_code: str | None,
+    now: datetime,
+) -> None:
+    """The domain events of a national move: status changed, plus conflict or followed up."""
     types = [EventType.report_status_changed]
     if conflict:
         types.append(EventType.sync_conflict)
-    if target is ReportStatus.followed_up:
+    if report.status == ReportStatus.followed_up.value:
         types.append(EventType.report_followed_up)
     payload = event_payload(
         report_id=report.id or 0,
         tracking_number=report.tracking_number,
         kind=report.kind,
         status_before=before.value,
-        status_after=target.value,
+        status_after=report.status,
         agency_code=agency_code,
         occurred_at=now,
         extra={"origin": report.origin, "source": EventSource.national.value},
     )
     await record_events(session, report.id or 0, types, payload, now)
-    return conflict
 
 
 async def _add_status_event(session: AsyncSession, event: StatusEvent) -> None:

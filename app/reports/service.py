@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
-from app.core.errors import Conflict, TransitionRefused, Unprocessable, VersionConflict
+from app.core.errors import Conflict, TransitionRefused, Unprocessable
 from app.models import Agency, FollowUp, Rating, Report, StatusEvent
 from app.models.enums import EventSource, ReportStatus
 from app.models.types import utcnow
@@ -20,6 +18,7 @@ from app.reports.directory import agency_code_of
 from app.reports.events import EventType, event_payload, record_events
 from app.reports.identity_guard import refuse_identity_in_follow_up
 from app.reports.transitions import ACTION_RULES, Action, actions_from
+from app.reports.versioning import compare_and_set
 
 
 @dataclass
@@ -73,7 +72,13 @@ async def _write_move(
     """Compare-and-set the status by version (deadlines with it), then write the event rows."""
     now = utcnow()
     before = report.status
-    await _set_status(session, report, target, new_agency_id, policy.on_move(report, move.action, now), now)
+    await compare_and_set(
+        session,
+        report,
+        {"status": target.value, "agency_id": new_agency_id, "updated_at": now}
+        | policy.on_move(report, move.action, now),
+        clash="the report changed while this move was being made; read it again and retry",
+    )
     event = StatusEvent(
         report_id=report.id or 0,
         from_status=before,
@@ -87,46 +92,21 @@ async def _write_move(
     )
     session.add(event)
     if move.action is Action.follow_up:
-        session.add(
-            FollowUp(
-                report_id=report.id or 0,
-                agency_id=report.agency_id,
-                content=(move.follow_up_text or "").strip(),
-                author=move.actor,
-                created_at=now,
-            )
-        )
+        session.add(_follow_up_of(report, move, now))
     await session.flush()
     await _record_move_events(session, report, move.action, before, now)
     return event
 
 
-async def _set_status(
-    session: AsyncSession,
-    report: Report,
-    target: ReportStatus,
-    new_agency_id: int | None,
-    deadlines: dict[str, Any],
-    now: datetime,
-) -> None:
-    """The version compare-and-set of the row, mirrored on the loaded object (not marked dirty)."""
-    values: dict[str, Any] = {
-        "status": target.value,
-        "agency_id": new_agency_id,
-        "version": report.version + 1,
-        "updated_at": now,
-        **deadlines,
-    }
-    result = await session.execute(
-        update(Report)
-        .where(col(Report.id) == report.id, col(Report.version) == report.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+def _follow_up_of(report: Report, move: MoveRequest, now: datetime) -> FollowUp:
+    """The follow-up row a follow-up move writes (by the agency holding the report)."""
+    return FollowUp(
+        report_id=report.id or 0,
+        agency_id=report.agency_id,
+        content=(move.follow_up_text or "").strip(),
+        author=move.actor,
+        created_at=now,
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise VersionConflict("the report changed while this move was being made; read it again and retry")
-    for name, value in values.items():
-        set_committed_value(report, name, value)
 
 
 async def _record_move_events(
