@@ -26,6 +26,18 @@ def normal_username(raw: str) -> str:
     return raw.strip().lower()
 
 
+def _check_fields(name: str, display_name: str, role: Role) -> None:
+    """Refuse a malformed username or display name, or a role that only API keys have."""
+    if not USERNAME.fullmatch(name):
+        raise Unprocessable(
+            "a username is 2-64 of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+        )
+    if role not in ACCOUNT_ROLES:
+        raise Unprocessable(f"accounts may not have the role {role.value!r} (systems use API keys)")
+    if not display_name.strip() or len(display_name) > 120:
+        raise Unprocessable("a display name of 1-120 characters is needed")
+
+
 async def create_account(
     session: AsyncSession,
     *,
@@ -38,14 +50,7 @@ async def create_account(
 ) -> Account:
     """A new account with an Argon2id-hashed password; refuses a taken username or e-mail."""
     name = normal_username(username)
-    if not USERNAME.fullmatch(name):
-        raise Unprocessable(
-            "a username is 2-64 of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
-        )
-    if role not in ACCOUNT_ROLES:
-        raise Unprocessable(f"accounts may not have the role {role.value!r} (systems use API keys)")
-    if not display_name.strip() or len(display_name) > 120:
-        raise Unprocessable("a display name of 1-120 characters is needed")
+    _check_fields(name, display_name, role)
     check_strength(password)
     agency_id = await agency_of_role(session, role, agency_code, holder="account")
     mail = email.strip().lower() if email and email.strip() else None

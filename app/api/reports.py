@@ -20,6 +20,20 @@ from app.reports.report_rows import list_report_rows
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 
+def _check_instant(name: str, stamp: datetime | None) -> None:
+    """A filter's instant must carry its offset and lie in the storable range."""
+    if stamp is not None and stamp.tzinfo is None:
+        raise Unprocessable(
+            "created_from/created_to need a time-zone offset, e.g. 2026-11-01T00:00:00+07:00",
+            extra={"fields": [{"field": f"query.{name}", "message": "no time-zone offset"}]},
+        )
+    if stamp is not None and not storable_instant(stamp):
+        raise Unprocessable(
+            f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}",
+            extra={"fields": [{"field": f"query.{name}", "message": "out of range"}]},
+        )
+
+
 async def report_filter(
     status_: Annotated[list[ReportStatus] | None, Query(alias="status")] = None,
     kind: ReportKind | None = None,
@@ -42,16 +56,7 @@ async def report_filter(
 ) -> ReportFilter:
     """The report filters shared by the list and the export."""
     for name, stamp in (("created_from", created_from), ("created_to", created_to)):
-        if stamp is not None and stamp.tzinfo is None:
-            raise Unprocessable(
-                "created_from/created_to need a time-zone offset, e.g. 2026-11-01T00:00:00+07:00",
-                extra={"fields": [{"field": f"query.{name}", "message": "no time-zone offset"}]},
-            )
-        if stamp is not None and not storable_instant(stamp):
-            raise Unprocessable(
-                f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}",
-                extra={"fields": [{"field": f"query.{name}", "message": "out of range"}]},
-            )
+        _check_instant(name, stamp)
     return ReportFilter(
         status=[s.value for s in status_] if status_ else None,
         kind=kind.value if kind else None,

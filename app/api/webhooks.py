@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.deps import AdminKey, IdPath, SessionDep, SettingsDep
-from app.models import DeliveryStatus, WebhookSubscription
+from app.api.webhook_schemas import (
+    DeliveryOut,
+    DeliveryPage,
+    DisableRequest,
+    ReplayOut,
+    ReplayRequest,
+    SecretRotated,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionOut,
+    SubscriptionUpdate,
+    delivery_out,
+    subscription_out,
+)
+from app.models import DeliveryStatus
 from app.models.types import MAX_ID
-from app.reports.events import EventType
 from app.webhooks import deliveries as log
 from app.webhooks import subscriptions as service
-from app.webhooks.fanout import decode_event_types
 from app.webhooks.safety import DestinationPolicy
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -27,166 +38,6 @@ def destination_policy(settings: SettingsDep) -> DestinationPolicy:
 
 
 PolicyDep = Annotated[DestinationPolicy, Depends(destination_policy)]
-
-
-# --- shapes ---------------------------------------------------------------------------------
-
-
-class SubscriptionCreate(BaseModel):
-    """A new subscription; `event_types` omitted or null means every event type."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    url: AnyUrl = Field(description="https URL receiving POSTs (plain http only to allowlisted hosts)")
-    event_types: list[EventType] | None = Field(None, min_length=1)
-    description: str | None = Field(None, max_length=500)
-
-
-class SubscriptionUpdate(BaseModel):
-    """Changes to a subscription; omitted fields stay as they are."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    url: AnyUrl | None = None
-    event_types: list[EventType] | None = Field(None, min_length=1, description="null: every type")
-    description: str | None = Field(None, max_length=500)
-
-
-class DisableRequest(BaseModel):
-    """Why a subscription is being disabled."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    reason: str | None = Field(None, max_length=300)
-
-
-class SubscriptionOut(BaseModel):
-    """A subscription as listed: never its secret."""
-
-    id: int
-    url: str
-    event_types: list[str] | None = Field(description="null: every event type")
-    description: str | None
-    active: bool
-    disabled_reason: str | None
-    disabled_at: datetime | None
-    previous_secret_valid_until: datetime | None
-    failing_since: datetime | None
-    last_success_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class SubscriptionCreated(SubscriptionOut):
-    """A new subscription, with its signing secret shown this once."""
-
-    secret: str
-
-
-class SecretRotated(BaseModel):
-    """The new signing secret, shown this once; the old one signs too until the time given."""
-
-    id: int
-    secret: str
-    previous_secret_valid_until: datetime | None
-
-
-class AttemptOut(BaseModel):
-    """One HTTP request of a delivery."""
-
-    attempted_at: datetime
-    status_code: int | None
-    duration_ms: int
-    error: str | None
-    response_body: str | None = Field(description="The start of the receiver's answer, at most 2 KB")
-
-
-class DeliveryOut(BaseModel):
-    """One event to one subscription: its state and every attempt."""
-
-    id: int
-    subscription_id: int
-    msg_id: str = Field(description="The `webhook-id` header, the same on every attempt")
-    event_id: int | None
-    event_type: str
-    report_id: int | None
-    status: DeliveryStatus
-    attempts: int = Field(description="Attempts in the current round (a redelivery starts a new round)")
-    next_attempt_at: datetime | None
-    last_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    finished_at: datetime | None
-    attempt_log: list[AttemptOut]
-
-
-class DeliveryPage(BaseModel):
-    """A page of a subscription's deliveries, newest first."""
-
-    items: list[DeliveryOut]
-    next_cursor: int | None = Field(description="Pass as `before` for the next page")
-
-
-class ReplayRequest(BaseModel):
-    """Which failed deliveries to send again."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    since: AwareDatetime = Field(description="Events at or after this time (ISO 8601 with offset)")
-
-
-class ReplayOut(BaseModel):
-    """How many failed deliveries were queued again."""
-
-    replayed: int
-
-
-def _out(row: WebhookSubscription) -> SubscriptionOut:
-    return SubscriptionOut(
-        id=row.id or 0,
-        url=row.url,
-        event_types=decode_event_types(row.event_types),
-        description=row.description,
-        active=row.active,
-        disabled_reason=row.disabled_reason,
-        disabled_at=row.disabled_at,
-        previous_secret_valid_until=row.previous_secret_until if row.previous_secret else None,
-        failing_since=row.failing_since,
-        last_success_at=row.last_success_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _delivery_out(logged: log.LoggedDelivery) -> DeliveryOut:
-    d = logged.delivery
-    return DeliveryOut(
-        id=d.id or 0,
-        subscription_id=d.subscription_id,
-        msg_id=d.msg_id,
-        event_id=d.event_id,
-        event_type=d.event_type,
-        report_id=d.report_id,
-        status=DeliveryStatus(d.status),
-        attempts=d.attempts,
-        next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.pending.value else None,
-        last_attempt_at=d.last_attempt_at,
-        last_status_code=d.last_status_code,
-        last_error=d.last_error,
-        created_at=d.created_at,
-        finished_at=d.finished_at,
-        attempt_log=[
-            AttemptOut(
-                attempted_at=a.attempted_at,
-                status_code=a.status_code,
-                duration_ms=a.duration_ms,
-                error=a.error,
-                response_body=a.response_body,
-            )
-            for a in logged.attempts
-        ],
-    )
 
 
 # --- subscriptions --------------------------------------------------------------------------
@@ -210,19 +61,19 @@ async def create(
         description=body.description,
     )
     await session.commit()
-    return SubscriptionCreated(**_out(row).model_dump(), secret=row.secret)
+    return SubscriptionCreated(**subscription_out(row).model_dump(), secret=row.secret)
 
 
 @router.get("/subscriptions", response_model=list[SubscriptionOut], summary="List subscriptions")
 async def listing(session: SessionDep, _: AdminKey) -> list[SubscriptionOut]:
     """Every subscription, disabled ones included, without secrets."""
-    return [_out(row) for row in await service.list_subscriptions(session)]
+    return [subscription_out(row) for row in await service.list_subscriptions(session)]
 
 
 @router.get(PATH, response_model=SubscriptionOut, summary="Read a subscription")
 async def read(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> SubscriptionOut:
     """One subscription, with why it is disabled when it is."""
-    return _out(await service.get_subscription(session, subscription_id))
+    return subscription_out(await service.get_subscription(session, subscription_id))
 
 
 @router.patch(PATH, response_model=SubscriptionOut, summary="Change a subscription")
@@ -233,7 +84,7 @@ async def change(
     changes = body.model_dump(exclude_unset=True, mode="json")
     row = await service.update_subscription(session, policy, subscription_id, changes)
     await session.commit()
-    return _out(row)
+    return subscription_out(row)
 
 
 @router.post(f"{PATH}/disable", response_model=SubscriptionOut, summary="Disable a subscription")
@@ -243,7 +94,7 @@ async def disable(
     """Stop delivering; pending deliveries wait until the subscription is enabled again."""
     row = await service.set_active(session, subscription_id, False, body.reason if body else None)
     await session.commit()
-    return _out(row)
+    return subscription_out(row)
 
 
 @router.post(f"{PATH}/enable", response_model=SubscriptionOut, summary="Enable a subscription")
@@ -251,7 +102,7 @@ async def enable(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> S
     """Deliver again, starting with the deliveries that waited."""
     row = await service.set_active(session, subscription_id, True)
     await session.commit()
-    return _out(row)
+    return subscription_out(row)
 
 
 @router.delete(PATH, status_code=status.HTTP_204_NO_CONTENT, summary="Delete a subscription")
@@ -282,7 +133,7 @@ async def ping(subscription_id: IdPath, session: SessionDep, _: AdminKey) -> Del
     """Queue a `webhook.ping` event; the worker sends it like any other (see its delivery log)."""
     delivery = await service.queue_ping(session, subscription_id)
     await session.commit()
-    return _delivery_out(log.LoggedDelivery(delivery, []))
+    return delivery_out(log.LoggedDelivery(delivery, []))
 
 
 # --- delivery log ---------------------------------------------------------------------------
@@ -304,7 +155,7 @@ async def deliveries(
         session, subscription_id, status=delivery_status, before_id=before, limit=limit
     )
     cursor = rows[-1].delivery.id if len(rows) == limit else None
-    return DeliveryPage(items=[_delivery_out(r) for r in rows], next_cursor=cursor)
+    return DeliveryPage(items=[delivery_out(r) for r in rows], next_cursor=cursor)
 
 
 @router.get(f"{PATH}/deliveries/{{delivery_id}}", response_model=DeliveryOut, summary="One delivery")
@@ -312,7 +163,7 @@ async def delivery(
     subscription_id: IdPath, delivery_id: IdPath, session: SessionDep, _: AdminKey
 ) -> DeliveryOut:
     """One delivery with every attempt."""
-    return _delivery_out(await log.get_delivery(session, subscription_id, delivery_id))
+    return delivery_out(await log.get_delivery(session, subscription_id, delivery_id))
 
 
 @router.get(
@@ -320,7 +171,7 @@ async def delivery(
 )
 async def event_deliveries(event_id: IdPath, session: SessionDep, _: AdminKey) -> list[DeliveryOut]:
     """Every delivery of one outbox event, one per subscription, with their attempts."""
-    return [_delivery_out(r) for r in await log.event_log(session, event_id)]
+    return [delivery_out(r) for r in await log.event_log(session, event_id)]
 
 
 @router.post(
@@ -335,7 +186,7 @@ async def redeliver(
     """Send the event again from the first attempt, with the same `webhook-id`."""
     row = await log.redeliver_event(session, subscription_id, event_id)
     await session.commit()
-    return _delivery_out(await log.get_delivery(session, subscription_id, row.id or 0))
+    return delivery_out(await log.get_delivery(session, subscription_id, row.id or 0))
 
 
 @router.post(f"{PATH}/replay", response_model=ReplayOut, summary="Replay failed deliveries")

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 def _project_root() -> Path:
     """Where alembic.ini and migrations/ are: the source tree, or the working folder (the image)."""
-    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
+    for candidate in (Path(__file__).resolve().parents[2], Path.cwd()):
         if (candidate / "alembic.ini").is_file() and (candidate / "migrations").is_dir():
             return candidate
     raise RuntimeError("cannot find alembic.ini and migrations/: run from the project folder")

@@ -231,15 +231,7 @@ async def post_follow_up(
 
     async def act(official: Official, report: Report) -> None:
         _move_for(official, report, Action.follow_up, versi)
-        data = (
-            await read_limited(
-                berkas,
-                settings.max_attachment_bytes,
-                f"berkas lebih dari {settings.max_attachment_bytes} bita",
-            )
-            if berkas and berkas.filename
-            else b""
-        )
+        data = await _upload(berkas, settings.max_attachment_bytes)
         move = MoveRequest(action=Action.follow_up, actor=official.principal.actor, follow_up_text=isi)
         await apply_action(session, report, move, sla)
         if data:
@@ -252,13 +244,24 @@ async def post_follow_up(
     try:
         answer = await _act(request, session, sla, report_id, csrf, act)
     except BaseException:
-        for path in stored_paths:
-            path.unlink(missing_ok=True)
+        _remove(stored_paths)
         raise
     if answer.status_code != 303:
-        for path in stored_paths:  # nothing was committed: the file goes too
-            path.unlink(missing_ok=True)
+        _remove(stored_paths)  # nothing was committed: the file goes too
     return answer
+
+
+async def _upload(berkas: UploadFile | None, limit: int) -> bytes:
+    """The attached file's bytes (none without a file), refused past the size limit."""
+    if berkas is None or not berkas.filename:
+        return b""
+    return await read_limited(berkas, limit, f"berkas lebih dari {limit} bita")
+
+
+def _remove(paths: list[Path]) -> None:
+    """Delete stored files whose transaction did not commit."""
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 @router.get("/{report_id}/lampiran/{attachment_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -143,10 +144,10 @@ def _update_status(action: str, to_status: str) -> str:
     return "OPEN"
 
 
-async def find_updates(
-    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
-) -> list[dict[str, Any]]:
-    """mySociety's request updates: status changes and follow-ups of visible reports, oldest first."""
+async def _moves_and_notes(
+    session: AsyncSession, start: datetime, end: datetime
+) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The status changes (filing aside) and follow-ups of reports that are not secret, in the span."""
     moves = (
         await session.execute(
             select(StatusEvent, col(Report.tracking_number))
@@ -163,6 +164,14 @@ async def find_updates(
             .where(col(FollowUp.created_at) >= start, col(FollowUp.created_at) <= end)
         )
     ).all()
+    return moves, notes
+
+
+async def find_updates(
+    session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[dict[str, Any]]:
+    """mySociety's request updates: status changes and follow-ups of visible reports, oldest first."""
+    moves, notes = await _moves_and_notes(session, start, end)
     updates = [
         (
             e.created_at,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, Unprocessable
@@ -22,6 +24,24 @@ def _refusal(report: Report, original: Report) -> str | None:
     return None
 
 
+def _duplicate_event(
+    report: Report, original: Report, actor: str, reason: str | None, now: datetime
+) -> StatusEvent:
+    """The history entry of a duplicate mark: the status stays, the reason names the original."""
+    note = f"duplicate of {original.tracking_number}"
+    return StatusEvent(
+        report_id=report.id or 0,
+        from_status=report.status,
+        to_status=report.status,
+        action=MARK_DUPLICATE,
+        actor=actor,
+        reason=f"{note}: {reason}" if reason else note,
+        agency_id=report.agency_id,
+        source=EventSource.local.value,
+        created_at=now,
+    )
+
+
 async def mark_duplicate(
     session: AsyncSession, report: Report, original: Report, *, actor: str, reason: str | None
 ) -> StatusEvent:
@@ -38,18 +58,7 @@ async def mark_duplicate(
         {"duplicate_of_id": original.id, "updated_at": now},
         clash="the report changed meanwhile; read it again and retry",
     )
-    note = f"duplicate of {original.tracking_number}"
-    event = StatusEvent(
-        report_id=report.id or 0,
-        from_status=report.status,
-        to_status=report.status,
-        action=MARK_DUPLICATE,
-        actor=actor,
-        reason=f"{note}: {reason}" if reason else note,
-        agency_id=report.agency_id,
-        source=EventSource.local.value,
-        created_at=now,
-    )
+    event = _duplicate_event(report, original, actor, reason, now)
     session.add(event)
     await session.flush()
     payload = event_payload(

@@ -19,6 +19,7 @@ from app.models.enums import CHANNEL_LABELS, KIND_LABELS, ORIGIN_LABELS, STATUS_
 from app.reports.access import can_see_identity
 from app.reports.deadlines import Deadline, missed_deadlines
 from app.reports.queries import ReportFilter, filtered_query
+from app.reports.report_rows import REPORTER_COLUMNS
 
 # (key, Indonesian header, English header)
 COLUMNS: list[tuple[str, str, str]] = [
@@ -125,7 +126,6 @@ def _values(
 ) -> dict[str, Any]:
     word = _worded(lang)
     yes, no = ("Ya", "Tidak") if lang == "id" else ("Yes", "No")
-    missed = missed_deadlines(report, now)
     values: dict[str, Any] = {
         "tracking_number": report.tracking_number,
         "kind": word(KIND_LABELS, report.kind),
@@ -145,18 +145,12 @@ def _values(
         "national_tracking_id": report.national_tracking_id,
         "created_at": _local(report.created_at, tz),
         "updated_at": _local(report.updated_at, tz),
-        "overdue": ", ".join(word(_OVERDUE_LABELS, d.value) for d in missed),
+        "overdue": ", ".join(word(_OVERDUE_LABELS, d.value) for d in missed_deadlines(report, now)),
     }
     for key in _DEADLINES:
         values[key] = _local(getattr(report, key), tz, deadline=True)
     if reporter is not None:
-        values.update(
-            reporter_name=reporter.name,
-            reporter_nik=reporter.nik,
-            reporter_phone=reporter.phone,
-            reporter_email=reporter.email,
-            reporter_address=reporter.address,
-        )
+        values.update({f"reporter_{name}": getattr(reporter, name) for name in REPORTER_COLUMNS})
     return values
 
 
