@@ -17,7 +17,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In a path or a query, where no value spans lines, those three are refused as well.
 _CONTROL_INLINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
+_CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded", b"multipart/form-data")
+_BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
+_PART_NAME = re.compile(rb'\bname="([^"]*)"')
+_FILE_PART = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
 
 
 def has_control(text: str, *, inline: bool = False) -> bool:
@@ -49,7 +52,8 @@ def _query_fault(scope: Scope) -> str | None:
     return None
 
 
-def _body_fault(content_type: bytes, body: bytes) -> str | None:
+def _body_fault(raw_type: bytes, body: bytes) -> str | None:
+    content_type = raw_type.lower()
     if content_type.startswith(b"application/json"):
         if b"\\u" not in body and _CONTROL_BYTES.search(body) is None:
             return None  # JSON can carry a control character only as one of these: none here
@@ -61,10 +65,31 @@ def _body_fault(content_type: bytes, body: bytes) -> str | None:
             if has_control(text):
                 return location
         return None
+    if content_type.startswith(b"multipart/form-data"):
+        return _multipart_fault(raw_type, body)
     pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     for name, value in pairs:
         if has_control(name) or has_control(value):
             return f"body.{name}" if not has_control(name) else "body"
+    return None
+
+
+def _multipart_fault(raw_type: bytes, body: bytes) -> str | None:
+    """The first text field of a multipart form holding a control character. File parts are
+    bytes and not looked at (a file's name is cleaned where it is stored); a form that does not
+    parse is left to the route, which refuses it."""
+    boundary = _BOUNDARY.search(raw_type)  # as sent: a boundary is case-sensitive
+    if boundary is None:
+        return None
+    for part in body.split(b"--" + boundary.group(1)):
+        head, separator, content = part.partition(b"\r\n\r\n")
+        if not separator or _FILE_PART.search(head):
+            continue
+        value = content.removesuffix(b"\r\n").decode("utf-8", "replace")
+        if has_control(value):
+            name = _PART_NAME.search(head)
+            field = name.group(1).decode("utf-8", "replace") if name else ""
+            return f"body.{field}" if field and not has_control(field, inline=True) else "body"
     return None
 
 
@@ -82,12 +107,12 @@ class ControlCharacterGuard:
         if fault is not None:
             await _refuse(scope, send, fault)
             return
-        content_type = dict(scope.get("headers") or []).get(b"content-type", b"").lower()
-        if not content_type.startswith(_CHECKED_BODIES):
+        raw_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if not raw_type.lower().startswith(_CHECKED_BODIES):
             await self.app(scope, receive, send)
             return
         messages, body, ended = await _read_body(receive)
-        if ended and (fault := _body_fault(content_type, body)) is not None:
+        if ended and (fault := _body_fault(raw_type, body)) is not None:
             await _refuse(scope, send, fault)
             return
         await self.app(scope, _replay(messages, receive), send)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.responses import Response
 
@@ -119,36 +119,51 @@ def _standing_sections(role: Role) -> list[tuple[str, str, ReportFilter]]:
     ]
 
 
-def search_filter(q: str, status: str, kind: str) -> ReportFilter | str:
-    """The filter a search form asks for, or the message saying what is wrong with it."""
-    if status and status not in {s.value for s in ReportStatus}:
-        return "Status yang dipilih tidak dikenal."
-    if kind and kind not in {k.value for k in ReportKind}:
-        return "Jenis yang dipilih tidak dikenal."
-    if any(ord(c) < 32 for c in q):
-        return "Kata kunci memuat karakter yang tidak diizinkan."
-    return ReportFilter(status=[status] if status else None, kind=kind or None, text=q.strip() or None)
+@dataclass(frozen=True)
+class SearchForm:
+    """The queue's search form as asked (to show it again) and the filter it means, or the
+    message saying what is wrong with it. Control characters never get here: the edge guard
+    (app/core/input_guard.py) refuses them in every query."""
+
+    q: str
+    status: str
+    kind: str
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.q or self.status or self.kind)
+
+    @property
+    def filter(self) -> ReportFilter | str:
+        if self.status and self.status not in {s.value for s in ReportStatus}:
+            return "Status yang dipilih tidak dikenal."
+        if self.kind and self.kind not in {k.value for k in ReportKind}:
+            return "Jenis yang dipilih tidak dikenal."
+        return ReportFilter(
+            status=[self.status] if self.status else None, kind=self.kind or None, text=self.q.strip() or None
+        )
+
+
+def search_form(q: Text = "", status: Text = "", kind: Text = "") -> SearchForm:
+    """The search form's fields from the query string."""
+    return SearchForm(q, status, kind)
+
+
+Search = Annotated[SearchForm, Depends(search_form)]
 
 
 @router.get("/antrian", response_class=HTMLResponse)
-async def show_queue(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    q: Text = "",
-    status: Text = "",
-    kind: Text = "",
-) -> Response:
+async def show_queue(request: Request, session: SessionDep, settings: SettingsDep, form: Search) -> Response:
     """The signed-in official's queue, or the reports a search finds."""
     found = await official_or_answer(request, session, WORK_ROLES)
     if not isinstance(found, Official):
         return found
     principal = found.principal
-    flt = search_filter(q, status, kind)
+    flt = form.filter
     messages, sections = [], []
     if isinstance(flt, str):
         messages.append({"kind": "galat", "text": flt})
-    elif q or status or kind:
+    elif form.asked:
         sections.append(await _section(session, principal, "hasil", "Hasil pencarian", flt))
     else:
         for key, title, standing in _standing_sections(principal.role):
@@ -159,9 +174,9 @@ async def show_queue(
         official=found,
         messages=messages,
         sections=sections,
-        q=q,
-        status=status,
-        kind=kind,
+        q=form.q,
+        status=form.status,
+        kind=form.kind,
         statuses=list(ReportStatus),
         kinds=list(ReportKind),
         tz=ZoneInfo(settings.timezone),
@@ -170,19 +185,12 @@ async def show_queue(
 
 
 @router.get("/ekspor")
-async def export(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    q: Text = "",
-    status: Text = "",
-    kind: Text = "",
-) -> Response:
+async def export(request: Request, session: SessionDep, settings: SettingsDep, form: Search) -> Response:
     """The export button: the searched reports as CSV, as `GET /api/v1/reports/export` gives them."""
     found = await official_or_answer(request, session, WORK_ROLES)
     if not isinstance(found, Official):
         return found
-    flt = search_filter(q, status, kind)
+    flt = form.filter
     if isinstance(flt, str):
         return HTMLResponse(
             render("galat.html", title="Ekspor", official=found, messages=[{"kind": "galat", "text": flt}]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -62,6 +63,14 @@ async def test_every_route_refuses_nul_in_path_query_and_body(
             _assert_control_refused(nested, "body.reporter.name.0")
             as_form = await client.request(method, path, data={"kunci": "\x00"}, headers=headers)
             _assert_control_refused(as_form, "body.kunci")
+            multipart = await client.request(
+                method,
+                path,
+                data={"isi": "baris\x00"},
+                files={"berkas": ("a.png", b"\x89PNG\x00\x01", "image/png")},
+                headers=headers,
+            )
+            _assert_control_refused(multipart, "body.isi")
     assert await store_counts(app) == before
 
 
@@ -81,3 +90,68 @@ async def test_a_filing_with_nul_writes_nothing(app: Any, client: httpx.AsyncCli
         body = report_body(**{field: "Jalan rusak di depan pasar\x00 sekali"})
         _assert_control_refused(await client.post("/api/v1/reports", json=body, headers=keys.intake), "body.")
     assert await store_counts(app) == before
+
+
+async def test_multipart_files_pass_the_guard_and_text_fields_keep_line_breaks(
+    app: Any, client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """A file's bytes are not text (a PNG holds NULs): only the form's text fields are checked,
+    and a line break or tab in them is still allowed."""
+    from PIL import Image
+
+    report = await file_report(client, keys.intake)
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(image, format="PNG")
+    assert b"\x00" in image.getvalue()
+    uploaded = await client.post(
+        f"/api/v1/reports/{report['id']}/attachments",
+        data={"catatan": "baris satu\r\nbaris\tdua"},
+        files={"file": ("foto.png", image.getvalue(), "image/png")},
+        headers=keys.intake,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    before = await store_counts(app)
+    refused = await client.post(
+        f"/api/v1/reports/{report['id']}/attachments",
+        data={"catatan": "a\x1bb"},
+        files={"file": ("foto.png", image.getvalue(), "image/png")},
+        headers=keys.intake,
+    )
+    _assert_control_refused(refused, "body.catatan")
+    assert await store_counts(app) == before
+
+
+async def test_a_browser_form_with_a_mixed_case_boundary_and_a_file_is_read_part_by_part(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """Browsers send boundaries such as `----WebKitFormBoundaryAbC`: the guard splits the body on
+    the boundary as sent, so a file's NULs after clean text fields are not taken for the text's."""
+    report = await file_report(client, keys.intake)
+    boundary = "----WebKitFormBoundaryAbCdEf"
+
+    def form(note: str) -> bytes:
+        return (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="catatan"\r\n\r\n{note}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+                "Content-Type: image/png\r\n\r\n"
+            ).encode()
+            + _png_bytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+
+    headers = {**keys.intake, "content-type": f"multipart/form-data; boundary={boundary}"}
+    url = f"/api/v1/reports/{report['id']}/attachments"
+    accepted = await client.post(url, content=form("bersih"), headers=headers)
+    assert accepted.status_code == 201, accepted.text
+    _assert_control_refused(
+        await client.post(url, content=form("kotor\x00"), headers=headers), "body.catatan"
+    )
+
+
+def _png_bytes() -> bytes:
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(image, format="PNG")
+    return image.getvalue()
