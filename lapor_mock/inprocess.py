@@ -12,7 +12,7 @@ import respx
 
 from lapor_mock.exchange import MockAnswer, MockRequest
 from lapor_mock.national import NationalMock
-from lapor_mock.state import utc_now
+from lapor_mock.records import utc_now
 
 DEFAULT_ORIGIN = "https://lapor-mock.invalid"
 

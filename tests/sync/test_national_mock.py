@@ -9,7 +9,7 @@ from lapor_mock.demo import AGENCIES, DISTRICTS, REPORTS
 from lapor_mock.exchange import MockRequest
 from lapor_mock.inprocess import LaporMock
 from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN, NationalMock
-from lapor_mock.state import MockProblem
+from lapor_mock.records import MockProblem
 
 HEADERS = {"auth": f"Bearer {DEFAULT_AUTH_SECRET}", "token": DEFAULT_TOKEN}
 
