@@ -3,245 +3,43 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
-from typing import TypeVar
-from urllib.parse import urlencode
-
-import orjson
+from collections.abc import Callable
+from datetime import datetime
 
 from lapor_mock.exchange import MockRequest
-from lapor_mock.state import (
+from lapor_mock.payload import Payload, read_fields
+from lapor_mock.records import (
+    HELD_CODES,
     NATIONAL_ADMIN_ID,
-    STATUS_COLORS,
-    STATUS_NAMES,
     WIB,
     Complaint,
-    FollowUp,
-    Institution,
-    LogLine,
+    ComplaintFields,
     MockProblem,
-    NationalState,
-    wire_datetime,
 )
+from lapor_mock.render import (
+    INVALID,
+    page,
+    query_int,
+    render_complaint,
+    render_follow_up,
+    render_log,
+)
+from lapor_mock.state import NationalState
 
-T = TypeVar("T")
 Handler = Callable[[NationalState, MockRequest, "re.Match[str]"], tuple[int, object]]
 """(state, request, path match) → (status, `results` payload)."""
-
-INVALID = "The given data was invalid."
-
-
-# --- rendering: national LAPOR's JSON shapes ---
-
-
-def render_complaint(state: NationalState, complaint: Complaint) -> dict[str, object]:
-    """A complaint as national LAPOR shows it."""
-    holder = state.institution(complaint.disposition_id)
-    body: dict[str, object] = {
-        "id": complaint.id,
-        "tracking_id": complaint.tracking_id,
-        "title": complaint.title,
-        "content": complaint.content,
-        "classification_id": complaint.classification_id,
-        "category_id": complaint.category_id,
-        "location_id": complaint.location_id,
-        "channel": complaint.channel,
-        "disposition_id": complaint.disposition_id,
-        "disposition_name": holder.name if holder else None,
-        "status_code": complaint.status_code,
-        "status_name": complaint.status_name,
-        "is_anonymous": int(complaint.is_anonymous),
-        "is_secret": int(complaint.is_secret),
-        "tags_raw": ",".join(complaint.tags),
-        "date_of_incident": (
-            complaint.date_of_incident.strftime("%d-%m-%Y") if complaint.date_of_incident else None
-        ),
-        "created_at": wire_datetime(complaint.created_at),
-        "updated_at": wire_datetime(complaint.updated_at),
-        **complaint.extra,
-    }
-    if complaint.reporter and not (complaint.is_anonymous or complaint.is_secret):
-        body["reporter"] = complaint.reporter
-    return body
-
-
-def render_log(line: LogLine) -> dict[str, object]:
-    """A `data_logs` entry."""
-    return {
-        "institution_from": _institution_ref(line.institution_from),
-        "institution_to": _institution_ref(line.institution_to),
-        "content": line.content,
-        "status_old": _status_ref(line.status_old),
-        "status_new": _status_ref(line.status_new),
-        "date": wire_datetime(line.at),
-    }
-
-
-def _institution_ref(institution: Institution | None) -> dict[str, object] | None:
-    return {"id": institution.id, "name": institution.name} if institution else None
-
-
-def _status_ref(code: int | None) -> dict[str, object] | None:
-    if code is None:
-        return None
-    return {"name": STATUS_NAMES.get(code, f"Status {code}"), "color": STATUS_COLORS.get(code)}
-
-
-def render_follow_up(follow_up: FollowUp) -> dict[str, object]:
-    """A follow-up as national LAPOR shows it."""
-    return {
-        "id": follow_up.id,
-        "institution_from_name": follow_up.institution_from_name,
-        "institution_to_name": follow_up.institution_to_name,
-        "template_code": follow_up.template_code,
-        "template_content": follow_up.template_content,
-        "content": follow_up.content,
-        "attachments": follow_up.attachments,
-        "created_at": wire_datetime(follow_up.created_at),
-    }
-
-
-def _page(
-    request: MockRequest,
-    items: Sequence[T],
-    render: Callable[[T], object],
-    *,
-    default_size: int = 20,
-    max_size: int = 100,
-) -> dict[str, object]:
-    errors: dict[str, list[str]] = {}
-    page = _query_int(request, "page", 1, errors)
-    size = _query_int(request, "page_size", default_size, errors)
-    if page < 1:
-        errors.setdefault("page", []).append("minimal 1")
-    if not 1 <= size <= max_size:
-        errors.setdefault("page_size", []).append(f"antara 1 dan {max_size}")
-    if errors:
-        raise MockProblem(422, INVALID, errors)
-    chunk = items[(page - 1) * size : page * size]
-    next_url = None
-    if page * size < len(items):
-        query = {**dict(request.query), "page": str(page + 1)}
-        next_url = f"{request.origin}{request.path}?{urlencode(query)}"
-    return {
-        "data": [render(item) for item in chunk],
-        "next_page_url": next_url,
-        "current_page": page,
-        "total": len(items),
-    }
-
-
-def _query_int(request: MockRequest, name: str, default: int, errors: dict[str, list[str]]) -> int:
-    raw = request.param(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        errors.setdefault(name, []).append("harus berupa angka")
-        return default
-
-
-# --- reading a payload ---
-
-
-class _Payload:
-    """Reads fields of a JSON or form body, collecting field errors as it goes."""
-
-    def __init__(self, data: Mapping[str, object]) -> None:
-        self.data = data
-        self.errors: dict[str, list[str]] = {}
-
-    def fail(self, name: str, message: str) -> None:
-        self.errors.setdefault(name, []).append(message)
-
-    def text(self, name: str, *, required: bool = True, min_length: int = 1) -> str:
-        value = self.data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(name, "wajib diisi")
-            return ""
-        if not isinstance(value, str | int):
-            self.fail(name, "harus berupa teks")
-            return ""
-        text = str(value)
-        if len(text.strip()) < min_length:
-            self.fail(name, f"minimal {min_length} karakter")
-        return text
-
-    def integer(self, name: str, *, required: bool = True) -> int | None:
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                self.fail(name, "wajib diisi")
-            return None
-        if isinstance(value, bool):
-            self.fail(name, "harus berupa angka")
-            return None
-        try:
-            return int(str(value))
-        except ValueError:
-            self.fail(name, "harus berupa angka")
-            return None
-
-    def flag(self, name: str) -> bool:
-        value = self.data.get(name, 0)
-        if value not in (0, 1, "0", "1"):
-            self.fail(name, "harus 0 atau 1")
-            return False
-        return value in (1, "1")
-
-    def day(self, name: str) -> date | None:
-        text = self.text(name)
-        if not text:
-            return None
-        try:
-            return datetime.strptime(text, "%d-%m-%Y").date()
-        except ValueError:
-            self.fail(name, "format tanggal harus DD-MM-YYYY")
-            return None
-
-    def id_list(self, name: str) -> list[int]:
-        value = self.data.get(name)
-        if value in (None, ""):
-            return []
-        if isinstance(value, str):
-            try:
-                value = orjson.loads(value)
-            except orjson.JSONDecodeError:
-                value = None
-        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-            self.fail(name, 'harus berupa daftar id, misalnya "[1,2]"')
-            return []
-        return [int(v) for v in value]
-
-    def check(self) -> None:
-        if self.errors:
-            raise MockProblem(422, INVALID, self.errors)
-
-
-def _fields(request: MockRequest) -> _Payload:
-    body = request.json()
-    if isinstance(body, dict):
-        return _Payload(body)
-    fields, _ = request.form()
-    return _Payload(fields)
-
-
-# --- the endpoints ---
 
 
 def list_institutions(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
     """GET /masters/institutions/external."""
     others = [i for i in state.institutions.values() if i.id not in (NATIONAL_ADMIN_ID, state.institution_id)]
-    return 200, _page(request, others, lambda i: {"id": i.id, "name": i.name})
+    return 200, page(request, others, lambda i: {"id": i.id, "name": i.name})
 
 
 def list_categories(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
     """GET /masters/categories."""
     items = sorted(state.categories.items())
-    return 200, _page(request, items, lambda c: {"id": c[0], "name": c[1]})
+    return 200, page(request, items, lambda c: {"id": c[0], "name": c[1]})
 
 
 def upload_attachments(
@@ -257,26 +55,12 @@ def upload_attachments(
 
 
 def file_complaint(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
-    """POST /complaints/complaint."""
-    payload = _fields(request)
+    """POST /complaints/complaint (filed by the token's institution)."""
+    payload = read_fields(request)
     title = payload.text("title")
     content = payload.text("content", min_length=10)
-    classification = payload.integer("classification_id")
-    if classification is not None and classification not in (1, 2, 3):
-        payload.fail("classification_id", "harus 1, 2 atau 3")
-    channel = payload.integer("channel") or 0
-    disposition = payload.integer("disposition_id")
-    if disposition is not None and state.institution(disposition) is None:
-        payload.fail("disposition_id", "instansi tidak dikenal")
-    category = payload.integer("category_id")
-    if category is not None and state.categories and category not in state.categories:
-        payload.fail("category_id", "kategori tidak dikenal")
-    location = payload.integer("location_id")
-    incident = payload.day("date_of_incident")
-    if incident is not None and incident > state.clock().astimezone(WIB).date():
-        payload.fail("date_of_incident", "tidak boleh di masa depan")
+    fields = _filing_fields(state, payload)
     tags_raw = payload.text("tags_raw", required=False)
-    anonymous, secret = payload.flag("is_anonymous"), payload.flag("is_secret")
     attachments = payload.id_list("attachments")
     if any(doc not in state.documents for doc in attachments):
         payload.fail("attachments", "lampiran tidak dikenal")
@@ -284,20 +68,39 @@ def file_complaint(state: NationalState, request: MockRequest, match: re.Match[s
     complaint = state.create_complaint(
         title=title,
         content=content,
-        classification_id=classification or 1,
-        category_id=category,
-        location_id=location,
-        channel=channel,
-        disposition_id=disposition,
-        is_anonymous=anonymous,
-        is_secret=secret,
         tags=[t.strip() for t in tags_raw.split(",") if t.strip()],
-        date_of_incident=incident,
-        filed_by=state.institution_id,
         attachments=attachments,
+        **fields,
     )
     ids = {"id": complaint.id, "tracking_id": complaint.tracking_id}
     return 201, {"complaint": ids, "complaint_id": complaint.id}
+
+
+def _filing_fields(state: NationalState, payload: Payload) -> ComplaintFields:
+    """A filing's codes, target institution, incident date and flags, each checked."""
+    classification = payload.integer("classification_id")
+    if classification is not None and classification not in (1, 2, 3):
+        payload.fail("classification_id", "harus 1, 2 atau 3")
+    disposition = payload.integer("disposition_id")
+    if disposition is not None and state.institution(disposition) is None:
+        payload.fail("disposition_id", "instansi tidak dikenal")
+    category = payload.integer("category_id")
+    if category is not None and state.categories and category not in state.categories:
+        payload.fail("category_id", "kategori tidak dikenal")
+    incident = payload.day("date_of_incident")
+    if incident is not None and incident > state.clock().astimezone(WIB).date():
+        payload.fail("date_of_incident", "tidak boleh di masa depan")
+    return ComplaintFields(
+        classification_id=classification or 1,
+        category_id=category,
+        location_id=payload.integer("location_id"),
+        channel=payload.integer("channel") or 0,
+        disposition_id=disposition,
+        is_anonymous=payload.flag("is_anonymous"),
+        is_secret=payload.flag("is_secret"),
+        date_of_incident=incident,
+        filed_by=state.institution_id,
+    )
 
 
 def get_complaint(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
@@ -310,19 +113,19 @@ def get_complaint(state: NationalState, request: MockRequest, match: re.Match[st
 def list_follow_ups(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
     """GET /complaints/{id}/followups."""
     complaint = state.complaint(int(match["id"]))
-    return 200, _page(request, complaint.follow_ups, render_follow_up, default_size=10)
+    return 200, page(request, complaint.follow_ups, render_follow_up, default_size=10)
 
 
-def _held_by_us(state: NationalState, complaint: Complaint, payload: _Payload) -> None:
+def _held_by_us(state: NationalState, complaint: Complaint, payload: Payload) -> None:
     if complaint.disposition_id != state.institution_id:
         payload.fail("complaint_id", "laporan tidak sedang didisposisikan ke instansi ini")
-    elif complaint.status_code not in (2, 3, 4):
+    elif complaint.status_code not in HELD_CODES:
         payload.fail("complaint_id", f"status laporan ({complaint.status_name}) tidak sesuai")
 
 
 def add_follow_up(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
     """POST /complaints/followup/add."""
-    payload = _fields(request)
+    payload = read_fields(request)
     complaint_id = payload.integer("complaint_id")
     content = payload.text("content")
     for name in ("user_id", "institution_from_id", "institution_to_id"):
@@ -354,7 +157,7 @@ def reject_not_authority(
 ) -> tuple[int, object]:
     """POST /complaints/process/{id}/reject ("bukan wewenang")."""
     complaint = state.complaint(int(match["id"]))
-    payload = _fields(request)
+    payload = read_fields(request)
     target = payload.integer("reason")
     description = payload.text("reason_description")
     if target is not None and (state.institution(target) is None or target == state.institution_id):
@@ -370,7 +173,7 @@ def reject_not_authority(
 def list_complaints(state: NationalState, request: MockRequest, match: re.Match[str]) -> tuple[int, object]:
     """GET /complaints (disposition_id, updated_since, tags, page, page_size)."""
     errors: dict[str, list[str]] = {}
-    holder = _query_int(request, "disposition_id", 0, errors) or None
+    holder = query_int(request, "disposition_id", 0, errors) or None
     since = None
     raw_since = request.param("updated_since")
     if raw_since:
@@ -384,7 +187,7 @@ def list_complaints(state: NationalState, request: MockRequest, match: re.Match[
     wanted = [t.strip() for t in (request.param("tags") or "").split(",") if t.strip()]
     if wanted:
         found = [c for c in found if all(tag in c.tags for tag in wanted)]
-    return 200, _page(request, found, lambda c: render_complaint(state, c))
+    return 200, page(request, found, lambda c: render_complaint(state, c))
 
 
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,17 +14,15 @@ from lapor_mock.persistence import load_state, save_state
 from lapor_mock.variants import VARIANTS, Variant
 
 
-def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | None) -> MockSettings:
-    """Expect the same credentials the service is configured with, when they are set."""
+def _settings_from_env(**options: Any) -> MockSettings:
+    """The options given, expecting the credentials the service is configured with, when set."""
     defaults = MockSettings()
     institution = os.environ.get("LAPOR_INSTITUTION_ID")
     return MockSettings(
         auth_secret=os.environ.get("LAPOR_AUTH_SECRET") or defaults.auth_secret,
         token=os.environ.get("LAPOR_TOKEN") or defaults.token,
         institution_id=int(institution) if institution else defaults.institution_id,
-        has_list_call=has_list_call,
-        rate_limit_per_minute=rate_limit,
-        base_path=base_path,
+        **options,
     )
 
 
@@ -70,6 +69,13 @@ def _settings_from_env(base_path: str, has_list_call: bool, rate_limit: int | No
     default=None,
     help="Keep the state in this file: a restart finds it again (and seeds only when it is absent).",
 )
+@click.option(
+    "--sandbox-dispose-after",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Like a sandbox's admin: verify and disposition what an institution files, this many "
+    "seconds later (default: nobody does).",
+)
 @click.option("--log-level", default="warning", show_default=True)
 def mock_national(
     host: str,
@@ -82,6 +88,7 @@ def mock_national(
     rate_limit: int | None,
     variant: Variant,
     state_file: Path | None,
+    sandbox_dispose_after: float | None,
     log_level: str,
 ) -> None:
     """Serve a mock national SP4N-LAPOR! API, with test controls under /__mock/.
@@ -90,11 +97,12 @@ def mock_national(
     when they are set (else built-in test values), so a service configured with the same
     environment talks to it as is.
     """
-    import uvicorn
-
-    from lapor_mock.asgi import DroppedConnectionFilter, MockServerApp
-
-    settings = _settings_from_env(base_path, list_call, rate_limit)
+    settings = _settings_from_env(
+        has_list_call=list_call,
+        rate_limit_per_minute=rate_limit,
+        base_path=base_path,
+        sandbox_dispose_after=sandbox_dispose_after,
+    )
     mock = NationalMock(settings)
     if variant != "contract":
         mock.configure(variant=variant, **({} if list_call else {"has_list_call": False}))
@@ -105,9 +113,19 @@ def mock_national(
         mock.seed(seed, count=count, follow_ups_each=follow_ups_each)
     if state_file is not None:
         save_state(mock.state, state_file)
+    _serve(mock, host, port, state_file=state_file, log_level=log_level)
+
+
+def _serve(mock: NationalMock, host: str, port: int, *, state_file: Path | None, log_level: str) -> None:
+    """Serve `mock` with uvicorn until stopped (Ctrl-C and SIGTERM end it quietly)."""
+    import uvicorn
+
+    from lapor_mock.asgi import DroppedConnectionFilter, MockServerApp
+
     app = MockServerApp(mock, state_file=state_file)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
     logging.getLogger("uvicorn.error").addFilter(DroppedConnectionFilter())
+    base_path = mock.settings.base_path
     click.echo(
         f"mock national LAPOR: http://{host}:{port}{base_path}  "
         f"(controls: http://{host}:{port}/__mock/, {len(mock.state.complaints)} complaints)"

@@ -3,25 +3,44 @@
 `MockControls` is what a test drives: seed data, act as the national admin or an upstream
 agency, inject faults, read what the mock received, reset. `NationalMock` implements it in
 memory; `RemoteMock` implements it by calling a running mock server's `/__mock/` routes, which
-`serve_control` answers.
+`lapor_mock.control_routes.serve_control` answers.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from pydantic import ValidationError
-
-from lapor_mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
+from lapor_mock.exchange import ReceivedRequest
 from lapor_mock.faults import Fault, FaultKind
-from lapor_mock.state import MockProblem
 
 JSONObject = dict[str, object]
 
 ACTIONS = ("verify", "dispose", "process", "close", "reopen", "archive", "reject")
 """Moves a test can make as the national admin or the upstream agency (besides follow-up)."""
+
+
+@dataclass(frozen=True)
+class SeedBatch:
+    """What one `seed` call adds (see `MockControls.seed`)."""
+
+    preset: str | None = None
+    institutions: Sequence[Mapping[str, object]] = ()
+    categories: Sequence[Mapping[str, object]] = ()
+    complaints: Sequence[Mapping[str, object]] = ()
+    count: int | None = None
+    follow_ups_each: int = 0
+
+
+@dataclass(frozen=True)
+class Move:
+    """One national move a test makes on a complaint (see `MockControls.act`)."""
+
+    complaint_id: int
+    action: str
+    institution_id: int | None = None
+    content: str | None = None
 
 
 class MockControls(ABC):
@@ -31,7 +50,6 @@ class MockControls(ABC):
     def reset(self, seed: str | None = None) -> None:
         """Forget everything (data, settings, faults, requests), then load a preset if given."""
 
-    @abstractmethod
     def seed(
         self,
         preset: str | None = None,
@@ -40,20 +58,26 @@ class MockControls(ABC):
         categories: Sequence[Mapping[str, object]] = (),
         complaints: Sequence[Mapping[str, object]] = (),
         count: int | None = None,
+        follow_ups_each: int = 0,
     ) -> list[int]:
         """Add a preset (`demo`, or `bulk` with `count`) and/or records; the new complaint ids.
 
         A complaint is given with wire-style fields (`title`, `content`, `classification_id`,
         `status_code`, `disposition_id`, `tags` or `tags_raw`, `is_anonymous`, `reporter`,
         `created_at` as `DD-MM-YYYY HH:MM:SS`, ...); fields the contract does not know are kept
-        and shown as they are.
+        and shown as they are. With `follow_ups_each` (bulk only), every bulk complaint is held by
+        the regency and carries that many follow-ups.
         """
+        return self.load(SeedBatch(preset, institutions, categories, complaints, count, follow_ups_each))
+
+    @abstractmethod
+    def load(self, batch: SeedBatch) -> list[int]:
+        """Add what `batch` holds; the new complaint ids (what `seed` does)."""
 
     @abstractmethod
     def configure(self, **changes: object) -> None:
         """Change the mock's settings (`has_list_call`, `auth_header`, `rate_limit_per_minute`, ...)."""
 
-    @abstractmethod
     def act(
         self,
         complaint_id: int,
@@ -63,6 +87,11 @@ class MockControls(ABC):
         content: str | None = None,
     ) -> JSONObject:
         """Make a national move on a complaint (one of `ACTIONS`); the complaint after it."""
+        return self.make_move(Move(complaint_id, action, institution_id, content))
+
+    @abstractmethod
+    def make_move(self, move: Move) -> JSONObject:
+        """Make one national move; the complaint after it (what `act` does)."""
 
     @abstractmethod
     def follow_up(self, complaint_id: int, content: str, *, institution_from_name: str | None = None) -> int:
@@ -130,37 +159,10 @@ class MockControls(ABC):
         """As the national admin: reject it (0 or 1 → 7)."""
         return self.act(complaint_id, "reject", content=reason)
 
-    def add_fault(
-        self,
-        kind: FaultKind = "status",
-        *,
-        status: int = 503,
-        retry_after: float | None = None,
-        latency: float = 0.0,
-        body: str | None = None,
-        content_type: str | None = None,
-        times: int | None = 1,
-        fraction: float = 1.0,
-        seed: int | None = None,
-        path: str = "*",
-        method: str | None = None,
-    ) -> None:
-        """Inject a fault into the next `times` matching calls (or a `fraction` of them)."""
-        self.install_fault(
-            Fault(
-                kind=kind,
-                status=status,
-                retry_after=retry_after,
-                latency=latency,
-                body=body,
-                content_type=content_type,
-                times=times,
-                fraction=fraction,
-                seed=seed,
-                path=path,
-                method=method,
-            )
-        )
+    def add_fault(self, kind: FaultKind = "status", **rule: object) -> None:
+        """Inject a fault into the next matching calls: `kind` and the rest of a `Fault`'s fields
+        (`status`, `retry_after`, `latency`, `body`, `times`, `fraction`, `path`, ...)."""
+        self.install_fault(Fault.model_validate({"kind": kind, **rule}))
 
     def fail_next(
         self, *statuses: int, path: str = "*", method: str | None = None, body: str | None = None
@@ -186,97 +188,3 @@ class MockControls(ABC):
     ) -> None:
         """Store the next matching writes, then close the connection: the answer is lost."""
         self.add_fault("lose_answer", times=times, path=path, method=method)
-
-
-_ACT = re.compile(r"/__mock/complaints/(?P<id>\d+)/(?P<action>[a-z_-]+)")
-_ONE = re.compile(r"/__mock/complaints/(?P<id>\d+)")
-
-
-def serve_control(controls: MockControls, request: MockRequest) -> MockAnswer:
-    """Answer a `/__mock/...` request by calling the matching control."""
-    try:
-        return _route_control(controls, request)
-    except MockProblem as problem:
-        return json_answer(problem.status, {"message": problem.message, "errors": problem.errors})
-    except (ValidationError, ValueError, TypeError, KeyError) as exc:
-        return json_answer(400, {"message": f"bad control request: {exc}"})
-
-
-def _route_control(controls: MockControls, request: MockRequest) -> MockAnswer:
-    method, path = request.method, request.path.rstrip("/")
-    body = request.json()
-    data: Mapping[str, object] = body if isinstance(body, dict) else {}
-    if (method, path) == ("GET", "/__mock/health"):
-        return json_answer(200, {"ok": True})
-    if (method, path) == ("POST", "/__mock/reset"):
-        controls.reset(_opt_str(data.get("seed")))
-        return json_answer(200, {"ok": True})
-    if (method, path) == ("POST", "/__mock/seed"):
-        ids = controls.seed(
-            _opt_str(data.get("preset")),
-            institutions=_records(data.get("institutions")),
-            categories=_records(data.get("categories")),
-            complaints=_records(data.get("complaints")),
-            count=_opt_int(data.get("count")),
-        )
-        return json_answer(200, {"ids": ids})
-    if (method, path) == ("POST", "/__mock/config"):
-        controls.configure(**data)
-        return json_answer(200, {"ok": True})
-    if path == "/__mock/faults":
-        if method == "POST":
-            controls.install_fault(Fault.model_validate(data))
-        elif method == "DELETE":
-            controls.clear_faults()
-        return json_answer(200, {"ok": True})
-    if path == "/__mock/received":
-        if method == "DELETE":
-            controls.clear_received()
-            return json_answer(200, {"ok": True})
-        found = controls.received(request.param("path"), request.param("method"))
-        return json_answer(200, {"received": [r.to_json() for r in found]})
-    if (method, path) == ("GET", "/__mock/complaints"):
-        return json_answer(200, {"complaints": controls.complaints()})
-    if method == "GET" and (one := _ONE.fullmatch(path)):
-        return json_answer(200, {"complaint": controls.complaint(int(one["id"]))})
-    if method == "POST" and (act := _ACT.fullmatch(path)):
-        complaint_id, action = int(act["id"]), act["action"].replace("-", "_")
-        if action == "follow_up":
-            follow_up_id = controls.follow_up(
-                complaint_id,
-                str(data.get("content", "")),
-                institution_from_name=_opt_str(data.get("institution_from_name")),
-            )
-            return json_answer(200, {"followup_id": follow_up_id})
-        if action == "status":
-            code = _opt_int(data.get("code"))
-            if code is None:
-                raise MockProblem(400, "code is required")
-            changed = controls.set_status(complaint_id, code, _opt_str(data.get("name")))
-            return json_answer(200, {"complaint": changed})
-        moved = controls.act(
-            complaint_id,
-            action,
-            institution_id=_opt_int(data.get("institution_id")),
-            content=_opt_str(data.get("content")),
-        )
-        return json_answer(200, {"complaint": moved})
-    return json_answer(404, {"message": f"no mock control {method} {path}"})
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _opt_int(value: object) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    return int(str(value))
-
-
-def _records(value: object) -> list[Mapping[str, object]]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ValueError("expected a list of objects")
-    return list(value)

@@ -12,7 +12,7 @@ import respx
 
 from lapor_mock.exchange import MockAnswer, MockRequest
 from lapor_mock.national import NationalMock
-from lapor_mock.state import utc_now
+from lapor_mock.records import utc_now
 
 DEFAULT_ORIGIN = "https://lapor-mock.invalid"
 
@@ -44,12 +44,13 @@ class LaporMock(NationalMock):
         return self.origin + self.settings.base_path
 
     def env(self) -> dict[str, str]:
-        """The `LAPOR_*` environment a service needs to talk to this mock."""
+        """The `LAPOR_*` environment a service needs to talk to this mock (a sandbox, not production)."""
         return {
             "LAPOR_BASE_URL": self.base_url,
             "LAPOR_AUTH_SECRET": self.settings.auth_secret,
             "LAPOR_TOKEN": self.settings.token,
             "LAPOR_INSTITUTION_ID": str(self.settings.institution_id),
+            "LAPOR_ENVIRONMENT": "sandbox",
         }
 
     def transport(self) -> httpx.MockTransport:

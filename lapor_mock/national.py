@@ -6,21 +6,24 @@ import math
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from lapor_mock import api
-from lapor_mock.controls import ACTIONS, JSONObject, MockControls, serve_control
+from lapor_mock.control_routes import serve_control
+from lapor_mock.controls import ACTIONS, JSONObject, MockControls, Move, SeedBatch
 from lapor_mock.demo import REGENCY_ID, REGENCY_NAME, load_bulk, load_demo
 from lapor_mock.exchange import MockAnswer, MockRequest, ReceivedRequest, json_answer
 from lapor_mock.faults import Fault, FaultPlan, fault_body
+from lapor_mock.records import MockProblem, utc_now
+from lapor_mock.render import render_complaint
 from lapor_mock.seeding import seed_records
-from lapor_mock.state import MockProblem, NationalState, utc_now
+from lapor_mock.state import NationalState
 from lapor_mock.variants import VARIANT_SETTINGS, Variant, shape_answer
 
 DEFAULT_AUTH_SECRET = "mock-auth-secret"  # noqa: S105 - the mock's own test value
@@ -46,6 +49,10 @@ class MockSettings:
     base_path: str = DEFAULT_BASE_PATH
     variant: Variant = "contract"
     """The answer shapes of one kind of gateway (`lapor_mock.variants`)."""
+    sandbox_dispose_after: Annotated[float | None, Field(ge=0)] = None
+    """Like a sandbox whose admin verifies what institutions file: this many seconds after an
+    institution files a complaint through the API, it is verified and dispositioned to the
+    institution it names (None: nobody does; it waits at Belum Terverifikasi for a test to act)."""
 
 
 _SETTINGS = TypeAdapter(MockSettings)
@@ -84,6 +91,7 @@ class NationalMock(MockControls):
 
     def handle(self, request: MockRequest) -> MockAnswer:
         """Answer one HTTP request: a `/__mock/` control, or the national API with faults."""
+        self._sandbox_admin()
         if request.path == "/__mock" or request.path.startswith("/__mock/"):
             return serve_control(self, request)
         base = self.settings.base_path.rstrip("/")
@@ -96,6 +104,12 @@ class NationalMock(MockControls):
         status = None if answer.drop else answer.status
         self._received.append(record.answered(status, fault.kind if fault else None))
         return answer
+
+    def _sandbox_admin(self) -> None:
+        """The sandbox's admin at work (`sandbox_dispose_after`), whenever the mock is asked anything."""
+        delay = self.settings.sandbox_dispose_after
+        if delay is not None:
+            self.state.disposition_filings(self._clock() - timedelta(seconds=delay))
 
     def _answer(self, request: MockRequest, path: str, fault: Fault | None) -> MockAnswer:
         if fault is None:
@@ -184,32 +198,22 @@ class NationalMock(MockControls):
         if seed:
             self.seed(seed)
 
-    def seed(
-        self,
-        preset: str | None = None,
-        *,
-        institutions: Sequence[Mapping[str, object]] = (),
-        categories: Sequence[Mapping[str, object]] = (),
-        complaints: Sequence[Mapping[str, object]] = (),
-        count: int | None = None,
-        follow_ups_each: int = 0,
-    ) -> list[int]:
-        """Add a preset and/or records; the new complaint ids.
-
-        `follow_ups_each` (bulk only; in process or `mock-national --follow-ups-each`): every bulk
-        complaint is held by the regency and carries that many follow-ups.
-        """
+    def load(self, batch: SeedBatch) -> list[int]:
+        """Add a preset and/or records; the new complaint ids."""
         ids: list[int] = []
-        if preset == "demo":
+        if batch.preset == "demo":
             ids += load_demo(self.state)
-        elif preset == "bulk":
-            ids += load_bulk(self.state, count if count is not None else 1000, follow_ups_each)
-        elif preset is not None:
-            raise MockProblem(400, f"unknown preset {preset!r}; one of {PRESETS}")
-        ids += seed_records(
-            self.state, institutions=institutions, categories=categories, complaints=complaints
+        elif batch.preset == "bulk":
+            count = batch.count if batch.count is not None else 1000
+            ids += load_bulk(self.state, count, batch.follow_ups_each)
+        elif batch.preset is not None:
+            raise MockProblem(400, f"unknown preset {batch.preset!r}; one of {PRESETS}")
+        return ids + seed_records(
+            self.state,
+            institutions=batch.institutions,
+            categories=batch.categories,
+            complaints=batch.complaints,
         )
-        return ids
 
     def configure(self, **changes: object) -> None:
         """Change the mock's settings."""
@@ -226,21 +230,15 @@ class NationalMock(MockControls):
             raise MockProblem(400, f"bad settings: {exc.errors(include_url=False)}") from exc
         self.state.institution_id = self.settings.institution_id
 
-    def act(
-        self,
-        complaint_id: int,
-        action: str,
-        *,
-        institution_id: int | None = None,
-        content: str | None = None,
-    ) -> JSONObject:
+    def make_move(self, move: Move) -> JSONObject:
         """Make a national move on a complaint; the complaint after it."""
-        if action not in ACTIONS:
-            raise MockProblem(400, f"unknown action {action!r}; one of {ACTIONS}")
-        if action == "dispose" and institution_id is None:
+        if move.action not in ACTIONS:
+            raise MockProblem(400, f"unknown action {move.action!r}; one of {ACTIONS}")
+        institution_id = move.institution_id
+        if move.action == "dispose" and institution_id is None:
             institution_id = self.settings.institution_id
-        self.state.move(complaint_id, action, content=content, institution_id=institution_id)
-        return self.complaint(complaint_id)
+        self.state.move(move.complaint_id, move.action, content=move.content, institution_id=institution_id)
+        return self.complaint(move.complaint_id)
 
     def follow_up(self, complaint_id: int, content: str, *, institution_from_name: str | None = None) -> int:
         """Post a follow-up as the upstream agency holding the complaint; its id."""
@@ -278,11 +276,11 @@ class NationalMock(MockControls):
 
     def complaint(self, complaint_id: int) -> JSONObject:
         """A complaint as the national API shows it."""
-        return api.render_complaint(self.state, self.state.complaint(complaint_id))
+        return render_complaint(self.state, self.state.complaint(complaint_id))
 
     def complaints(self) -> list[JSONObject]:
         """Every complaint, by id."""
-        return [api.render_complaint(self.state, c) for _, c in sorted(self.state.complaints.items())]
+        return [render_complaint(self.state, c) for _, c in sorted(self.state.complaints.items())]
 
 
 def _problem_answer(problem: MockProblem) -> MockAnswer:

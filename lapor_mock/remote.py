@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Self
 
 import httpx
 
-from lapor_mock.controls import JSONObject, MockControls
+from lapor_mock.controls import JSONObject, MockControls, Move, SeedBatch
 from lapor_mock.exchange import ReceivedRequest
 from lapor_mock.faults import Fault
-from lapor_mock.state import MockProblem
+from lapor_mock.records import MockProblem
 
 
 class RemoteMock(MockControls):
@@ -74,22 +74,15 @@ class RemoteMock(MockControls):
         """Forget everything, then load a preset if given."""
         self._call("POST", "/reset", {"seed": seed})
 
-    def seed(
-        self,
-        preset: str | None = None,
-        *,
-        institutions: Sequence[Mapping[str, object]] = (),
-        categories: Sequence[Mapping[str, object]] = (),
-        complaints: Sequence[Mapping[str, object]] = (),
-        count: int | None = None,
-    ) -> list[int]:
+    def load(self, batch: SeedBatch) -> list[int]:
         """Add a preset and/or records; the new complaint ids."""
         body = {
-            "preset": preset,
-            "institutions": list(institutions),
-            "categories": list(categories),
-            "complaints": list(complaints),
-            "count": count,
+            "preset": batch.preset,
+            "institutions": list(batch.institutions),
+            "categories": list(batch.categories),
+            "complaints": list(batch.complaints),
+            "count": batch.count,
+            "follow_ups_each": batch.follow_ups_each,
         }
         ids = self._call("POST", "/seed", body)["ids"]
         return [int(str(i)) for i in ids] if isinstance(ids, list) else []
@@ -98,17 +91,11 @@ class RemoteMock(MockControls):
         """Change the mock's settings."""
         self._call("POST", "/config", changes)
 
-    def act(
-        self,
-        complaint_id: int,
-        action: str,
-        *,
-        institution_id: int | None = None,
-        content: str | None = None,
-    ) -> JSONObject:
+    def make_move(self, move: Move) -> JSONObject:
         """Make a national move on a complaint; the complaint after it."""
-        body = {"institution_id": institution_id, "content": content}
-        return self._object(self._call("POST", f"/complaints/{complaint_id}/{action}", body), "complaint")
+        body = {"institution_id": move.institution_id, "content": move.content}
+        path = f"/complaints/{move.complaint_id}/{move.action}"
+        return self._object(self._call("POST", path, body), "complaint")
 
     def follow_up(self, complaint_id: int, content: str, *, institution_from_name: str | None = None) -> int:
         """Post a follow-up as the upstream agency; its id."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from lapor_mock.state import WIB, Complaint, NationalState
+from lapor_mock.records import WIB, Complaint
+from lapor_mock.state import NationalState
 
 _COMPLAINT_FIELDS = frozenset(
     {

@@ -1,40 +1,30 @@
-"""The mock's national LAPOR: institutions, complaints, their logs and follow-ups, in memory.
+"""The mock's national LAPOR: every record it holds, and the moves between statuses, in memory.
 
-This side plays national LAPOR, so it keeps its own wire conventions (Jakarta time, `0`/`1`)
-and shares no code with the client it is there to test.
+The records themselves are in `lapor_mock.records`; they are named here too, because a state
+file written by an earlier mock (`lapor_mock.persistence`) refers to them by this module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import datetime
+from typing import Unpack
 
-WIB = timezone(timedelta(hours=7), "WIB")
+from lapor_mock.records import (
+    NATIONAL_ADMIN_ID,
+    NATIONAL_ADMIN_NAME,
+    STATUS_NAMES,
+    Complaint,
+    ComplaintFields,
+    Document,
+    FollowUp,
+    Institution,
+    LogLine,
+    MockProblem,
+    utc_now,
+)
 
-STATUS_NAMES: dict[int, str] = {
-    0: "Belum Terverifikasi",
-    1: "Terverifikasi",
-    2: "Didisposisikan",
-    3: "Dalam Proses",
-    4: "Ditindaklanjuti",
-    5: "Selesai",
-    6: "Diarsipkan",
-    7: "Ditolak",
-}
-STATUS_COLORS: dict[int, str] = {
-    0: "#9e9e9e",
-    1: "#2196f3",
-    2: "#3f51b5",
-    3: "#ff9800",
-    4: "#009688",
-    5: "#4caf50",
-    6: "#607d8b",
-    7: "#f44336",
-}
-
-NATIONAL_ADMIN_ID = 1
-NATIONAL_ADMIN_NAME = "Admin Nasional SP4N-LAPOR! (KemenPAN-RB)"
+__all__ = ["Complaint", "Document", "FollowUp", "Institution", "LogLine", "MockProblem", "NationalState"]
 
 # action: (the codes it may start from, the code it leads to)
 MOVES: dict[str, tuple[frozenset[int], int]] = {
@@ -48,99 +38,6 @@ MOVES: dict[str, tuple[frozenset[int], int]] = {
     "reject": (frozenset({0, 1}), 7),
     "not_authority": (frozenset({2, 3}), 2),
 }
-
-
-def wire_datetime(moment: datetime) -> str:
-    """National LAPOR's own way of writing a moment: Jakarta local time."""
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M:%S")
-
-
-def utc_now() -> datetime:
-    """Now, to the second, as national LAPOR records it."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-class MockProblem(Exception):
-    """An answer other than success, as national LAPOR would give it."""
-
-    def __init__(self, status: int, message: str, errors: Mapping[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = dict(errors or {})
-
-
-@dataclass
-class Institution:
-    """An institution (instansi) known to national LAPOR."""
-
-    id: int
-    name: str
-
-
-@dataclass
-class LogLine:
-    """One line of a complaint's national log."""
-
-    institution_from: Institution | None
-    institution_to: Institution | None
-    content: str
-    status_old: int | None
-    status_new: int
-    at: datetime
-
-
-@dataclass
-class FollowUp:
-    """A follow-up (tindak lanjut) posted on a complaint."""
-
-    id: int
-    institution_from_name: str
-    institution_to_name: str
-    template_code: str
-    template_content: str
-    content: str
-    created_at: datetime
-    attachments: list[dict[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class Complaint:
-    """A complaint as national LAPOR holds it."""
-
-    id: int
-    tracking_id: str
-    title: str
-    content: str
-    classification_id: int
-    category_id: int | None
-    location_id: int | None
-    channel: int
-    disposition_id: int | None
-    status_code: int
-    status_name: str
-    is_anonymous: bool
-    is_secret: bool
-    tags: list[str]
-    date_of_incident: date | None
-    created_at: datetime
-    updated_at: datetime
-    reporter: dict[str, str] | None = None
-    filed_by: int | None = None
-    attachments: list[int] = field(default_factory=list)
-    logs: list[LogLine] = field(default_factory=list)
-    follow_ups: list[FollowUp] = field(default_factory=list)
-    extra: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass
-class Document:
-    """An uploaded attachment."""
-
-    id: int
-    file_name: str
-    content_type: str
-    size: int
 
 
 class NationalState:
@@ -184,20 +81,11 @@ class NationalState:
         *,
         title: str,
         content: str,
-        classification_id: int = 1,
-        category_id: int | None = None,
-        location_id: int | None = None,
-        channel: int = 1,
-        disposition_id: int | None = None,
-        is_anonymous: bool = False,
-        is_secret: bool = False,
         tags: Iterable[str] = (),
-        date_of_incident: date | None = None,
-        reporter: dict[str, str] | None = None,
-        filed_by: int | None = None,
         attachments: Iterable[int] = (),
         extra: Mapping[str, object] | None = None,
         at: datetime | None = None,
+        **fields: Unpack[ComplaintFields],
     ) -> Complaint:
         """A new complaint, not yet verified (status 0)."""
         moment = at or self.clock()
@@ -206,30 +94,35 @@ class NationalState:
             tracking_id=f"{3_000_000 + self._next_complaint % 1_000_000:07d}",
             title=title,
             content=content,
-            classification_id=classification_id,
-            category_id=category_id,
-            location_id=location_id,
-            channel=channel,
-            disposition_id=disposition_id,
             status_code=0,
             status_name=STATUS_NAMES[0],
-            is_anonymous=is_anonymous,
-            is_secret=is_secret,
-            tags=list(tags),
-            date_of_incident=date_of_incident,
             created_at=moment,
             updated_at=moment,
-            reporter=reporter,
-            filed_by=filed_by,
+            tags=list(tags),
             attachments=list(attachments),
             extra=dict(extra or {}),
+            **fields,
         )
         self._next_complaint += 1
-        source = self.institution(filed_by)
-        channel_note = f"melalui aplikasi {source.name}" if source else f"melalui kanal {channel}"
+        source = self.institution(complaint.filed_by)
+        channel_note = f"melalui aplikasi {source.name}" if source else f"melalui kanal {complaint.channel}"
         complaint.logs.append(LogLine(source, None, f"Laporan diterima {channel_note}", None, 0, moment))
         self.complaints[complaint.id] = complaint
         return complaint
+
+    def disposition_filings(self, filed_before: datetime) -> list[int]:
+        """As a sandbox's admin: verify each complaint an institution filed before this moment and
+        still unverified, and disposition it to the institution it names (else to its filer)."""
+        waiting = [
+            c
+            for c in self.complaints.values()
+            if c.filed_by is not None and c.status_code == 0 and c.created_at <= filed_before
+        ]
+        for complaint in waiting:
+            self.move(complaint.id, "verify")
+            target = complaint.disposition_id if complaint.disposition_id is not None else complaint.filed_by
+            self.move(complaint.id, "dispose", institution_id=target)
+        return [c.id for c in waiting]
 
     def complaint(self, complaint_id: int) -> Complaint:
         """The complaint with this id, or a 404."""

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from app.models import SyncRun
     from app.sync.client import LaporClient
-    from app.sync.probe import ProbeReport
+    from app.sync.probe_report import ProbeReport
 
     Sessions = async_sessionmaker[AsyncSession]
 
@@ -110,10 +110,20 @@ def national() -> None:
 
 @national.command("probe")
 @click.option(
-    "--write", is_flag=True, help="Also file one tagged test complaint (sandbox only) and post a follow-up."
+    "--write",
+    is_flag=True,
+    help="Also file one tagged test complaint and post a follow-up on it (LAPOR_ENVIRONMENT=sandbox only).",
 )
 @click.option(
     "--complaint-id", type=int, help="Read this national complaint (default: the first one listed)."
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="With --write: seconds to wait for the sandbox to disposition the test complaint to us.",
 )
 @click.option(
     "--report",
@@ -123,27 +133,37 @@ def national() -> None:
     show_default=True,
     help="Where to write the JSON report.",
 )
-def national_probe(write: bool, complaint_id: int | None, report_path: Path) -> None:
+def national_probe(write: bool, complaint_id: int | None, wait_seconds: float, report_path: Path) -> None:
     """Check each assumption of the national contract against LAPOR_BASE_URL (read-only by default)."""
     from app.sync.client import build_http_client
     from app.sync.probe import Probe
+    from app.sync.probe_write import write_refusal
 
     settings = checked_settings()
     require_national_settings(settings)
+    refusal = write_refusal(settings) if write else None
+    if refusal is not None:
+        raise click.ClickException(refusal)
 
     async def run() -> ProbeReport:
         async with build_http_client(settings) as http:
-            return await Probe(http, settings).run(write=write, complaint_id=complaint_id)
+            probe = Probe(http, settings, wait_seconds=wait_seconds)
+            return await probe.run(write=write, complaint_id=complaint_id)
 
     try:
         report = asyncio.run(run())
     except httpx.HTTPError as exc:
         raise click.ClickException(f"the gateway could not be reached: {type(exc).__name__}") from exc
     report_path.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
+    _print_probe_report(report)
+    click.echo(f"report written to {report_path}")
+
+
+def _print_probe_report(report: ProbeReport) -> None:
+    """One line per check (assumption · ok · seen), then the advice."""
     width = max(len(c.assumption) for c in report.checks)
     for check in report.checks:
         mark = {True: "ok", False: "NO", None: "?"}[check.ok]
         click.echo(f"{check.assumption.ljust(width)}  {mark:<3} {check.seen}")
     for line in report.advice:
         click.echo(f"advice: {line}")
-    click.echo(f"report written to {report_path}")

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
 
     # --- national LAPOR (app/sync) ---
     lapor_base_url: str | None = None
+    lapor_environment: Literal["production", "sandbox"] = Field(
+        "production",
+        description="Which national environment LAPOR_BASE_URL is; only a sandbox takes the probe's --write",
+    )
     lapor_auth_secret: SecretStr = SecretStr("")
     lapor_token: SecretStr = SecretStr("")
     lapor_institution_id: int | None = None

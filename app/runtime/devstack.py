@@ -48,6 +48,7 @@ def mock_environment(port: int) -> dict[str, str]:
         "LAPOR_LOCATION_ID": str(REGENCY_ID),
         "LAPOR_DEFAULT_CATEGORY_ID": "1",
         "LAPOR_FORWARD_TO_INSTITUTION_ID": "1",
+        "LAPOR_ENVIRONMENT": "sandbox",
     }
 
 

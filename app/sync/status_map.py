@@ -40,6 +40,12 @@ _HELD_BY_AN_INSTITUTION = frozenset({2, 3, 4})
 """Codes under which `disposition_id` names who holds the complaint."""
 
 
+def is_held(code: int | str | None) -> bool:
+    """Whether, at this code, the complaint's `disposition_id` names the institution working on it."""
+    status = national_status(code)
+    return status is not None and status.code in _HELD_BY_AN_INSTITUTION
+
+
 def national_status(code: int | str | None) -> NationalStatus | None:
     """The known national status for a raw code (`3` or `"3"`), or None."""
     if isinstance(code, str) and code.strip().isdigit():

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
+import orjson
 import pytest
 
 from lapor_mock.demo import AGENCIES, DISTRICTS, REPORTS
 from lapor_mock.exchange import MockRequest
 from lapor_mock.inprocess import LaporMock
 from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN, NationalMock
-from lapor_mock.state import MockProblem
+from lapor_mock.records import MockProblem
 
 HEADERS = {"auth": f"Bearer {DEFAULT_AUTH_SECRET}", "token": DEFAULT_TOKEN}
 
@@ -107,6 +110,37 @@ def test_the_mock_rate_limits_a_token_when_asked() -> None:
     assert limited.headers["Retry-After"] == "60"
     now[0] = 60.0
     assert mock.handle(request("GET", "/masters/categories")).status == 200
+
+
+def test_a_sandbox_admin_dispositions_what_an_institution_files_after_the_delay() -> None:
+    now = [datetime(2026, 5, 4, 3, 0, tzinfo=UTC)]
+    mock = NationalMock(seed="demo", clock=lambda: now[0])
+    mock.configure(sandbox_dispose_after=60)
+    citizen = mock.add_complaint(title="Dilaporkan warga lewat LAPOR sendiri")
+    filing = {
+        "title": "Uji sandbox",
+        "content": "Laporan uji dari aplikasi daerah.",
+        "channel": 13,
+        "classification_id": 1,
+        "disposition_id": 6202,
+        "category_id": 1,
+        "location_id": 620102,
+        "date_of_incident": "03-05-2026",
+    }
+    body = orjson.dumps(filing)
+    answer = mock.handle(
+        MockRequest("POST", "/lapor/3.0.0/complaints/complaint", [], HEADERS, body, "http://m")
+    )
+    filed = orjson.loads(answer.body)["results"]["complaint_id"]
+    now[0] += timedelta(seconds=59)
+    mock.handle(request("GET", "/masters/categories"))
+    assert mock.complaint(filed)["status_code"] == 0
+    now[0] += timedelta(seconds=1)
+    detail = orjson.loads(mock.handle(request("GET", f"/complaints/{filed}/complaint")).body)["results"]
+    assert detail["data"]["status_name"] == "Didisposisikan" and detail["data"]["disposition_id"] == 6202
+    assert [e["status_new"]["name"] for e in detail["data_logs"]][-2:] == ["Terverifikasi", "Didisposisikan"]
+    assert detail["data_logs"][-1]["institution_to"]["id"] == 6202
+    assert mock.complaint(citizen)["status_code"] == 0, "only what an institution filed through the API"
 
 
 def test_received_requests_are_kept_with_credentials_masked() -> None:

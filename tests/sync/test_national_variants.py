@@ -1,8 +1,7 @@
-"""The tolerant adapter against each variant of the mock gateway, and the contract probe."""
+"""The tolerant adapter against each variant of the mock gateway (the probe: test_national_probe.py)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +10,11 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.core.config import get_settings
-from app.sync.client import build_http_client
 from app.sync.errors import UnauthorizedError
-from app.sync.probe import Probe
 from app.sync.wire import Envelope, FiledComplaint, NationalFollowUp
 from lapor_mock.inprocess import LaporMock
-from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN
 from lapor_mock.variants import VARIANTS
-from tests.sync.support import REGENCY, FakeClock, lapor_settings, mock_settings
+from tests.sync.support import REGENCY, FakeClock, lapor_settings
 from tests.sync.test_national_client import TRACKING, a_filing
 
 pytestmark = pytest.mark.lapor_mock(seed="demo")
@@ -122,82 +118,12 @@ async def test_the_auth_form_is_a_setting(
                 await lapor.get_complaint(complaint_id)
 
 
-async def _probe(mock: LaporMock, *, write: bool = False, **overrides: object):
-    settings = mock_settings(mock, lapor_default_category_id=1, lapor_location_id=620102, **overrides)
-    async with build_http_client(settings, transport=mock.transport()) as http:
-        return await Probe(http, settings).run(write=write, complaint_id=None)
-
-
-def _outcome(report, assumption: str) -> bool | None:
-    return next(c.ok for c in report.checks if c.assumption == assumption)
-
-
-@pytest.mark.parametrize("lapor_mock", VARIANTS, indirect=True)
-async def test_the_probe_tells_each_variant_apart(lapor_mock: LaporMock) -> None:
-    variant = lapor_mock.settings.variant
-    report = await _probe(lapor_mock, write=True)
-    assert _outcome(report, "auth form both accepted") is True
-    assert _outcome(report, "auth form auth_bearer accepted") is (variant != "integrator")
-    assert _outcome(report, "auth form authorization accepted") is (variant != "legacy")
-    assert _outcome(report, "list call GET /complaints exists") is (variant == "contract")
-    assert ("set LAPOR_HAS_LIST_CALL=false: no list call, poll mode" in report.advice) is (
-        variant != "contract"
-    )
-    assert _outcome(report, "institutions list at /masters/institutions/external") is True
-    assert _outcome(report, "categories list at /masters/categories") is True
-    assert _outcome(report, "a tagged test complaint is filed") is True
-    assert _outcome(report, "the test complaint is found again by its tag") is True
-    assert _outcome(report, "datetimes are DD-MM-YYYY HH:MM:SS (WIB)") is True
-    assert _outcome(report, "follow-ups page {data, next_page_url}") is True
-    text = json.dumps(report.as_json())
-    assert DEFAULT_AUTH_SECRET not in text and DEFAULT_TOKEN not in text
-
-
-async def test_the_probe_is_read_only_by_default(lapor_mock: LaporMock) -> None:
-    await _probe(lapor_mock)
-    methods = {r.method for r in lapor_mock.received("*")}
-    assert methods == {"GET"}
-
-
-async def test_the_probe_checks_the_list_filters(lapor_mock: LaporMock) -> None:
-    report = await _probe(lapor_mock)
-    assert _outcome(report, "list filter updated_since honoured") is True
-    assert _outcome(report, "list filter tags honoured") is True
-    assert _outcome(report, "list filter disposition_id honoured") is True
-    assert _outcome(report, "status code and name match the table") is True
-
-
-async def test_the_probe_advises_the_auth_form_that_works(lapor_mock: LaporMock) -> None:
-    lapor_mock.configure(variant="legacy")
-    report = await _probe(lapor_mock, lapor_auth_form="authorization")
-    assert "set LAPOR_AUTH_FORM=both (the configured form is refused)" in report.advice
-
-
 @pytest.fixture
 def fresh_settings() -> Iterator[None]:
     """The CLI reads its settings from this test's environment, not a cached earlier one."""
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-@pytest.mark.usefixtures("fresh_settings")
-def test_the_probe_command_prints_a_table_and_writes_its_report(
-    lapor_mock: LaporMock, tmp_path: Path
-) -> None:
-    lapor_mock.configure(variant="integrator")
-    out = tmp_path / "probe.json"
-    result = CliRunner().invoke(
-        main,
-        ["national", "probe", "--report", str(out)],
-        env={"DATABASE_URL": "sqlite+aiosqlite:///" + str(tmp_path / "x.db")},
-    )
-    assert result.exit_code == 0, result.output
-    assert "list call GET /complaints exists" in result.output and "NO" in result.output
-    assert "advice: set LAPOR_HAS_LIST_CALL=false" in result.output
-    report = json.loads(out.read_text())
-    assert {c["assumption"] for c in report["checks"]} >= {"auth form both accepted"}
-    assert DEFAULT_AUTH_SECRET not in out.read_text() + result.output
 
 
 @pytest.mark.usefixtures("fresh_settings")
