@@ -84,10 +84,8 @@ def _text(form: FormData, name: str, limit: int) -> str | None:
     return value or None
 
 
-async def file_request(
-    session: AsyncSession, form: FormData, principal: Principal, settings: Settings, policy: SlaPolicy
-) -> Filed:
-    """File the request (in the session's transaction, not committed); 400/404 for bad input."""
+async def _new_report(session: AsyncSession, form: FormData) -> tuple[NewReport, str | None, str | None]:
+    """The report a request's form asks for, with its address and media URL; 400/404 for bad input."""
     description = _text(form, "description", 10_000)
     if description is None:
         raise Open311Error(400, "description is required")
@@ -103,10 +101,9 @@ async def file_request(
         raise Open311Error(400, "service_code is required")
     await active_category(session, code)
     attributes = _attributes(form)
-    title = attributes.get("title") or description.splitlines()[0]
     new = NewReport(
         kind=attributes.get("kind", "complaint"),
-        title=title[:TITLE_MAX],
+        title=(attributes.get("title") or description.splitlines()[0])[:TITLE_MAX],
         content=description,
         channel=Channel.web.value,
         category_code=code,
@@ -118,6 +115,14 @@ async def file_request(
         is_secret=attributes.get("secret") == "true",
         reporter=_reporter(form),
     )
+    return new, address, media_url
+
+
+async def file_request(
+    session: AsyncSession, form: FormData, principal: Principal, settings: Settings, policy: SlaPolicy
+) -> Filed:
+    """File the request (in the session's transaction, not committed); 400/404 for bad input."""
+    new, address, media_url = await _new_report(session, form)
     filed = await file_report(
         session,
         new,
