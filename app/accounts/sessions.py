@@ -15,7 +15,6 @@ from app.access.principals import Principal, principal_of_account
 from app.models import Account, AccountSession
 from app.models.types import utcnow
 
-SESSION_LIFETIME = timedelta(hours=8)
 MAX_TOKEN_LENGTH = 128
 
 
@@ -34,7 +33,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def open_session(session: AsyncSession, account: Account) -> str:
+async def open_session(session: AsyncSession, account: Account, lifetime: timedelta) -> str:
     """A new session for the account; returns the token for the cookie (never stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -44,7 +43,7 @@ async def open_session(session: AsyncSession, account: Account) -> str:
             token_hash=hash_token(token),
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
-            expires_at=now + SESSION_LIFETIME,
+            expires_at=now + lifetime,
         )
     )
     await session.flush()

@@ -11,13 +11,29 @@ from sqlmodel import col
 
 from app.accounts.passwords import verify_password
 from app.accounts.service import normal_username
+from app.core.config import Settings
 from app.models import Account, SignInFailure
 from app.models.types import utcnow
 
-WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
 MAX_LOGIN_LENGTH = 254
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """How many wrong passwords an account and a client address may have within the window."""
+
+    window: timedelta = timedelta(minutes=15)
+    per_account: int = 5
+    per_address: int = 20
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SignInPolicy:
+        """The policy of SIGN_IN_WINDOW_MINUTES and SIGN_IN_MAX_FAILURES_PER_ACCOUNT/_ADDRESS."""
+        return cls(
+            timedelta(minutes=settings.sign_in_window_minutes),
+            settings.sign_in_max_failures_per_account,
+            settings.sign_in_max_failures_per_address,
+        )
 
 
 class SignInLimited(Exception):
@@ -41,8 +57,8 @@ def scopes(login: str, address: str) -> Scopes:
     return Scopes(f"account:{normal_username(login)[:MAX_LOGIN_LENGTH]}", f"address:{address[:180]}")
 
 
-async def _check_limit(session: AsyncSession, names: Scopes) -> None:
-    since = utcnow() - WINDOW
+async def _check_limit(session: AsyncSession, names: Scopes, policy: SignInPolicy) -> None:
+    since = utcnow() - policy.window
     rows = (
         await session.execute(
             select(col(SignInFailure.scope), func.count(), func.min(SignInFailure.created_at))
@@ -52,21 +68,23 @@ async def _check_limit(session: AsyncSession, names: Scopes) -> None:
         )
     ).all()
     for scope, count, oldest in rows:
-        limit = MAX_FAILURES_PER_ACCOUNT if scope == names.account else MAX_FAILURES_PER_ADDRESS
+        limit = policy.per_account if scope == names.account else policy.per_address
         if count >= limit:
             if isinstance(oldest, str):  # SQLite aggregates come back as text (naive UTC)
                 oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
-            raise SignInLimited(max(int((oldest + WINDOW - utcnow()).total_seconds()) + 1, 1))
+            raise SignInLimited(max(int((oldest + policy.window - utcnow()).total_seconds()) + 1, 1))
 
 
-async def authenticate(session: AsyncSession, login: str, password: str, address: str) -> Account | None:
+async def authenticate(
+    session: AsyncSession, login: str, password: str, address: str, policy: SignInPolicy
+) -> Account | None:
     """The account a username or e-mail and password open, or None (the failure is counted).
 
     Raises `SignInLimited` before checking the password while either counter is over its limit,
     so even the right password is refused until the window has passed.
     """
     names = scopes(login, address)
-    await _check_limit(session, names)
+    await _check_limit(session, names, policy)
     name = normal_username(login)
     account = None
     if name and len(name) <= MAX_LOGIN_LENGTH:
@@ -86,7 +104,7 @@ async def authenticate(session: AsyncSession, login: str, password: str, address
     await session.execute(
         delete(SignInFailure).where(
             col(SignInFailure.scope).in_([names.account, names.address]),
-            col(SignInFailure.created_at) <= now - WINDOW,
+            col(SignInFailure.created_at) <= now - policy.window,
         )
     )
     session.add_all(

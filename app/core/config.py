@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|debug|info|warning|error)$")
     log_format: str = Field("json", pattern="^(json|text)$")
 
+    # --- the officials' workspace (app/dashboard, app/accounts) ---
+    workspace_session_hours: float = Field(8.0, gt=0, le=168, description="How long a sign-in lasts")
+    sign_in_window_minutes: int = Field(
+        15, ge=1, le=1440, description="How long wrong passwords count against an account and an address"
+    )
+    sign_in_max_failures_per_account: int = Field(
+        5, ge=1, description="Wrong passwords per account per window"
+    )
+    sign_in_max_failures_per_address: int = Field(
+        20, ge=1, description="Wrong passwords per address per window"
+    )
+
     # --- deadlines (SLA), docs/domain.md ---
     sla_disposition_working_days: int = Field(3, ge=1)
     sla_follow_up_working_days: int = Field(5, ge=1)

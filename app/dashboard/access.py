@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.accounts.sessions import SESSION_LIFETIME, Official, official_for
+from app.accounts.sessions import Official, official_for
 from app.models.enums import Role
 
 SESSION_COOKIE = "lb_sesi"
@@ -66,9 +67,9 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
     )
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    """The cookie carrying a new session's random token."""
-    set_cookie(request, response, SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds()))
+def set_session_cookie(request: Request, response: Response, token: str, lifetime: timedelta) -> None:
+    """The cookie carrying a new session's random token, kept as long as the session lasts."""
+    set_cookie(request, response, SESSION_COOKIE, token, int(lifetime.total_seconds()))
 
 
 def forget(request: Request, response: Response) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from app.access.principals import principal_of_account
 from app.accounts.sessions import end_session, open_session
-from app.accounts.sign_in import SignInLimited, authenticate
+from app.accounts.sign_in import SignInLimited, SignInPolicy, authenticate
 from app.api.deps import SessionDep, SettingsDep
 from app.dashboard.access import (
     OVERVIEW_ROLES,
@@ -159,6 +159,7 @@ def _client_address(request: Request) -> str:
 async def sign_in(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     pengguna: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     sandi: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
@@ -170,7 +171,8 @@ async def sign_in(
     if not pengguna.strip() or not sandi:
         return sign_in_form(request, 401, "Masukkan nama pengguna dan kata sandi.", login=pengguna)
     try:
-        account = await authenticate(session, pengguna, sandi, _client_address(request))
+        policy = SignInPolicy.from_settings(settings)
+        account = await authenticate(session, pengguna, sandi, _client_address(request), policy)
     except SignInLimited as exc:
         minutes = max(exc.retry_after // 60, 1)
         answer = sign_in_form(
@@ -181,10 +183,11 @@ async def sign_in(
     if account is None:
         await session.commit()  # the failure counts
         return sign_in_form(request, 401, WRONG, login=pengguna)
-    token = await open_session(session, account)
+    lifetime = timedelta(hours=settings.workspace_session_hours)
+    token = await open_session(session, account, lifetime)
     await session.commit()
     done = RedirectResponse(_home(principal_of_account(account).role), status_code=303)
-    set_session_cookie(request, done, token)
+    set_session_cookie(request, done, token, lifetime)
     done.delete_cookie(SIGN_IN_COOKIE, path="/dashboard")
     return done
 

@@ -6,8 +6,6 @@ place that knows every consumer.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
@@ -45,7 +43,7 @@ def build_jobs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -
 
     jobs: list[WorkerJob] = [
         DeadlineWatch(sessions, SlaPolicy.from_settings(settings)),
-        Housekeeping(sessions, timedelta(hours=settings.idempotency_ttl_hours)),
+        Housekeeping.from_settings(sessions, settings),
     ]
     from app.webhooks.delivery import DeliveryJob
 

@@ -123,3 +123,68 @@ async def test_forged_cookies_open_nothing(client: httpx.AsyncClient, app: Any) 
         client.cookies.set(SESSION_COOKIE, value, path="/dashboard")
         response = await client.get("/dashboard/antrian")
         assert response.status_code == 303 and "sesi=berakhir" in response.headers["location"]
+
+
+async def test_the_sign_in_limits_and_session_lifetime_are_settings(settings: Any) -> None:
+    from app.main import create_app
+
+    tight = settings.model_copy(
+        update={"sign_in_max_failures_per_account": 2, "workspace_session_hours": 1.5}
+    )
+    application = create_app(tight)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            await make_account(application, "viewer")
+            signed = await post_sign_in(client, "viewer")
+            assert signed.status_code == 303
+            assert "max-age=5400" in _set_cookie(signed, SESSION_COOKIE).lower()
+            async with application.state.runtime.sessions() as session:
+                stored = (await session.execute(select(AccountSession))).scalar_one()
+            assert (stored.expires_at - stored.created_at).total_seconds() == 5400
+            await make_account(application, "coordinator")
+            client.cookies.clear()  # signed out in this browser
+            for _ in range(2):
+                assert (await post_sign_in(client, "coordinator", "bukan-sandinya-1")).status_code == 401
+            assert (await post_sign_in(client, "coordinator")).status_code == 429
+
+
+async def test_housekeeping_drops_stale_sign_in_failures_and_sessions_only(app: Any) -> None:
+    from datetime import timedelta
+
+    from app.models import SignInFailure
+    from app.models.types import utcnow
+    from app.runtime.housekeeping import Housekeeping
+
+    account_id = await make_account(app, "viewer")
+    now = utcnow()
+    sessions = app.state.runtime.sessions
+    async with sessions() as session:
+        session.add_all(
+            [
+                SignInFailure(scope="account:lama", created_at=now - timedelta(minutes=16)),
+                SignInFailure(scope="account:baru", created_at=now - timedelta(minutes=14)),
+                *(
+                    AccountSession(
+                        account_id=account_id,
+                        token_hash=name * 64,
+                        csrf_token="x",
+                        created_at=now - timedelta(hours=9),
+                        expires_at=now + expires,
+                        ended_at=ended,
+                    )
+                    for name, expires, ended in (
+                        ("a", timedelta(hours=-1), None),  # expired
+                        ("b", timedelta(hours=1), now),  # signed out
+                        ("c", timedelta(hours=1), None),  # live
+                    )
+                ),
+            ]
+        )
+        await session.commit()
+    await Housekeeping(sessions, timedelta(hours=72), sign_in_window=timedelta(minutes=15)).run_once()
+    async with sessions() as session:
+        scopes = (await session.execute(select(SignInFailure.scope))).scalars().all()
+        live = (await session.execute(select(AccountSession.token_hash))).scalars().all()
+    assert scopes == ["account:baru"]
+    assert live == ["c" * 64]
