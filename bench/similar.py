@@ -21,6 +21,8 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy import TextClause
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -88,6 +90,20 @@ QUERIES = [
 ]
 
 
+# Migration 0012's index, built once after the load.
+SIMILAR_INDEX = (
+    "CREATE INDEX reports_fts_similar ON reports USING gist"
+    " (category_id, created_at, latitude, longitude, title gist_trgm_ops)"
+)
+
+
+def driver_statement(clause: TextClause) -> tuple[str, tuple[str, ...]]:
+    """A textual statement as asyncpg takes it (`$n` parameters, cast to the bound types) and its
+    parameters' names in order (a name used twice is one parameter)."""
+    compiled = clause.compile(dialect=PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+    return compiled.string, tuple(compiled.positiontup or ())
+
+
 async def load(count: int) -> None:
     conn = await asyncpg.connect(dsn(DATABASE))
     try:
@@ -99,10 +115,10 @@ async def load(count: int) -> None:
         # Indexes built once after the load, not row by row during it.
         await conn.execute("DROP INDEX IF EXISTS reports_fts_gin")
         await conn.execute("DROP INDEX IF EXISTS reports_fts_vector_gin")
-        await conn.execute("DROP INDEX IF EXISTS reports_fts_title_trgm")
+        await conn.execute("DROP INDEX IF EXISTS reports_fts_similar")
         await conn.execute(LOAD_SQL, count)
         await conn.execute("SET maintenance_work_mem = '256MB'")
-        await conn.execute("CREATE INDEX reports_fts_title_trgm ON reports USING gin (title gin_trgm_ops)")
+        await conn.execute(SIMILAR_INDEX)
         await conn.execute("CREATE INDEX reports_fts_vector_gin ON reports USING gin (reports_fts_vector)")
         await conn.execute("VACUUM ANALYZE reports")
     finally:
@@ -132,7 +148,6 @@ def query_params(n: int) -> dict[str, Any]:
 
 async def time_raw(requests: int, warmup: int) -> tuple[list[float], list[int]]:
     """The service's statement, as the API runs it, on a bare asyncpg connection."""
-    from app.core.db import driver_statement
     from app.reports.similar import SimilarQuery, similar_params, similar_statement
 
     conn = await asyncpg.connect(dsn(DATABASE))

@@ -1,8 +1,12 @@
 """Similar reports at intake: same category, recent, near the point, ranked by trigram similarity.
 
-PostgreSQL finds candidates with `pg_trgm` (`title % :title`, the GIN index of migration 0010);
-SQLite with its FTS5 `trigram` table. Both then rank the few candidates here in Python, with the
-same scorer, so the two databases answer alike.
+PostgreSQL walks the GiST index of migration 0012 (category, filing time, latitude, longitude and
+the title's trigrams): the category, the 30-day window and the point's box are conditions inside
+the index, and `ORDER BY title <-> :title LIMIT n` (pg_trgm's distance, one minus similarity)
+takes the n nearest titles from it without scoring the others, so the work stays bounded however
+many reports the store holds; pg_trgm then scores those few titles and the start of their content.
+SQLite finds candidates with its FTS5 `trigram` table (the newest matches) and scores them here,
+with the same measure as pg_trgm (`similarity`), so the two databases answer alike.
 """
 
 from __future__ import annotations
@@ -11,18 +15,18 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Float, Integer, TextClause, bindparam, text
+from sqlalchemy import BindParameter, Float, Integer, String, TextClause, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.types import UTCDateTime
 
 DEFAULT_RADIUS_M = 250.0
 RECENT_DAYS = 30
-# How many of the category's newest reports (SQLite: newest trigram matches) are scored: bounded
-# work for every filing, and more than a regency's category gathers in a month.
-SCAN_NEWEST = 1000
+# SQLite: how many of the newest trigram matches are scored (bounded work for every filing).
+SQLITE_SCAN = 1000
 # pg_trgm's default `similarity_threshold` (what its `%` operator applies).
 MIN_TITLE_SIMILARITY = 0.3
 TITLE_WEIGHT = 0.8
@@ -30,6 +34,16 @@ CONTENT_PREFIX = 300
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
 _WORD = re.compile(r"[^\W_]+")
+
+# What every candidate shows and meets, on both databases; the point's box when one is given.
+_SHOWN = "SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude"
+_RECENT = (
+    " WHERE r.category_id = (SELECT id FROM categories WHERE code = :category_code)"
+    " AND r.created_at >= :since AND r.is_secret = false AND r.duplicate_of_id IS NULL"
+    " AND r.id <> :exclude_id"
+)
+_BOX = " AND r.latitude BETWEEN :lat_min AND :lat_max AND r.longitude BETWEEN :long_min AND :long_max"
+_BOX_PARAMS = ("lat_min", "lat_max", "long_min", "long_max")
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,10 @@ def trigrams(value: str) -> set[str]:
 
 def similarity(left: str, right: str) -> float:
     """pg_trgm's `similarity`: shared trigrams over all trigrams of the two texts."""
-    a, b = trigrams(left), trigrams(right)
+    return _shared(trigrams(left), trigrams(right))
+
+
+def _shared(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
@@ -83,62 +100,36 @@ def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+@cache
 def similar_statement(dialect: str, near: bool) -> TextClause:
-    """The candidate query: same category, recent, not secret, not a duplicate, near when asked."""
-    box = (
-        " AND r.latitude BETWEEN :lat_min AND :lat_max AND r.longitude BETWEEN :long_min AND :long_max"
-        if near
-        else ""
-    )
-    shown = (
-        "SELECT r.id, r.tracking_number, r.title, r.status, r.created_at, r.latitude, r.longitude,"
-        f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix, c.title_score"
-    )
-    recent = "".join(
-        [
-            "SELECT r.id, {score} AS title_score FROM reports r",
-            " WHERE r.category_id = (SELECT id FROM categories WHERE code = :category_code)",
-            " AND r.created_at >= :since AND r.is_secret = false AND r.duplicate_of_id IS NULL",
-            f" AND r.id <> :exclude_id{box}",
-        ]
-    )
+    """The candidate query: same category, recent, not secret, not a duplicate, near when asked.
+
+    On PostgreSQL the nearest titles by pg_trgm's distance, scored (`title_score`,
+    `content_score`); on SQLite the newest trigram matches with the start of their content."""
+    box = _BOX if near else ""
     if dialect == "postgresql":
-        # The recent reports of one category come from (category_id, created_at) (an index-only
-        # scan: it includes what is filtered and scored), and pg_trgm scores just those, once
-        # each. The trigram GIN index alone would match half of a million titles (common
-        # Indonesian trigrams) and cost a second (bench/README.md).
-        sql = "".join(
-            [
-                "WITH c AS MATERIALIZED (",
-                recent.format(score="similarity(r.title, :title)"),
-                " ORDER BY r.created_at DESC LIMIT :scan",
-                f") {shown} FROM c JOIN reports r ON r.id = c.id WHERE c.title_score >= :threshold",
-                " ORDER BY c.title_score DESC, r.id DESC LIMIT :candidates",
-            ]
+        sql = (
+            f"{_SHOWN}, similarity(r.title, :title) AS title_score,"
+            f" similarity(substr(r.content, 1, {CONTENT_PREFIX}), :content) AS content_score"
+            f" FROM reports r{_RECENT}{box} ORDER BY r.title <-> :title LIMIT :candidates"
         )
+        limit = bindparam("candidates", type_=Integer())
     else:
-        # The newest trigram matches (FTS5 walks its index in rowid order without ranking every
-        # match: common trigrams match most titles), then the same filters; scored in Python.
-        sql = "".join(
-            [
-                shown,
-                " FROM (SELECT rowid FROM reports_fts_trigram WHERE reports_fts_trigram MATCH :match",
-                " ORDER BY rowid DESC LIMIT :scan) AS f JOIN (",
-                recent.format(score="0.0"),
-                ") AS c ON c.id = f.rowid JOIN reports r ON r.id = c.id",
-            ]
+        # FTS5 walks its index in rowid order without ranking every match (common trigrams
+        # match most titles); the newest matches then meet the same conditions.
+        sql = (
+            f"{_SHOWN}, substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix"  # noqa: S608 - fixed fragments, values bound
+            " FROM (SELECT rowid FROM reports_fts_trigram WHERE reports_fts_trigram MATCH :match"
+            f" ORDER BY rowid DESC LIMIT :scan) AS f JOIN reports r ON r.id = f.rowid{_RECENT}{box}"
         )
+        limit = bindparam("scan", type_=Integer())
     params: list[BindParameter[Any]] = [
+        bindparam("category_code", type_=String()),
         bindparam("since", type_=UTCDateTime()),
         bindparam("exclude_id", type_=Integer()),
+        limit,
     ]
-    params.append(bindparam("scan", type_=Integer()))
-    if dialect == "postgresql":
-        params.append(bindparam("candidates", type_=Integer()))
-    if dialect == "postgresql":
-        params.append(bindparam("threshold", type_=Float()))
-    if near:
-        params += [bindparam(n, type_=Float()) for n in ("lat_min", "lat_max", "long_min", "long_max")]
+    params += [bindparam(name, type_=Float()) for name in _BOX_PARAMS if near]
     return text(sql).bindparams(*params)
 
 
@@ -146,13 +137,13 @@ def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -
     """The statement's parameters for a query (the bounding box of the radius when near)."""
     params: dict[str, Any] = {
         "title": query.title,
+        "content": query.content[:CONTENT_PREFIX],
         "match": _fts_match(query.title),
         "category_code": query.category_code,
         "since": now - timedelta(days=RECENT_DAYS),
         "exclude_id": exclude_id or 0,
         "candidates": max(20, query.limit * 4),
-        "scan": SCAN_NEWEST,
-        "threshold": MIN_TITLE_SIMILARITY,
+        "scan": SQLITE_SCAN,
     }
     if query.latitude is not None and query.longitude is not None:
         dlat = query.radius_m / METRES_PER_DEGREE
@@ -191,16 +182,25 @@ async def find_similar(
     if dialect != "postgresql" and not params["match"]:
         return []
     rows = (await session.execute(similar_statement(dialect, _near(query)), params)).mappings().all()
-    return rank_similar(query, [dict(row) for row in rows], computed_title=dialect == "postgresql")
+    scored = [dict(row) for row in rows]
+    if dialect != "postgresql":
+        score_here(query, scored)
+    return rank_similar(query, scored)
 
 
-def rank_similar(
-    query: SimilarQuery, rows: list[dict[str, Any]], *, computed_title: bool
-) -> list[SimilarReport]:
-    """Score candidates (title mostly, the start of the content a little), keep the near ones."""
+def score_here(query: SimilarQuery, rows: list[dict[str, Any]]) -> None:
+    """Give candidates their `title_score` and `content_score` as pg_trgm would (SQLite)."""
+    title, content = trigrams(query.title), trigrams(query.content[:CONTENT_PREFIX])
+    for row in rows:
+        row["title_score"] = _shared(trigrams(row["title"]), title)
+        row["content_score"] = _shared(trigrams(row["content_prefix"] or ""), content)
+
+
+def rank_similar(query: SimilarQuery, rows: list[dict[str, Any]]) -> list[SimilarReport]:
+    """Rank scored candidates (title mostly, the start of the content a little), keep the near ones."""
     ranked: list[SimilarReport] = []
     for row in rows:
-        title_score = float(row["title_score"]) if computed_title else similarity(row["title"], query.title)
+        title_score = float(row["title_score"])
         if title_score < MIN_TITLE_SIMILARITY:
             continue
         far: float | None = None
@@ -208,8 +208,7 @@ def rank_similar(
             far = distance_m(query.latitude, query.longitude, row["latitude"], row["longitude"])
             if far > query.radius_m:
                 continue
-        content_score = similarity(row["content_prefix"] or "", query.content[:CONTENT_PREFIX])
-        score = TITLE_WEIGHT * title_score + (1 - TITLE_WEIGHT) * content_score
+        score = TITLE_WEIGHT * title_score + (1 - TITLE_WEIGHT) * float(row["content_score"])
         ranked.append(
             SimilarReport(
                 id=int(row["id"]),
