@@ -26,7 +26,7 @@ from app.models.types import utcnow
 from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report
 from app.reports.lookup_code import hash_lookup_code, new_lookup_code
 from app.reports.queries import get_visible
-from app.reports.similar import find_similar
+from app.reports.similar import SimilarQuery, find_similar
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -77,12 +77,10 @@ async def create_report(
     the `similar` reports of its category."""
     code = new_lookup_code()
     new = new_report(body, hash_lookup_code(code))
-    idempotency = None
-    if idempotency_key:
-        digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
-        idempotency = Idempotency(idempotency_key, digest)
+    idempotency = _idempotency(body, idempotency_key)
     filer = Filer(principal.key_id, principal.actor)
     numbering = Numbering(settings.tracking_prefix, ZoneInfo(settings.timezone))
+    similar = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
     for _ in range(FILING_ATTEMPTS):
         if session.get_bind().dialect.name == "postgresql":
             # There the filing is one read and one write statement, each atomic on its own:
@@ -97,6 +95,7 @@ async def create_report(
                 policy=sla,
                 now=utcnow(),
                 idempotency=idempotency,
+                similar=similar,
             )
             await session.commit()
         except IntegrityError:
@@ -106,8 +105,15 @@ async def create_report(
             continue  # the same key won elsewhere meanwhile: read it on the next attempt
         if isinstance(filed, Replayed):
             return await _replay(session, principal, filed)
-        return await _filed(session, response, principal, filed, new, code)
+        return await _filed(session, response, principal, filed, new, code, similar)
     raise Conflict("the report could not be filed while its Idempotency-Key was in use; retry")
+
+
+def _idempotency(body: ReportCreate, key: str | None) -> Idempotency | None:
+    """The request's `Idempotency-Key` with the hash of its body (None without a key)."""
+    if not key:
+        return None
+    return Idempotency(key, hashlib.sha256(body.model_dump_json().encode()).hexdigest())
 
 
 def new_report(body: ReportCreate, lookup_code_hash: str | None = None) -> NewReport:
@@ -132,14 +138,20 @@ def new_report(body: ReportCreate, lookup_code_hash: str | None = None) -> NewRe
 
 
 async def _filed(
-    session: SessionDep, response: Response, principal: Principal, filed: Filed, new: NewReport, code: str
+    session: SessionDep,
+    response: Response,
+    principal: Principal,
+    filed: Filed,
+    new: NewReport,
+    code: str,
+    query: SimilarQuery | None,
 ) -> FiledReportOut:
     response.headers["Location"] = f"/api/v1/reports/{filed.id}"
     response.headers["ETag"] = f'"{filed.version}"'
-    query = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
-    similar = []
-    if query is not None:
-        # On SQLite a read-only transaction takes no write lock: other filings go on meanwhile.
+    similar = filed.similar or []
+    if filed.similar is None and query is not None:
+        # Not read with the filing (SQLite, where that read would hold the write lock): read
+        # now, in a read-only transaction that takes no write lock, leaving the new report out.
         await session.connection(execution_options={READ_ONLY: True})
         similar = await find_similar(session, query, utcnow(), filed.id)
     out = render_filed(principal, filed, new.category_code, new.reporter)

@@ -33,6 +33,7 @@ from app.reports.events import (
     session_sinks,
 )
 from app.reports.report_rows import REPORTER_COLUMNS
+from app.reports.similar import SimilarQuery, SimilarReport, ranked_candidates, similar_params
 
 
 @dataclass
@@ -79,6 +80,9 @@ class Filed(SimpleNamespace):
     national_tracking_id: str | None = None
     national_status_code: str | None = None
     national_status_name: str | None = None
+    # The reports like it that the store held before it was filed, when the read before filing
+    # found them (`file_report`'s `similar`); None when they were not read.
+    similar: list[SimilarReport] | None = None
 
 
 @dataclass(frozen=True)
@@ -168,21 +172,39 @@ async def file_report(
     policy: SlaPolicy,
     now: datetime,
     idempotency: Idempotency | None = None,
+    similar: SimilarQuery | None = None,
 ) -> Filed | Replayed:
     """File `new` in the session, or refuse it (422) having written nothing.
 
     Returns the report as written (no read-back), or `Replayed` when this key already filed
     this body. Never commits. A unique-key error means another request with the same
-    `Idempotency-Key` won a race: filing again then answers as it did.
+    `Idempotency-Key` won a race: filing again then answers as it did. With `similar`, on
+    PostgreSQL the read before filing also finds the reports like it (`Filed.similar`).
     """
     postgresql = session.get_bind().dialect.name == "postgresql"
-    checked = await _check(session, postgresql, new.category_code, filer.key_id, idempotency)
+    asked = _Asked(new.category_code, filer.key_id, idempotency, similar if postgresql else None, now)
+    checked = await _check(session, postgresql, asked)
     if checked.replayed is not None:
         return checked.replayed
     values = report_values(new, policy, filer.key_id, now)
     report_id = checked.report_id or await _next_report_id(session)
     number = tracking_number(numbering.prefix, report_id, now, numbering.tz)
     values.update(id=report_id, tracking_number=number, category_id=checked.category_id)
+    await _write(session, postgresql, new, values, filer, idempotency, now)
+    return Filed(**values, similar=checked.similar)
+
+
+async def _write(
+    session: AsyncSession,
+    postgresql: bool,
+    new: NewReport,
+    values: dict[str, Any],
+    filer: Filer,
+    idempotency: Idempotency | None,
+    now: datetime,
+) -> None:
+    """Every row of the new report: one statement on PostgreSQL, one after the other elsewhere."""
+    report_id, number = values["id"], values["tracking_number"]
     event = EventDraft(
         EventType.report_created.value, report_id, created_payload(new, now, report_id, number)
     )
@@ -204,7 +226,17 @@ async def file_report(
         await session.execute(statements.composed_statement(inserts, sinks, event), params)
     else:
         await _one_by_one(session, inserts, params, event, now)
-    return Filed(**values)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What the read before filing looks up."""
+
+    category_code: str | None
+    key_id: int | None
+    idempotency: Idempotency | None
+    similar: SimilarQuery | None
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -212,22 +244,23 @@ class _Checked:
     category_id: int | None
     report_id: int | None
     replayed: Replayed | None
+    similar: list[SimilarReport] | None = None
 
 
-async def _check(
-    session: AsyncSession,
-    postgresql: bool,
-    code: str | None,
-    key_id: int | None,
-    idempotency: Idempotency | None,
-) -> _Checked:
-    """One read: the category, an earlier use of the key and, on PostgreSQL, the new id."""
+async def _check(session: AsyncSession, postgresql: bool, asked: _Asked) -> _Checked:
+    """One read: the category, an earlier use of the key and, on PostgreSQL, the new id (and
+    the similar reports when asked)."""
+    code, idempotency, similar = asked.category_code, asked.idempotency, asked.similar
     params = {
         "category_code": code,
-        "key_id": key_id,
+        "key_id": asked.key_id,
         "idempotency_key": idempotency.key if idempotency else None,
     }
-    row = (await session.execute(statements.check_statement(postgresql, code is not None), params)).one()
+    if similar is not None:
+        params.update(similar_params(similar, asked.now, None))
+    near = None if similar is None else similar.latitude is not None and similar.longitude is not None
+    statement = statements.check_statement(postgresql, code is not None, near)
+    row = (await session.execute(statement, params)).one()
     if idempotency is not None and row.earlier_hash is not None:
         if row.earlier_hash != idempotency.request_hash:
             raise Unprocessable("this Idempotency-Key was already used with a different body; use a new key")
@@ -239,7 +272,8 @@ async def _check(
         )
     if code is not None and not row.active:
         raise Unprocessable(f"category {code!r} is deactivated")
-    return _Checked(row.category_id, None if row.drawn is None else int(row.drawn), None)
+    found = None if similar is None else ranked_candidates(similar, row.similar)
+    return _Checked(row.category_id, None if row.drawn is None else int(row.drawn), None, found)
 
 
 async def _next_report_id(session: AsyncSession) -> int:

@@ -14,6 +14,7 @@ from app.models import Category, DomainEvent, IdempotencyRecord, Report, Reporte
 from app.models.enums import EventSource, ReportStatus
 from app.reports.events import EventDraft, EventSink
 from app.reports.report_rows import REPORTER_COLUMNS
+from app.reports.similar import candidates_json
 
 REPORTS = Report.__table__  # type: ignore[attr-defined]
 EVENTS = DomainEvent.__table__  # type: ignore[attr-defined]
@@ -28,10 +29,14 @@ def _param(name: str, column: Any) -> Any:
 
 
 @cache
-def check_statement(postgresql: bool, with_category: bool) -> Select[Any]:
+def check_statement(postgresql: bool, with_category: bool, similar_near: bool | None = None) -> Select[Any]:
     """The read before filing: the category (`category_id`, `active`), an earlier use of the
     key (`earlier_hash`, `earlier_report`) and, on PostgreSQL when both allow filing, the new
-    report's id drawn from its sequence (`drawn`), so that a refused filing uses no number."""
+    report's id drawn from its sequence (`drawn`), so that a refused filing uses no number.
+
+    With `similar_near` (PostgreSQL), it also reads the reports like the new one as the store
+    holds them before it is filed (`similar`, `app.reports.similar.candidates_json`, near a point
+    when True): the same round trip."""
     code = _param("category_code", _CATEGORIES.c.code)
     used = and_(
         _RECORDS.c.api_key_id == _param("key_id", _RECORDS.c.api_key_id),
@@ -42,13 +47,16 @@ def check_statement(postgresql: bool, with_category: bool) -> Select[Any]:
     allowed = and_(active.is_(True) if with_category else true(), earlier_hash.is_(None))
     sequence = func.nextval(func.pg_get_serial_sequence("reports", "id"))
     drawn = case((allowed, sequence), else_=None) if postgresql else literal(None)
-    return select(
+    statement = select(
         select(_CATEGORIES.c.id).where(_CATEGORIES.c.code == code).scalar_subquery().label("category_id"),
         active.label("active"),
         earlier_hash.label("earlier_hash"),
         select(_RECORDS.c.report_id).where(used).scalar_subquery().label("earlier_report"),
         drawn.label("drawn"),
     )
+    if similar_near is None:
+        return statement
+    return statement.add_columns(candidates_json(similar_near).label("similar"))
 
 
 @cache

@@ -18,7 +18,21 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Float, Integer, String, TextClause, bindparam, text
+import orjson
+from sqlalchemy import (
+    BindParameter,
+    Float,
+    Integer,
+    ScalarSelect,
+    String,
+    Text,
+    TextClause,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models.types import UTCDateTime
@@ -108,12 +122,17 @@ def similar_statement(dialect: str, near: bool) -> TextClause:
     `content_score`); on SQLite the newest trigram matches with the start of their content."""
     box = _BOX if near else ""
     if dialect == "postgresql":
+        # The nearest titles first; the content is scored only for those alike enough to be kept.
         sql = (
-            f"{_SHOWN}, similarity(r.title, :title) AS title_score,"
-            f" similarity(substr(r.content, 1, {CONTENT_PREFIX}), :content) AS content_score"
-            f" FROM reports r{_RECENT}{box} ORDER BY r.title <-> :title LIMIT :candidates"
+            "SELECT c.id, c.tracking_number, c.title, c.status, c.created_at, c.latitude, c.longitude,"  # noqa: S608 - fixed fragments, values bound
+            " c.title_score, CASE WHEN c.title_score >= :threshold"
+            " THEN similarity(c.content_prefix, :content) ELSE 0 END AS content_score"
+            f" FROM ({_SHOWN}, similarity(r.title, :title) AS title_score,"
+            f" substr(r.content, 1, {CONTENT_PREFIX}) AS content_prefix FROM reports r{_RECENT}{box}"
+            " ORDER BY r.title <-> :title LIMIT :candidates) AS c"
         )
         limit = bindparam("candidates", type_=Integer())
+        extra = [bindparam("threshold", type_=Float())]
     else:
         # FTS5 walks its index in rowid order without ranking every match (common trigrams
         # match most titles); the newest matches then meet the same conditions.
@@ -123,14 +142,26 @@ def similar_statement(dialect: str, near: bool) -> TextClause:
             f" ORDER BY rowid DESC LIMIT :scan) AS f JOIN reports r ON r.id = f.rowid{_RECENT}{box}"
         )
         limit = bindparam("scan", type_=Integer())
+        extra = []
     params: list[BindParameter[Any]] = [
         bindparam("category_code", type_=String()),
         bindparam("since", type_=UTCDateTime()),
         bindparam("exclude_id", type_=Integer()),
         limit,
+        *extra,
     ]
     params += [bindparam(name, type_=Float()) for name in _BOX_PARAMS if near]
     return text(sql).bindparams(*params)
+
+
+@cache
+def candidates_json(near: bool) -> ScalarSelect[Any]:
+    """PostgreSQL: the candidates of `similar_statement` as the text of one JSON array (`[]` when
+    there are none; `ranked_candidates` reads it), a column that another read can carry (the read
+    before filing, `app.reports.filing`)."""
+    candidates = similar_statement("postgresql", near).columns().subquery("candidate")
+    rows = func.coalesce(cast(func.json_agg(candidates.table_valued()), Text()), "[]", type_=Text())
+    return select(rows).select_from(candidates).scalar_subquery()
 
 
 def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -> dict[str, Any]:
@@ -138,12 +169,12 @@ def similar_params(query: SimilarQuery, now: datetime, exclude_id: int | None) -
     params: dict[str, Any] = {
         "title": query.title,
         "content": query.content[:CONTENT_PREFIX],
-        "match": _fts_match(query.title),
         "category_code": query.category_code,
         "since": now - timedelta(days=RECENT_DAYS),
         "exclude_id": exclude_id or 0,
         "candidates": max(20, query.limit * 4),
         "scan": SQLITE_SCAN,
+        "threshold": MIN_TITLE_SIMILARITY,
     }
     if query.latitude is not None and query.longitude is not None:
         dlat = query.radius_m / METRES_PER_DEGREE
@@ -179,8 +210,10 @@ async def find_similar(
     """The reports most like `query`, best first (any database, in the caller's session)."""
     dialect = session.get_bind().dialect.name
     params = similar_params(query, now, exclude_id)
-    if dialect != "postgresql" and not params["match"]:
-        return []
+    if dialect != "postgresql":
+        params["match"] = _fts_match(query.title)
+        if not params["match"]:
+            return []
     rows = (await session.execute(similar_statement(dialect, _near(query)), params)).mappings().all()
     scored = [dict(row) for row in rows]
     if dialect != "postgresql":
@@ -198,7 +231,7 @@ def score_here(query: SimilarQuery, rows: list[dict[str, Any]]) -> None:
 
 def rank_similar(query: SimilarQuery, rows: list[dict[str, Any]]) -> list[SimilarReport]:
     """Rank scored candidates (title mostly, the start of the content a little), keep the near ones."""
-    ranked: list[SimilarReport] = []
+    kept: list[tuple[float, int, float | None, dict[str, Any]]] = []
     for row in rows:
         title_score = float(row["title_score"])
         if title_score < MIN_TITLE_SIMILARITY:
@@ -209,16 +242,23 @@ def rank_similar(query: SimilarQuery, rows: list[dict[str, Any]]) -> list[Simila
             if far > query.radius_m:
                 continue
         score = TITLE_WEIGHT * title_score + (1 - TITLE_WEIGHT) * float(row["content_score"])
-        ranked.append(
-            SimilarReport(
-                id=int(row["id"]),
-                tracking_number=str(row["tracking_number"]),
-                title=str(row["title"]),
-                status=str(row["status"]),
-                created_at=_aware(row["created_at"]),
-                score=round(score, 3),
-                distance_m=round(far, 1) if far is not None else None,
-            )
-        )
-    ranked.sort(key=lambda r: (-r.score, -r.id))
-    return ranked[: query.limit]
+        kept.append((round(score, 3), int(row["id"]), far, row))
+    kept.sort(key=lambda k: (-k[0], -k[1]))
+    return [_report(row, score, far) for score, _, far, row in kept[: query.limit]]
+
+
+def ranked_candidates(query: SimilarQuery, candidates: str) -> list[SimilarReport]:
+    """`rank_similar` of the JSON array that `candidates_json` read."""
+    return rank_similar(query, orjson.loads(candidates))
+
+
+def _report(row: dict[str, Any], score: float, far: float | None) -> SimilarReport:
+    return SimilarReport(
+        id=int(row["id"]),
+        tracking_number=str(row["tracking_number"]),
+        title=str(row["title"]),
+        status=str(row["status"]),
+        created_at=_aware(row["created_at"]),
+        score=score,
+        distance_m=round(far, 1) if far is not None else None,
+    )
