@@ -23,6 +23,7 @@ from app.core.db import READ_ONLY
 from app.core.errors import Conflict
 from app.models.enums import Role
 from app.models.types import utcnow
+from app.reports.deadlines import SlaPolicy
 from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report
 from app.reports.lookup_code import hash_lookup_code, new_lookup_code
 from app.reports.queries import get_visible
@@ -82,31 +83,47 @@ async def create_report(
     numbering = Numbering(settings.tracking_prefix, ZoneInfo(settings.timezone))
     similar = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
     for _ in range(FILING_ATTEMPTS):
-        if session.get_bind().dialect.name == "postgresql":
-            # There the filing is one read and one write statement, each atomic on its own:
-            # no transaction around them (no BEGIN, no COMMIT: two round trips, not four).
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        try:
-            filed = await file_report(
-                session,
-                new,
-                filer=filer,
-                numbering=numbering,
-                policy=sla,
-                now=utcnow(),
-                idempotency=idempotency,
-                similar=similar,
-            )
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            if idempotency is None:
-                raise
-            continue  # the same key won elsewhere meanwhile: read it on the next attempt
+        filed = await _attempt(session, new, filer, numbering, sla, idempotency, similar)
         if isinstance(filed, Replayed):
             return await _replay(session, principal, filed)
-        return await _filed(session, response, principal, filed, new, code, similar)
+        if filed is not None:
+            return await _filed(session, response, principal, filed, new, code, similar)
     raise Conflict("the report could not be filed while its Idempotency-Key was in use; retry")
+
+
+async def _attempt(
+    session: SessionDep,
+    new: NewReport,
+    filer: Filer,
+    numbering: Numbering,
+    policy: SlaPolicy,
+    idempotency: Idempotency | None,
+    similar: SimilarQuery | None,
+) -> Filed | Replayed | None:
+    """One filing, committed; None when it lost a race with the same `Idempotency-Key` (the
+    records' unique key refused it at commit), so that the next attempt answers as the winner."""
+    if session.get_bind().dialect.name == "postgresql":
+        # There the filing is one read and one write statement, each atomic on its own:
+        # no transaction around them (no BEGIN, no COMMIT: two round trips, not four).
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        filed = await file_report(
+            session,
+            new,
+            filer=filer,
+            numbering=numbering,
+            policy=policy,
+            now=utcnow(),
+            idempotency=idempotency,
+            similar=similar,
+        )
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        if idempotency is None:
+            raise
+        return None
+    return filed
 
 
 def _idempotency(body: ReportCreate, key: str | None) -> Idempotency | None:

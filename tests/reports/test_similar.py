@@ -6,12 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import update
+import pytest
+from sqlalchemy import text, update
 from sqlmodel import col
 
 from app.models import Report
 from app.models.types import utcnow
-from app.reports.similar import distance_m, similarity
+from app.reports.similar import SimilarQuery, distance_m, similar_params, similar_statement, similarity
+from tests.conftest import MigratedDatabase
 from tests.helpers import Keys, file_report
 
 PASAR = {"latitude": -2.6836, "longitude": 111.6259}
@@ -122,3 +124,55 @@ async def test_similar_needs_a_filing_role_and_both_coordinates(
     assert denied.status_code == 403 and denied.json()["error"] == "forbidden"
     half = await client.get("/api/v1/reports/similar", params={**params, "lat": 1.0}, headers=keys.intake)
     assert half.status_code == 422 and set(half.json()) == {"error", "detail"}
+
+
+async def test_the_filing_answer_lists_what_the_lookup_found_just_before(
+    client: httpx.AsyncClient, keys: Keys
+) -> None:
+    # PostgreSQL reads the filing's `similar` with its check, SQLite after its commit: the same
+    # reports, scores and order as `GET /similar` for the same report just before.
+    for north_m, title in (
+        (10, "Drainase tersumbat di Jalan Iskandar"),
+        (60, "Drainase tersumbat dekat Jl Iskandar"),
+        (140, "Drainase mampet di Jalan Iskandar"),
+        (30, "Lampu jalan mati"),
+    ):
+        await _file(client, keys, title, location=_at(north_m), content="Air meluap ke jalan saat hujan")
+    title, content = "Drainase tersumbat di Jl. Iskandar", "Air meluap ke jalan setiap hujan deras"
+    looked_up = await _similar(
+        client,
+        keys,
+        title=title,
+        content=content,
+        category_code="INFRA",
+        lat=PASAR["latitude"],
+        long=PASAR["longitude"],
+    )
+    filed = await _file(client, keys, title, content=content, location=_at(0))
+    assert len(looked_up) == 3 and filed["similar"] == looked_up
+
+
+async def test_on_postgresql_the_similar_index_answers_the_query(app: Any, test_db: MigratedDatabase) -> None:
+    if test_db.backend != "postgresql":
+        pytest.skip("the GiST index of migration 0012 is PostgreSQL's")
+    query = SimilarQuery("Jalan berlubang", "Lubang besar", "INFRA", PASAR["latitude"], PASAR["longitude"])
+    for near in (True, False):
+        params = similar_params(
+            SimilarQuery(
+                query.title,
+                query.content,
+                query.category_code,
+                *((query.latitude, query.longitude) if near else ()),
+            ),
+            utcnow(),
+            None,
+        )
+        async with app.state.runtime.sessions() as session:
+            # A store this small is read faster without an index: forbid the other ways.
+            await session.execute(text("SET LOCAL enable_seqscan = off"))
+            await session.execute(text("SET LOCAL enable_sort = off"))
+            explain = text("EXPLAIN " + str(similar_statement("postgresql", near)))
+            plan = "\n".join(r[0] for r in (await session.execute(explain, params)).all())
+        assert "Index Scan using reports_fts_similar" in plan and "Order By" in plan, plan
+        assert "category_id =" in plan and "created_at >=" in plan, plan
+        assert ("latitude >=" in plan) is near, plan
