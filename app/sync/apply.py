@@ -25,7 +25,7 @@ from app.sync.mapping import (
     pulled_report,
     target_for_existing,
 )
-from app.sync.wire import ComplaintDetail, NationalFollowUp
+from app.sync.wire import ComplaintDetail, NationalFollowUp, wire_int
 
 # What push appends to a follow-up it posts, so a pull can recognise it even if the answer
 # carrying its national id was lost.
@@ -168,14 +168,8 @@ async def _apply_log(
     ]
     if not detail.data_logs and str(detail.data.status_code) != (report.national_status_code or ""):
         # No log at all: fall back on the complaint's own status, once per change of code.
-        code = detail.data.status_code
-        steps = [
-            (
-                int(str(code)) if str(code).isdigit() else None,
-                detail_is_forwarded(detail, None, ctx.institution_id),
-                None,
-            )
-        ]
+        code = wire_int(detail.data.status_code)
+        steps = [(code, detail_is_forwarded(detail, None, ctx.institution_id), None)]
     for code, forwarded, reason in steps:
         target = target_for_existing(report, code, forwarded=forwarded)
         if target is None:

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from app.models.enums import ReportStatus
+from app.sync.wire import wire_int
 
 
 class NationalStatus(NamedTuple):
@@ -47,12 +48,10 @@ def is_held(code: int | str | None) -> bool:
 
 
 def national_status(code: int | str | None) -> NationalStatus | None:
-    """The known national status for a raw code (`3` or `"3"`), or None."""
-    if isinstance(code, str) and code.strip().isdigit():
-        code = int(code.strip())
-    if isinstance(code, bool) or not isinstance(code, int):
-        return None
-    return NATIONAL_STATUSES.get(code)
+    """The known national status for a raw code (`3` or `"3"`), or None (`"²"` and other text
+    that is not ASCII digits included: the caller keeps such a code raw)."""
+    number = wire_int(code)
+    return None if number is None else NATIONAL_STATUSES.get(number)
 
 
 def local_status_for(

@@ -93,6 +93,13 @@ def test_the_filed_id_is_read_from_any_of_the_three_shapes(body: dict[str, objec
 def test_a_filing_answer_naming_no_id_is_refused() -> None:
     with pytest.raises(ValueError, match="no complaint id"):
         Envelope[FiledComplaint].model_validate({"results": {"message": "ok"}})
+    with pytest.raises(ValueError, match="no complaint id"):
+        Envelope[FiledComplaint].model_validate({"results": {"data": {"complaint_id": "²"}}})
+
+
+def test_a_unicode_digit_in_one_shape_does_not_hide_the_id_in_another() -> None:
+    body = {"results": {"data": {"complaint_id": "²"}, "complaint": {"id": 41}}}
+    assert Envelope[FiledComplaint].model_validate(body).results.national_id == 41
 
 
 @pytest.mark.parametrize(

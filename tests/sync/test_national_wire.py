@@ -137,6 +137,9 @@ def test_a_tag_with_a_comma_is_refused() -> None:
         ("DP", None),
         (None, None),
         (True, None),
+        ("²", None),  # str.isdigit() says yes, int() refuses it
+        ("٣", None),  # an Arabic-Indic three: a digit, but not a national code
+        ("3²", None),
     ],
 )
 def test_the_one_status_table(code: int | str | None, local: ReportStatus | None) -> None:

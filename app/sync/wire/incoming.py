@@ -1,111 +1,17 @@
-"""National LAPOR wire models: the JSON shapes of `docs/national-api.md`, and nothing else.
+"""What national LAPOR answers: the `results` envelope, pages, complaints, logs and follow-ups.
 
-This is the one place where the wire's conventions are translated: the `results` envelope,
-`0`/`1` booleans, and `DD-MM-YYYY HH:MM:SS` Jakarta local time (WIB, UTC+7) to and from UTC.
-Fields this module does not know are kept (`model_extra`), and status codes are kept raw.
+Fields these models do not know are kept (`model_extra`), and status codes are kept raw.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
 
-_WIB_OFFSET = timedelta(hours=7)
-WIB = timezone(_WIB_OFFSET, "WIB")
-"""Jakarta time: UTC+7 all year (Indonesia has no daylight saving time)."""
-
-WIRE_DATETIME_FORMAT = "%d-%m-%Y %H:%M:%S"
-WIRE_DATE_FORMAT = "%d-%m-%Y"
-
-
-def parse_wire_datetime(value: str) -> datetime:
-    """`DD-MM-YYYY HH:MM:SS` in Jakarta time → an aware UTC datetime."""
-    # Rearranged for fromisoformat (which checks the digits and the colons), read as UTC and
-    # moved back by Jakarta's fixed offset: several times faster than strptime + astimezone,
-    # and every complaint on every page carries two of these.
-    text = value.strip()
-    if len(text) != 19 or text[2] != "-" or text[5] != "-" or text[10] != " ":
-        raise ValueError(f"expected DD-MM-YYYY HH:MM:SS, got {value!r}")
-    try:
-        as_if_utc = datetime.fromisoformat(f"{text[6:10]}-{text[3:5]}-{text[0:2]}T{text[11:]}+00:00")
-    except ValueError:
-        raise ValueError(f"expected DD-MM-YYYY HH:MM:SS, got {value!r}") from None
-    return as_if_utc - _WIB_OFFSET
-
-
-def format_wire_datetime(moment: datetime) -> str:
-    """An aware datetime → `DD-MM-YYYY HH:MM:SS` in Jakarta time."""
-    if moment.tzinfo is None:
-        raise ValueError("refusing a naive datetime: its time zone would be a guess")
-    return moment.astimezone(WIB).strftime(WIRE_DATETIME_FORMAT)
-
-
-def parse_wire_date(value: str) -> date:
-    """`DD-MM-YYYY` → a date."""
-    text = value.strip()
-    if len(text) != 10 or text[2] != "-" or text[5] != "-":
-        raise ValueError(f"expected DD-MM-YYYY, got {value!r}")
-    try:
-        return date.fromisoformat(f"{text[6:10]}-{text[3:5]}-{text[0:2]}")
-    except ValueError:
-        raise ValueError(f"expected DD-MM-YYYY, got {value!r}") from None
-
-
-def format_wire_date(day: date) -> str:
-    """A date → `DD-MM-YYYY`."""
-    return day.strftime(WIRE_DATE_FORMAT)
-
-
-def _datetime_from_wire(value: object) -> datetime | None:
-    if isinstance(value, str):
-        return parse_wire_datetime(value) if value and not value.isspace() else None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("refusing a naive datetime: its time zone would be a guess")
-        return value.astimezone(UTC)
-    if value is None:
-        return None
-    raise ValueError(f"expected DD-MM-YYYY HH:MM:SS, got {type(value).__name__}")
-
-
-def _date_from_wire(value: object) -> date | None:
-    if isinstance(value, str):
-        return parse_wire_date(value) if value and not value.isspace() else None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if value is None:
-        return None
-    raise ValueError(f"expected DD-MM-YYYY, got {type(value).__name__}")
-
-
-def _bool_to_wire(value: bool) -> int:
-    return 1 if value else 0
-
-
-WireDateTime = Annotated[
-    datetime,
-    PlainValidator(_datetime_from_wire),
-    PlainSerializer(format_wire_datetime, return_type=str),
-]
-WireDate = Annotated[
-    date,
-    PlainValidator(_date_from_wire),
-    PlainSerializer(format_wire_date, return_type=str),
-]
-WireBool = Annotated[bool, PlainSerializer(_bool_to_wire, return_type=int)]
-"""Read by pydantic's own lax bool (0/1, "0"/"1"; anything else refused), written as 0/1."""
+from app.sync.wire.conventions import WireBool, WireDate, WireDateTime, wire_int
 
 T = TypeVar("T")
 
@@ -293,8 +199,9 @@ class FiledComplaint(WireModel):
         """The new complaint's id, from whichever of the three shapes the gateway used."""
         nested = (self.data or {}).get("complaint_id")
         for candidate in (self.complaint_id, nested, self.complaint.id if self.complaint else None):
-            if isinstance(candidate, int | str) and str(candidate).strip().isdigit():
-                return int(str(candidate).strip())
+            number = wire_int(candidate)
+            if number is not None:
+                return number
         raise ValueError("the filing answer names no complaint id")
 
     @property
@@ -337,66 +244,6 @@ class RejectedComplaint(WireModel):
     """The answer to a "bukan wewenang" rejection."""
 
     complaint: NationalComplaint
-
-
-class ComplaintFiling(BaseModel):
-    """What the regency sends to file a complaint upstream."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1)
-    content: str = Field(min_length=1)
-    channel: int = 13
-    classification_id: int
-    disposition_id: int
-    category_id: int
-    location_id: int
-    date_of_incident: WireDate
-    tags: list[str] = []
-    is_anonymous: WireBool = False
-    is_secret: WireBool = False
-    attachments: list[int] = []
-
-    @field_validator("tags")
-    @classmethod
-    def _tags_have_no_commas(cls, tags: list[str]) -> list[str]:
-        if any("," in tag for tag in tags):
-            raise ValueError("a tag cannot contain a comma (tags_raw is comma-separated)")
-        return [tag.strip() for tag in tags if tag.strip()]
-
-    def tagged(self, tag: str) -> ComplaintFiling:
-        """This filing with `tag` among its tags (added once)."""
-        if "," in tag or not tag.strip():
-            raise ValueError(f"not a usable tag: {tag!r}")
-        if tag in self.tags:
-            return self
-        return self.model_copy(update={"tags": [*self.tags, tag]})
-
-    def to_wire(self) -> dict[str, object]:
-        """The JSON body of `POST /complaints/complaint`."""
-        body = self.model_dump(mode="json", exclude={"tags", "attachments"})
-        body["tags_raw"] = ",".join(self.tags)
-        body["attachments"] = json.dumps(self.attachments, separators=(",", ":"))
-        return body
-
-
-class FollowUpPosting(BaseModel):
-    """What the regency sends to post a follow-up upstream."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    user_id: int
-    institution_from_id: int
-    institution_to_id: int
-    complaint_id: int
-    template_code: str | int
-    rating: int = 0
-    is_secret: WireBool = False
-    content: str = Field(min_length=1)
-
-    def to_wire(self) -> dict[str, object]:
-        """The JSON body of `POST /complaints/followup/add`."""
-        return self.model_dump(mode="json")
 
 
 ComplaintPage = Page[NationalComplaint]
