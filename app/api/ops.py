@@ -14,6 +14,7 @@ from sqlmodel import col
 from app.core.migrate import current_revision, head_revision
 from app.core.observability import process_metrics
 from app.models import PushJob, Report, SyncRun, WebhookDelivery, WorkerHeartbeat
+from app.models.enums import JobStatus, SyncRunStatus
 from app.models.types import utcnow
 from app.runtime.context import runtime_of
 
@@ -70,12 +71,12 @@ async def _state_metrics(session: AsyncSession) -> bytes:
     ).all():
         reports.labels(status).set(count)
     jobs = Gauge("lapor_push_jobs", "National push jobs by status", ["status"], registry=registry)
-    for status in ("pending", "running", "dead"):
+    for status in (JobStatus.pending, JobStatus.running, JobStatus.dead):
         jobs.labels(status).set(0)
     for status, count in (
         await session.execute(
             select(col(PushJob.status), func.count())
-            .where(col(PushJob.status) != "done")
+            .where(col(PushJob.status) != JobStatus.done)
             .group_by(col(PushJob.status))
         )
     ).all():
@@ -90,7 +91,9 @@ async def _state_metrics(session: AsyncSession) -> bytes:
     ).all():
         deliveries.labels(status).set(count)
     last_success = (
-        await session.execute(select(func.max(SyncRun.finished_at)).where(col(SyncRun.status) == "succeeded"))
+        await session.execute(
+            select(func.max(SyncRun.finished_at)).where(col(SyncRun.status) == SyncRunStatus.succeeded)
+        )
     ).scalar_one_or_none()
     if isinstance(last_success, str):  # SQLite aggregates come back as text
         last_success = datetime.fromisoformat(last_success).replace(tzinfo=utcnow().tzinfo)

@@ -14,9 +14,9 @@ from app.access.principals import Principal
 from app.api.deps import IdPath, SessionDep, require_roles
 from app.core.errors import Conflict, NotFound
 from app.models import PushJob, SyncCursor, SyncRun
-from app.models.enums import Role
+from app.models.enums import JobStatus, Role, SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
-from app.sync.pull import PULL_CURSOR
+from app.sync.cursor import PULL_CURSOR
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 SyncKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.coordinator))]
@@ -90,12 +90,14 @@ async def request_run(session: SessionDep, principal: SyncKey, body: RunRequest 
     kind = (body or RunRequest()).kind
     waiting = (
         await session.execute(
-            select(SyncRun).where(col(SyncRun.status) == "requested", col(SyncRun.kind) == kind).limit(1)
+            select(SyncRun)
+            .where(col(SyncRun.status) == SyncRunStatus.requested, col(SyncRun.kind) == kind)
+            .limit(1)
         )
     ).scalar_one_or_none()
     if waiting is not None:
         return _run(waiting)  # one waiting request is enough
-    run = SyncRun(kind=kind, status="requested", requested_by=principal.actor)
+    run = SyncRun(kind=kind, status=SyncRunStatus.requested, requested_by=principal.actor)
     session.add(run)
     await session.commit()
     return _run(run)
@@ -110,7 +112,8 @@ async def sync_status(
     last_success = (
         await session.execute(
             select(func.max(SyncRun.finished_at)).where(
-                col(SyncRun.status) == "succeeded", col(SyncRun.kind).in_(["pull", "sweep"])
+                col(SyncRun.status) == SyncRunStatus.succeeded,
+                col(SyncRun.kind).in_([SyncRunKind.pull, SyncRunKind.sweep]),
             )
         )
     ).scalar_one_or_none()
@@ -118,7 +121,7 @@ async def sync_status(
         (
             await session.execute(
                 select(col(PushJob.status), func.count())
-                .where(col(PushJob.status).in_(["pending", "running", "dead"]))
+                .where(col(PushJob.status).in_([JobStatus.pending, JobStatus.running, JobStatus.dead]))
                 .group_by(col(PushJob.status))
             )
         ).all()
@@ -130,8 +133,8 @@ async def sync_status(
         cursor=cursor.value if cursor else None,
         last_success_at=last_success,
         lag_seconds=(utcnow() - last_success).total_seconds() if last_success else None,
-        pending_jobs=int(counts.get("pending", 0)) + int(counts.get("running", 0)),
-        dead_jobs=int(counts.get("dead", 0)),
+        pending_jobs=int(counts.get(JobStatus.pending, 0)) + int(counts.get(JobStatus.running, 0)),
+        dead_jobs=int(counts.get(JobStatus.dead, 0)),
         runs=[_run(r) for r in recent],
     )
 
@@ -140,7 +143,7 @@ async def sync_status(
 async def list_jobs(
     session: SessionDep,
     _: SyncKey,
-    status_: Annotated[str, Query(alias="status", pattern="^(pending|running|done|dead)$")] = "dead",
+    status_: Annotated[JobStatus, Query(alias="status")] = JobStatus.dead,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[JobOut]:
     """Push jobs in one state (dead ones by default), oldest first."""
@@ -158,13 +161,13 @@ async def retry_job(job_id: IdPath, session: SessionDep, _: SyncKey) -> JobOut:
     job = await session.get(PushJob, job_id)
     if job is None:
         raise NotFound(f"no push job {job_id}")
-    if job.status != "dead":
+    if job.status != JobStatus.dead:
         raise Conflict(f"push job {job_id} is {job.status}, not dead", extra={"current_status": job.status})
     now = utcnow()
     await session.execute(
         update(PushJob)
-        .where(col(PushJob.id) == job_id, col(PushJob.status) == "dead")
-        .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+        .where(col(PushJob.id) == job_id, col(PushJob.status) == JobStatus.dead)
+        .values(status=JobStatus.pending, attempts=0, next_attempt_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     await session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.models import PushJob, SyncRun
-from app.models.enums import ReportStatus
+from app.models.enums import JobStatus, ReportStatus, SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
 from app.reports.stats import DateRange, Summary
 
@@ -65,7 +65,8 @@ async def sync_health(session: AsyncSession) -> SyncHealth:
     last = (
         await session.execute(
             select(func.max(SyncRun.finished_at)).where(
-                col(SyncRun.status) == "succeeded", col(SyncRun.kind).in_(["pull", "sweep"])
+                col(SyncRun.status) == SyncRunStatus.succeeded,
+                col(SyncRun.kind).in_([SyncRunKind.pull, SyncRunKind.sweep]),
             )
         )
     ).scalar_one_or_none()
@@ -75,14 +76,14 @@ async def sync_health(session: AsyncSession) -> SyncHealth:
         (
             await session.execute(
                 select(col(PushJob.status), func.count())
-                .where(col(PushJob.status).in_(["pending", "running", "dead"]))
+                .where(col(PushJob.status).in_([JobStatus.pending, JobStatus.running, JobStatus.dead]))
                 .group_by(col(PushJob.status))
             )
         ).all()
     )
     return SyncHealth(
         last_success_at=last,
-        pending_jobs=int(counts.get("pending", 0)) + int(counts.get("running", 0)),
-        dead_jobs=int(counts.get("dead", 0)),
+        pending_jobs=int(counts.get(JobStatus.pending, 0)) + int(counts.get(JobStatus.running, 0)),
+        dead_jobs=int(counts.get(JobStatus.dead, 0)),
         lag=utcnow() - last if last else None,
     )

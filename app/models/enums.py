@@ -88,6 +88,39 @@ class JobStatus(StrEnum):
     dead = "dead"
 
 
+class JobKind(StrEnum):
+    """What a national push job sends upstream."""
+
+    file = "file"
+    follow_up = "follow_up"
+    forward = "forward"
+
+
+class SyncRunKind(StrEnum):
+    """What a sync run reads from national LAPOR."""
+
+    pull = "pull"
+    """The changes since the cursor (in poll mode: the known complaints that are due)."""
+    sweep = "sweep"
+    """Every open national report again, to catch what the cursor missed."""
+    backfill = "backfill"
+    """Everything changed since a date, whatever the cursor says."""
+
+
+class SyncRunStatus(StrEnum):
+    """Where a sync run stands."""
+
+    requested = "requested"
+    """Asked for through the API; no worker has taken it yet."""
+    starting = "starting"
+    """Taken by a worker, about to run."""
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    stopped = "stopped"
+    """The worker stopped it: what it applied stays, its cursor saved."""
+
+
 # Indonesian labels of the other codes, for exports and pages in Bahasa Indonesia.
 KIND_LABELS: dict[str, str] = {
     ReportKind.complaint: "Pengaduan",

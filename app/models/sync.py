@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from app.models.enums import JobStatus
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -58,7 +59,7 @@ class PushJob(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="domain_events.id", ondelete="SET NULL")
     kind: str = Field(max_length=16)
     detail: str | None = Field(default=None, sa_type=Text)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=JobStatus.pending.value, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -9,6 +9,7 @@ import httpx
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from app.backoff import parse_retry_after
 from app.sync.errors import (
     BadAnswerError,
     GatewayError,
@@ -18,7 +19,6 @@ from app.sync.errors import (
     RateLimitedError,
     RejectedError,
     UnauthorizedError,
-    parse_retry_after,
 )
 from app.sync.wire import Envelope
 

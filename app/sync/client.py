@@ -140,20 +140,12 @@ class LaporClient:
         sleep: Sleep = real_sleep,
     ) -> LaporClient:
         """A client configured from settings (building its own HTTP client unless given one)."""
-        retry = RetryPolicy(
-            max_attempts=settings.lapor_retry_max_attempts,
-            max_total_seconds=settings.lapor_retry_max_seconds,
-            base_delay=settings.lapor_retry_base_delay_seconds,
-            max_delay=settings.lapor_retry_max_delay_seconds,
-            sleep=sleep,
-            clock=clock,
-        )
         return cls(
             http if http is not None else build_http_client(settings),
             auth_secret=settings.lapor_auth_secret,
             token=settings.lapor_token,
             institution_id=settings.lapor_institution_id,
-            retry=retry,
+            retry=RetryPolicy.from_settings(settings, sleep=sleep, clock=clock),
             rate_limit=TokenBucket(
                 settings.lapor_rate_limit_per_minute,
                 burst=settings.lapor_rate_limit_burst,

@@ -18,9 +18,6 @@ LaporError
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-
 
 class LaporError(Exception):
     """Base of every error raised by the national LAPOR client."""
@@ -116,21 +113,3 @@ class FilingUncertainError(LaporError):
     def __init__(self, message: str, *, tracking_number: str) -> None:
         super().__init__(message)
         self.tracking_number = tracking_number
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), or None."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())

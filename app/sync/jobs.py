@@ -13,8 +13,10 @@ from sqlmodel import col
 
 from app.core.config import Settings
 from app.models import SyncRun
+from app.models.enums import SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
-from app.sync.pull import PullBusy, Puller
+from app.sync.pull import Puller
+from app.sync.runs import PullBusy
 
 log = logging.getLogger("app.sync.jobs")
 
@@ -58,15 +60,15 @@ class PullSchedule:
         try:
             requested = await self._requested()
             if requested is not None:
-                if requested.kind == "sweep":
+                if requested.kind == SyncRunKind.sweep:
                     await self.puller.sweep(requested.id)
                 else:
                     await self.puller.pull(requested.id)
                 return 1
-            if await self._due("pull", self.settings.sync_pull_interval_seconds):
+            if await self._due(SyncRunKind.pull, self.settings.sync_pull_interval_seconds):
                 await self.puller.pull()
                 return 1
-            if await self._due("sweep", self.settings.sync_sweep_interval_seconds):
+            if await self._due(SyncRunKind.sweep, self.settings.sync_sweep_interval_seconds):
                 await self.puller.sweep()
                 return 1
         except PullBusy:
@@ -78,7 +80,7 @@ class PullSchedule:
             run = (
                 await session.execute(
                     select(SyncRun)
-                    .where(col(SyncRun.status) == "requested")
+                    .where(col(SyncRun.status) == SyncRunStatus.requested)
                     .order_by(col(SyncRun.id))
                     .limit(1)
                 )
@@ -87,14 +89,14 @@ class PullSchedule:
                 return None
             claimed = await session.execute(
                 update(SyncRun)
-                .where(col(SyncRun.id) == run.id, col(SyncRun.status) == "requested")
-                .values(status="starting")
+                .where(col(SyncRun.id) == run.id, col(SyncRun.status) == SyncRunStatus.requested)
+                .values(status=SyncRunStatus.starting)
                 .execution_options(synchronize_session=False)
             )
             await session.commit()
             return run if claimed.rowcount else None  # type: ignore[attr-defined]
 
-    async def _due(self, kind: str, interval: float) -> bool:
+    async def _due(self, kind: SyncRunKind, interval: float) -> bool:
         """Whether the last run of this kind started longer ago than its interval."""
         async with self.sessions() as session:
             last = (

@@ -2,7 +2,8 @@
 
 Several complaints are read from national at once (`FETCH_AHEAD`), ahead of the one being
 applied, and applied in the order they were listed on one connection held for the run
-(`app.sync.pipeline`). The high-water mark only ever moves past complaints applied.
+(`app.sync.pipeline`). The high-water mark (`app.sync.cursor`) only ever moves past complaints
+applied; every run is recorded with its counts, one pull at a time (`app.sync.runs`).
 """
 
 from __future__ import annotations
@@ -17,41 +18,33 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-import orjson
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.core.config import Settings
-from app.models import Category, Report, SyncCursor, SyncRun
-from app.models.enums import ReportStatus
+from app.models import Category, Report, SyncRun
+from app.models.enums import ReportStatus, SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventType, record_events
 from app.sync.apply import ApplyContext, ReadComplaint
 from app.sync.client import LaporClient
-from app.sync.errors import LaporError, NotFoundError, RejectedError
+from app.sync.cursor import PullCursor
+from app.sync.errors import NotFoundError, RejectedError
 from app.sync.growth import PlannerStatistics
 from app.sync.pipeline import Pipeline, Sessions
 from app.sync.poll import Poller
+from app.sync.runs import RunLog, pull_lock
 from app.sync.wire import NationalComplaint
 
 log = logging.getLogger("app.sync.pull")
-PULL_CURSOR = "pull"
 CLOSED = [
     s.value
     for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
 ]
-STOPPED = "stopped"
-"""A run's status when the worker stopped it (what it applied stays, its cursor saved)."""
-_PULL_LOCK = 0x4C42_5055  # PostgreSQL advisory lock: one pull at a time across all workers
 FETCH_AHEAD = 8
 """How many complaints are read from national at once (fewer when the rate limit or the HTTP
 connections would only make the others wait)."""
-
-
-class PullBusy(Exception):
-    """Another worker is pulling right now."""
 
 
 class Puller:
@@ -75,6 +68,8 @@ class Puller:
         self.overlap = timedelta(seconds=settings.sync_overlap_seconds)
         self.interval = timedelta(seconds=settings.sync_pull_interval_seconds)
         self.poller = Poller(sessions, client, settings, clock=clock)
+        self.cursor = PullCursor(sessions, clock)
+        self.runs = RunLog(sessions, clock)
         self.stop: asyncio.Event | None = None
         """Set by the worker on SIGTERM: a run applies what it has read, saves its cursor and ends
         as `stopped` (what it did not read is read by the next run)."""
@@ -87,13 +82,13 @@ class Puller:
         """Changes since the cursor (or, without a list call, the complaints due in poll mode)."""
         if not self.client.has_list_call:
             return await self.poll(run_id)
-        async with self._locked(), self._recorded("pull", run_id) as run:
+        async with pull_lock(self.sessions), self.runs.recorded(SyncRunKind.pull, run_id) as run:
             await self._pull_changes(run)
         return run
 
     async def poll(self, run_id: int | None = None) -> SyncRun:
         """Poll mode: read the known complaints that are due, within the polls' share of the budget."""
-        async with self._locked(), self._recorded("pull", run_id) as run:
+        async with pull_lock(self.sessions), self.runs.recorded(SyncRunKind.pull, run_id) as run:
             async with self.sessions() as session:
                 context = await self._context(session)
             await self.poller.run(run, context, self.stopping)
@@ -101,23 +96,23 @@ class Puller:
 
     async def backfill(self, since: datetime, progress: Callable[[int], None] | None = None) -> SyncRun:
         """Everything changed since a date, whatever the cursor says (the cursor only moves forward)."""
-        async with self._locked(), self._recorded("backfill", None) as run:
-            run.cursor_before = await self._cursor()
+        async with pull_lock(self.sessions), self.runs.recorded(SyncRunKind.backfill, None) as run:
+            run.cursor_before = await self.cursor.read()
             await self._pull_since(run, since, run.cursor_before, progress)
         return run
 
-    async def sweep(self, run_id: int | None = None, *, kind: str = "sweep") -> SyncRun:
+    async def sweep(self, run_id: int | None = None, *, kind: SyncRunKind = SyncRunKind.sweep) -> SyncRun:
         """Re-read every open national report, to catch whatever the cursor missed.
 
         A sweep can take long (it is bound by the rate limit), so whenever a pull falls due it
         makes way for one, under the same lock: changes keep arriving on time meanwhile. In poll
         mode the scheduled sweep is the poll plan's own slow sweep; one asked for reads them all.
         """
-        if run_id is None and kind == "sweep" and not self.client.has_list_call:
+        if run_id is None and kind == SyncRunKind.sweep and not self.client.has_list_call:
             return await self.poll()
-        async with self._locked(), self._recorded(kind, run_id) as run:
+        async with pull_lock(self.sessions), self.runs.recorded(kind, run_id) as run:
             queue = deque(await self._open_national_ids())
-            interleave = kind == "sweep" and self.client.has_list_call
+            interleave = kind == SyncRunKind.sweep and self.client.has_list_call
             last_pull, swept = self.clock(), 0
             async with self._pipeline(run, moves_cursor=False) as pipeline:
                 while queue:
@@ -129,7 +124,7 @@ class Puller:
                     if interleave and run.fetched > swept and self.clock() - last_pull >= self.interval:
                         await pipeline.apply_read()
                         queue.extendleft(reversed(await pipeline.abandon()))
-                        async with self._recorded("pull", None) as pulled:
+                        async with self.runs.recorded(SyncRunKind.pull, None) as pulled:
                             await self._pull_changes(pulled)
                         last_pull, swept = self.clock(), run.fetched
                 await pipeline.finish()
@@ -145,7 +140,7 @@ class Puller:
             return [national_id for national_id in rows.scalars() if national_id is not None]
 
     async def _pull_changes(self, run: SyncRun) -> None:
-        cursor = await self._cursor()
+        cursor = await self.cursor.read()
         run.cursor_before = cursor
         since = cursor - self.overlap if cursor else None
         await self._pull_since(run, since, cursor)
@@ -176,14 +171,14 @@ class Puller:
             if self.stopping():
                 await self._wind_down(pipeline, run)
             await pipeline.finish()
-        await self.save_cursor(pipeline.high_water)
+        await self.cursor.save(pipeline.high_water)
         run.cursor_after = pipeline.high_water
 
     async def _wind_down(self, pipeline: Pipeline, run: SyncRun) -> None:
         """On stop: apply the complaints read so far (in order), drop the reads still waiting."""
         await pipeline.apply_read()
         dropped = await pipeline.abandon()
-        run.status = STOPPED
+        run.status = SyncRunStatus.stopped
         log.info(
             "sync %s run %s stopping: %d complaints left for the next run", run.kind, run.id, len(dropped)
         )
@@ -238,7 +233,7 @@ class Puller:
                 context,
                 read=self.read_complaint,
                 reads_at_once=self.reads_at_once(),
-                store_cursor=self.store_cursor if moves_cursor else None,
+                store_cursor=self.cursor.store if moves_cursor else None,
                 progress=progress,
                 statistics=statistics,
             )
@@ -267,94 +262,4 @@ class Puller:
             tz=ZoneInfo(self.settings.timezone),
             category_ids={n: c for n, c in rows if n is not None and c is not None},
             districts=dict(self.settings.lapor_district_locations),
-        )
-
-    async def _cursor(self) -> datetime | None:
-        async with self.sessions() as session:
-            row = await session.get(SyncCursor, PULL_CURSOR)
-            return row.value if row else None
-
-    async def save_cursor(self, value: datetime | None) -> None:
-        """Move the high-water mark forward (never back)."""
-        async with self.sessions() as session:
-            await self.store_cursor(session, value)
-            await session.commit()
-
-    async def store_cursor(self, session: AsyncSession, value: datetime | None) -> None:
-        """Move the high-water mark forward in the session's transaction (never back)."""
-        if value is None:
-            return
-        row = await session.get(SyncCursor, PULL_CURSOR)
-        if row is None:
-            session.add(SyncCursor(name=PULL_CURSOR, value=value, updated_at=self.clock()))
-        elif row.value is None or value > row.value:
-            row.value = value
-            row.updated_at = self.clock()
-
-    @contextlib.asynccontextmanager
-    async def _locked(self) -> AsyncIterator[None]:
-        """Hold the pull lock (PostgreSQL) for the block; PullBusy when another worker has it."""
-        async with self.sessions() as lock_session:
-            postgres = lock_session.bind is not None and lock_session.bind.dialect.name == "postgresql"
-            if postgres:
-                got = (
-                    await lock_session.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PULL_LOCK})
-                ).scalar()
-                if not got:
-                    raise PullBusy("another worker is pulling")
-            try:
-                yield
-            finally:
-                if postgres:
-                    await lock_session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PULL_LOCK})
-                    await lock_session.commit()
-
-    @contextlib.asynccontextmanager
-    async def _recorded(self, kind: str, run_id: int | None) -> AsyncIterator[SyncRun]:
-        """Record a run (taking over a requested one) and log its counts when it ends."""
-        run = await self._start(kind, run_id)
-        try:
-            yield run
-        except LaporError as exc:
-            await self._finish(run, "failed", f"{type(exc).__name__}: {exc}")
-            raise
-        except Exception as exc:
-            await self._finish(run, "failed", type(exc).__name__)
-            raise
-        await self._finish(run, STOPPED if run.status == STOPPED else "succeeded", None)
-
-    async def _start(self, kind: str, run_id: int | None) -> SyncRun:
-        async with self.sessions() as session:
-            run = await session.get(SyncRun, run_id) if run_id else None
-            if run is None:
-                run = SyncRun(kind=kind, status="running")
-                session.add(run)
-            run.status = "running"
-            run.started_at = self.clock()
-            await session.commit()
-            return run
-
-    async def _finish(self, run: SyncRun, status: str, error: str | None) -> None:
-        run.status = status
-        run.error = error
-        run.finished_at = self.clock()
-        async with self.sessions() as session:
-            await session.merge(run)
-            if status == "failed":
-                payload = orjson.dumps(
-                    {"run_id": run.id, "kind": run.kind, "error": (error or "").split(":")[0]}
-                ).decode()
-                await record_events(session, None, [EventType.sync_failed], payload, run.finished_at)
-            await session.commit()
-        log.info(
-            "sync %s run %s %s: fetched=%d created=%d updated=%d follow_ups=%d conflicts=%d errors=%d",
-            run.kind,
-            run.id,
-            status,
-            run.fetched,
-            run.created,
-            run.updated,
-            run.follow_ups,
-            run.conflicts,
-            run.errors,
         )

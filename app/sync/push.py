@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import orjson
@@ -16,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from app.backoff import Backoff
 from app.core.config import Settings
 from app.core.db import refusal_summary
 from app.models import PushJob
-from app.models.enums import EventSource, JobStatus, Origin, ReportStatus
+from app.models.enums import EventSource, JobKind, JobStatus, Origin, ReportStatus
 from app.models.types import utcnow
 from app.reports.events import EventDraft, EventType, record_events
 from app.sync.client import LaporClient
@@ -27,6 +26,8 @@ from app.sync.errors import LaporError, RateLimitedError, RejectedError, Transie
 from app.sync.push_actions import PushFailed, PushNotYet, execute
 
 log = logging.getLogger("app.sync.push")
+PUSH_JITTER = 0.5
+"""Each wait between a job's attempts is drawn between half its nominal value and the whole."""
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -40,14 +41,6 @@ def describe_failure(exc: BaseException) -> str:
         status = f" (HTTP {exc.status})" if isinstance(exc, LaporError) and exc.status else ""
         return f"{type(exc).__name__}: {exc}{status}"
     return refusal_summary(exc)
-
-
-class JobKind(StrEnum):
-    """What a push job sends upstream."""
-
-    file = "file"
-    follow_up = "follow_up"
-    forward = "forward"
 
 
 class PushSink:
@@ -137,6 +130,12 @@ class Pusher:
         self.clock = clock
         self.worker_id = worker_id
         self.stop: asyncio.Event | None = None  # set by the worker: stop between jobs
+        self.backoff = Backoff(
+            base=settings.sync_push_base_delay_seconds,
+            cap=settings.sync_push_max_delay_seconds,
+            jitter=PUSH_JITTER,
+        )
+        """Waits between a job's attempts; a 429's `Retry-After` is a floor."""
 
     async def run_once(self) -> int:
         """Claim a batch of due jobs and run each; on stop, give back the ones not started."""
@@ -153,9 +152,12 @@ class Pusher:
         async with self.sessions() as session:
             await session.execute(
                 update(PushJob)
-                .where(col(PushJob.id).in_(job_ids), col(PushJob.status) == "running")
+                .where(col(PushJob.id).in_(job_ids), col(PushJob.status) == JobStatus.running)
                 .values(
-                    status="pending", lease_until=None, attempts=PushJob.attempts - 1, updated_at=self.clock()
+                    status=JobStatus.pending,
+                    lease_until=None,
+                    attempts=PushJob.attempts - 1,
+                    updated_at=self.clock(),
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -169,11 +171,11 @@ class Pusher:
         blocked = exists().where(
             col(earlier.report_id) == col(PushJob.report_id),
             col(earlier.id) < col(PushJob.id),
-            col(earlier.status) != "done",
+            col(earlier.status) != JobStatus.done,
         )
         due = or_(
-            and_(col(PushJob.status) == "pending", col(PushJob.next_attempt_at) <= now),
-            and_(col(PushJob.status) == "running", col(PushJob.lease_until) < now),
+            and_(col(PushJob.status) == JobStatus.pending, col(PushJob.next_attempt_at) <= now),
+            and_(col(PushJob.status) == JobStatus.running, col(PushJob.lease_until) < now),
         )
         query = select(col(PushJob.id)).where(due, ~blocked).order_by(col(PushJob.id)).limit(self.batch_size)
         async with self.sessions() as session:
@@ -185,7 +187,7 @@ class Pusher:
                     update(PushJob)
                     .where(col(PushJob.id).in_(ids))
                     .values(
-                        status="running",
+                        status=JobStatus.running,
                         lease_until=now + timedelta(seconds=self.settings.sync_lease_seconds),
                         attempts=PushJob.attempts + 1,
                         updated_at=now,
@@ -199,7 +201,7 @@ class Pusher:
         """Send one claimed job and record how it went (done, retry later, or dead)."""
         async with self.sessions() as session:
             job = await session.get(PushJob, job_id)
-            if job is None or job.status != "running":
+            if job is None or job.status != JobStatus.running:
                 return
             try:
                 await execute(session, self.client, self.settings, job)
@@ -222,7 +224,7 @@ class Pusher:
                 log.error("push job %s failed unexpectedly: %s", job_id, describe_failure(exc))
                 await self._retry_or_bury(job_id, exc)
                 return
-            job.status = "done"
+            job.status = JobStatus.done
             job.lease_until = None
             job.last_error = None
             job.updated_at = self.clock()
@@ -242,10 +244,9 @@ class Pusher:
                 await session.rollback()
                 await self._bury(job_id, describe_failure(exc))
                 return
-            delay = self.backoff(job.attempts)
-            if isinstance(exc, RateLimitedError) and exc.retry_after:
-                delay = max(delay, exc.retry_after)
-            job.status = "pending"
+            retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
+            delay = self.backoff.wait(job.attempts, retry_after)
+            job.status = JobStatus.pending
             job.lease_until = None
             job.next_attempt_at = self.clock() + timedelta(seconds=delay)
             job.last_error = describe_failure(exc)[:2000]
@@ -259,7 +260,7 @@ class Pusher:
             job = await session.get(PushJob, job_id)
             if job is None:
                 return
-            job.status = "pending"
+            job.status = JobStatus.pending
             job.attempts = max(job.attempts - 1, 0)
             job.lease_until = None
             job.next_attempt_at = self.clock() + timedelta(seconds=self.settings.sync_pull_interval_seconds)
@@ -267,19 +268,13 @@ class Pusher:
             job.updated_at = self.clock()
             await session.commit()
 
-    def backoff(self, attempts: int) -> float:
-        """Exponential back-off with full jitter, capped."""
-        base = self.settings.sync_push_base_delay_seconds
-        ceiling = min(self.settings.sync_push_max_delay_seconds, base * (2 ** max(attempts - 1, 0)))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
-
     async def _bury(self, job_id: int, error: str) -> None:
         """Dead-letter a job with its last error, and tell the subscribers."""
         async with self.sessions() as session:
             job = await session.get(PushJob, job_id)
             if job is None:
                 return
-            job.status = "dead"
+            job.status = JobStatus.dead
             job.lease_until = None
             job.last_error = error[:2000]
             job.updated_at = self.clock()

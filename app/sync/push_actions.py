@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from app.core.config import Settings
 from app.models import Category, FollowUp, PushJob, Report, StatusEvent
-from app.models.enums import EventSource, ReportKind, ReportStatus
+from app.models.enums import EventSource, JobKind, ReportKind, ReportStatus
 from app.sync.apply import MARKER, follow_up_marker
 from app.sync.client import LaporClient
 from app.sync.mapping import CLASSIFICATION_BY_KIND
@@ -36,11 +36,11 @@ async def execute(session: AsyncSession, client: LaporClient, settings: Settings
     report = await session.get(Report, job.report_id)
     if report is None:
         raise PushFailed("the report no longer exists")
-    if job.kind == "file":
+    if job.kind == JobKind.file:
         await _file(session, client, settings, report, may_exist=job.attempts > 1)
-    elif job.kind == "follow_up":
+    elif job.kind == JobKind.follow_up:
         await _follow_ups(session, client, settings, report, may_exist=job.attempts > 1)
-    elif job.kind == "forward":
+    elif job.kind == JobKind.forward:
         await _forward(session, client, settings, report, may_exist=job.attempts > 1)
     else:
         raise PushFailed(f"unknown push job kind {job.kind!r}")

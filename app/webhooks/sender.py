@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import httpx
 
+from app.backoff import parse_retry_after
 from app.webhooks.claims import ClaimedDelivery
 from app.webhooks.safety import DestinationPolicy, DestinationRefused
-from app.webhooks.schedule import parse_retry_after
 from app.webhooks.signing import signed_headers
 
 log = logging.getLogger("app.webhooks")

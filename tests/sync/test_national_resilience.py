@@ -7,6 +7,8 @@ import random
 
 import pytest
 
+from app.backoff import Backoff
+from app.core.config import Settings
 from app.sync.breaker import BreakerState, CircuitBreaker
 from app.sync.errors import (
     CircuitOpenError,
@@ -17,12 +19,15 @@ from app.sync.errors import (
     RejectedError,
 )
 from app.sync.ratelimit import TokenBucket
-from app.sync.retry import RetryPolicy
+from app.sync.retry import RetryPolicy, lapor_backoff
 from tests.sync.support import FakeClock
 
 
-def policy(clock: FakeClock, **changes: object) -> RetryPolicy:
-    values: dict[str, object] = {"sleep": clock.sleep, "clock": clock, "rng": random.Random(7)}
+def policy(
+    clock: FakeClock, *, base: float = 0.5, cap: float = 30.0, jitter: float = 0.5, **changes: object
+) -> RetryPolicy:
+    backoff = Backoff(base=base, cap=cap, jitter=jitter, rng=random.Random(7))
+    values: dict[str, object] = {"sleep": clock.sleep, "clock": clock, "backoff": backoff}
     return RetryPolicy(**{**values, **changes})  # type: ignore[arg-type]
 
 
@@ -41,15 +46,29 @@ class Flaky:
 
 
 def test_back_off_grows_with_jitter_up_to_a_cap() -> None:
-    retry = RetryPolicy(base_delay=1.0, max_delay=8.0, jitter=0.5, rng=random.Random(1))
+    retry = RetryPolicy(backoff=lapor_backoff(1.0, 8.0))
     for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)]:
-        delay = retry.backoff(attempt)
-        assert ceiling / 2 <= delay <= ceiling
+        delays = {retry.wait_after(attempt) for _ in range(50)}
+        assert len(delays) > 1 and all(ceiling / 2 <= d <= ceiling for d in delays)
 
 
 def test_retry_after_is_a_floor_even_above_the_cap() -> None:
-    retry = RetryPolicy(base_delay=1.0, max_delay=8.0)
-    assert retry.backoff(1, RateLimitedError("429", retry_after=45.0)) >= 45.0
+    retry = RetryPolicy(backoff=lapor_backoff(1.0, 8.0))
+    assert retry.wait_after(1, RateLimitedError("429", retry_after=45.0)) == 45.0
+    assert 0.5 <= retry.wait_after(1, GatewayError("503", retry_after=0.1)) <= 1.0
+
+
+def test_the_settings_shape_the_policy() -> None:
+    retry = RetryPolicy.from_settings(
+        Settings(
+            lapor_retry_max_attempts=3,
+            lapor_retry_max_seconds=9.0,
+            lapor_retry_base_delay_seconds=2.0,
+            lapor_retry_max_delay_seconds=5.0,
+        )
+    )
+    assert (retry.max_attempts, retry.max_total_seconds) == (3, 9.0)
+    assert [retry.backoff.nominal(n) for n in (1, 2, 3)] == [2.0, 4.0, 5.0]
 
 
 async def test_attempts_are_capped(clock: FakeClock) -> None:
@@ -61,7 +80,7 @@ async def test_attempts_are_capped(clock: FakeClock) -> None:
 
 async def test_total_time_is_capped(clock: FakeClock) -> None:
     call = Flaky(*[GatewayError("503") for _ in range(10)])
-    retry = policy(clock, max_attempts=10, base_delay=4.0, max_delay=4.0, jitter=0.0, max_total_seconds=10.0)
+    retry = policy(clock, max_attempts=10, base=4.0, cap=4.0, jitter=0.0, max_total_seconds=10.0)
     with pytest.raises(GatewayError):
         await retry.run(call, idempotent=True)
     assert call.calls == 3 and clock.slept == 8.0  # a third wait would end past 10 s

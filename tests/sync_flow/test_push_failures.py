@@ -3,6 +3,7 @@ upstream answered (issue 16)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -60,3 +61,27 @@ async def test_a_dead_job_says_what_upstream_answered(rig: SyncRig) -> None:
     job = (await _jobs(rig))[0]
     assert job.status == "dead"
     assert "HTTP 422" in (job.last_error or "") and "title: terlalu pendek" in (job.last_error or "")
+
+
+async def test_a_failed_job_backs_off_within_the_push_settings(rig: SyncRig) -> None:
+    await _followed_up_report(rig)
+    attempts = rig.pusher.client.retry.max_attempts  # every attempt of the call fails
+    rig.mock.fail_next(*[503] * attempts, path="/complaints/complaint", method="POST")
+    before = rig.clock()
+    await rig.pusher.run_once()
+    after = rig.clock()
+    job = (await _jobs(rig))[0]
+    assert (job.status, job.attempts) == ("pending", 1)
+    base = timedelta(seconds=rig.pusher.settings.sync_push_base_delay_seconds)
+    assert before + base / 2 <= job.next_attempt_at <= after + base
+
+
+async def test_a_rate_limited_job_waits_at_least_what_upstream_asked(rig: SyncRig) -> None:
+    await _followed_up_report(rig)
+    rig.mock.rate_limit_next(600, path="/complaints/complaint")
+    before = rig.clock()
+    await rig.pusher.run_once()
+    job = (await _jobs(rig))[0]
+    assert (job.status, job.attempts) == ("pending", 1)
+    assert job.next_attempt_at >= before + timedelta(seconds=600)
+    assert "RateLimitedError" in (job.last_error or "")

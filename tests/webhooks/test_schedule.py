@@ -1,13 +1,12 @@
-"""The retry schedule: Standard Webhooks waits, jitter within bounds, Retry-After capped."""
+"""The retry schedule: Standard Webhooks waits, jitter within bounds, Retry-After capped; signing."""
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 
 from app.core.config import Settings
-from app.webhooks.schedule import RetrySchedule, parse_retry_after
+from app.webhooks.schedule import RetrySchedule
 from app.webhooks.signing import message_body, new_secret, signed_headers
 
 
@@ -18,24 +17,26 @@ def test_default_schedule_is_standard_webhooks() -> None:
     assert waits == [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400, None]
 
 
-def test_jitter_stays_within_its_fraction() -> None:
-    schedule = RetrySchedule(jitter=0.1, rng=random.Random(3))
-    waits = {schedule.next_wait(2) for _ in range(200)}
-    assert len(waits) > 100 and all(270 <= w <= 330 for w in waits if w is not None)
+def test_jitter_stays_within_its_fraction_on_either_side() -> None:
+    schedule = RetrySchedule.from_settings(Settings(webhook_retry_jitter=0.1), random.Random(3))
+    waits = [w for w in (schedule.next_wait(2) for _ in range(400)) if w is not None]
+    assert len(set(waits)) > 100 and all(270 <= w <= 330 for w in waits)
+    assert min(waits) < 285 and max(waits) > 315  # above the nominal wait as well as below
 
 
 def test_retry_after_is_used_and_capped() -> None:
-    schedule = RetrySchedule(jitter=0, retry_after_max=3600)
+    settings = Settings(webhook_retry_jitter=0, webhook_retry_after_max_seconds=3600)
+    schedule = RetrySchedule.from_settings(settings)
     assert schedule.next_wait(1, retry_after=42) == 42
+    assert schedule.next_wait(3, retry_after=42) == 42  # sooner than the schedule's 1800 s too
     assert schedule.next_wait(1, retry_after=10**6) == 3600
     assert schedule.next_wait(10, retry_after=42) is None  # attempts are still counted
 
 
-def test_parse_retry_after() -> None:
-    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-    assert parse_retry_after("120") == 120
-    assert parse_retry_after(format_datetime(now + timedelta(minutes=2), usegmt=True), now) == 120
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+def test_the_schedule_is_a_setting() -> None:
+    schedule = RetrySchedule.from_settings(Settings(webhook_retry_schedule="1,2", webhook_retry_jitter=0))
+    assert schedule.max_attempts == 3
+    assert [schedule.next_wait(n) for n in (1, 2, 3)] == [1, 2, None]
 
 
 def test_signing_uses_utc_whatever_the_zone() -> None:
