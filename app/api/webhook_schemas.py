@@ -8,7 +8,7 @@ from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.models import DeliveryStatus, WebhookSubscription
 from app.reports.events import EventType
-from app.webhooks.deliveries import LoggedDelivery
+from app.webhooks.delivery_log import LoggedDelivery
 from app.webhooks.fanout import decode_event_types
 
 

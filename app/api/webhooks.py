@@ -24,7 +24,7 @@ from app.api.webhook_schemas import (
 )
 from app.models import DeliveryStatus
 from app.models.types import MAX_ID
-from app.webhooks import deliveries as log
+from app.webhooks import delivery_log as log
 from app.webhooks import subscriptions as service
 from app.webhooks.safety import DestinationPolicy
 

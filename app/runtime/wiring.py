@@ -45,7 +45,7 @@ def build_jobs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -
         DeadlineWatch(sessions, SlaPolicy.from_settings(settings)),
         Housekeeping.from_settings(sessions, settings),
     ]
-    from app.webhooks.delivery import DeliveryJob
+    from app.webhooks.delivery_job import DeliveryJob
 
     jobs.append(DeliveryJob(settings, sessions))
     if sync_enabled(settings):

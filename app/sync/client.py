@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.sync.answers import read_results
 from app.sync.auth import AuthForm, auth_headers
 from app.sync.breaker import CircuitBreaker
+from app.sync.call_budget import TokenBucket
 from app.sync.errors import (
     ConnectionFailedError,
     FilingUncertainError,
@@ -28,7 +29,6 @@ from app.sync.errors import (
     RateLimitedError,
     TransientError,
 )
-from app.sync.ratelimit import TokenBucket
 from app.sync.retry import RetryPolicy
 from app.sync.timing import Clock, Sleep, monotonic, real_sleep
 from app.sync.wire import (

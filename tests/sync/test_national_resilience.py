@@ -10,6 +10,7 @@ import pytest
 from app.backoff import Backoff
 from app.core.config import Settings
 from app.sync.breaker import BreakerState, CircuitBreaker
+from app.sync.call_budget import TokenBucket
 from app.sync.errors import (
     CircuitOpenError,
     ConnectionFailedError,
@@ -18,7 +19,6 @@ from app.sync.errors import (
     RateLimitedError,
     RejectedError,
 )
-from app.sync.ratelimit import TokenBucket
 from app.sync.retry import RetryPolicy, lapor_backoff
 from tests.sync.support import FakeClock
 

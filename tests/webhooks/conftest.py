@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.core.config import Settings
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import FakeClock
 

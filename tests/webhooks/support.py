@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app.models import DomainEvent, WebhookDelivery
 from app.models.types import utcnow
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from tests.helpers import Keys, file_report
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import deliver_due, outbox_events, stored_deliveries

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from tests.helpers import REPORTER, Keys, bring_to, file_report
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import FakeClock, deliver_due, outbox_events, stored_deliveries

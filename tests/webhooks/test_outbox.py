@@ -12,7 +12,7 @@ from app.core.db import unit_of_work
 from app.models import Report, WebhookDelivery
 from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import Action
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from tests.helpers import Keys, file_report
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import deliver_due, outbox_events, stored_deliveries

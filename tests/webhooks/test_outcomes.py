@@ -12,7 +12,7 @@ import pytest
 
 from app.core.config import Settings
 from app.models.types import utcnow
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from tests.helpers import Keys, file_report
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import FakeClock, deliver_due, stored_deliveries

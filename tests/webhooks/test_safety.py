@@ -10,7 +10,7 @@ import pytest
 
 from app.api.webhooks import destination_policy
 from app.core.config import Settings
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_client, is_public_address
 from tests.helpers import Keys, file_report
 from tests.webhooks.support import FakeClock, deliver_due, stored_deliveries

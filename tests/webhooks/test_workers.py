@@ -12,7 +12,7 @@ import pytest
 
 from app.core.config import Settings
 from app.core.db import create_engine, session_factory
-from app.webhooks.delivery import DeliveryJob
+from app.webhooks.delivery_job import DeliveryJob
 from tests.conftest import MigratedDatabase
 from tests.helpers import Keys, bring_to
 from tests.webhooks.receiver import Receiver

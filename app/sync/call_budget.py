@@ -1,4 +1,4 @@
-"""A token bucket shared by every concurrent caller of one LAPOR token."""
+"""The national call budget: a token bucket shared by every concurrent caller of one LAPOR token."""
 
 from __future__ import annotations
 
