@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.core.config import Settings  # noqa: E402
-from app.sync.client import LaporClient, build_http_client  # noqa: E402
+from app.sync.client import LaporClient  # noqa: E402
+from app.sync.transport import build_http_client  # noqa: E402
 from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN  # noqa: E402
 from lapor_mock.remote import RemoteMock  # noqa: E402
 

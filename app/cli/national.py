@@ -135,9 +135,9 @@ def national() -> None:
 )
 def national_probe(write: bool, complaint_id: int | None, wait_seconds: float, report_path: Path) -> None:
     """Check each assumption of the national contract against LAPOR_BASE_URL (read-only by default)."""
-    from app.sync.client import build_http_client
     from app.sync.probe import Probe
     from app.sync.probe_write import write_refusal
+    from app.sync.transport import build_http_client
 
     settings = checked_settings()
     require_national_settings(settings)

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 
 from app.core.config import Settings
-from app.sync.client import LaporClient, build_http_client
+from app.sync.client import LaporClient
+from app.sync.transport import build_http_client
 from lapor_mock.controls import MockControls
 from lapor_mock.inprocess import LaporMock
 from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_TOKEN

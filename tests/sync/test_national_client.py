@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.sync.breaker import BreakerState
-from app.sync.client import LaporClient, build_http_client
+from app.sync.client import LaporClient
 from app.sync.errors import (
     BadAnswerError,
     CircuitOpenError,
@@ -22,6 +22,7 @@ from app.sync.errors import (
     TransientError,
     UnauthorizedError,
 )
+from app.sync.transport import build_http_client
 from app.sync.wire import ComplaintFiling
 from lapor_mock.inprocess import LaporMock
 from tests.sync.support import REGENCY, FakeClock, client_for, lapor_settings

@@ -13,10 +13,10 @@ from click.testing import CliRunner, Result
 
 from app.cli import main
 from app.core.config import get_settings
-from app.sync.client import build_http_client
 from app.sync.probe import Probe
 from app.sync.probe_report import ProbeReport
 from app.sync.probe_write import FOLLOW_UP_TEXT, ProductionGatewayError
+from app.sync.transport import build_http_client
 from lapor_mock.inprocess import LaporMock
 from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
 from lapor_mock.remote import RemoteMock
