@@ -36,13 +36,6 @@ def pulled_report(
     status = local_status_for(
         complaint.status_code, disposition_id=complaint.disposition_id, institution_id=institution_id
     )
-    reporter = None
-    if complaint.reporter is not None and not complaint.is_anonymous and not complaint.is_secret:
-        reporter = {
-            "name": complaint.reporter.name,
-            "email": complaint.reporter.email,
-            "phone": complaint.reporter.phone,
-        }
     received = complaint.created_at or datetime.now(UTC)
     return PulledReport(
         values={
@@ -59,11 +52,22 @@ def pulled_report(
             **national_link(complaint),
             "national_log_seen": log_count,
         },
-        reporter=reporter,
+        reporter=_reporter(complaint),
         status=status or ReportStatus.unverified,
         received_at=received,
         follow_ups=[follow_up_values(f) for f in follow_ups],
     )
+
+
+def _reporter(complaint: NationalComplaint) -> dict[str, str | None] | None:
+    """Who filed it, unless the complaint is anonymous or secret (then nobody is stored)."""
+    if complaint.reporter is None or complaint.is_anonymous or complaint.is_secret:
+        return None
+    return {
+        "name": complaint.reporter.name,
+        "email": complaint.reporter.email,
+        "phone": complaint.reporter.phone,
+    }
 
 
 def follow_up_values(follow_up: NationalFollowUp) -> dict[str, Any]:

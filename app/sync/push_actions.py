@@ -94,46 +94,59 @@ async def _follow_ups(
         raise PushFailed("the report is not linked to a national complaint (was its filing pushed?)")
     if report.national_status_code not in _TAKES_FOLLOW_UPS:
         raise PushNotYet("upstream has not dispositioned the complaint yet; posting after the next pull")
-    pending = list(
-        (
-            await session.execute(
-                select(FollowUp)
-                .where(
-                    col(FollowUp.report_id) == report.id,
-                    col(FollowUp.source) == EventSource.local.value,
-                    col(FollowUp.national_follow_up_id).is_(None),
-                )
-                .order_by(col(FollowUp.id))
-            )
-        ).scalars()
-    )
+    pending = await _unposted_follow_ups(session, report)
     if not pending:
         return
-    already: dict[int, int] = {}
-    if may_exist:
-        async for posted in client.iter_followups(report.national_id):
-            found = MARKER.search(posted.content or "")
-            if found and found["number"] == report.tracking_number:
-                already[int(found["id"])] = posted.id
+    already = await _posted_before(client, report, report.national_id) if may_exist else {}
     institution = settings.lapor_institution_id or 0
     for follow_up in pending:
         national_id = already.get(follow_up.id or 0)
         if national_id is None:
-            marker = follow_up_marker(report.tracking_number or "", follow_up.id or 0)
-            posting = FollowUpPosting(
-                user_id=institution,
-                institution_from_id=institution,
-                institution_to_id=institution,
-                complaint_id=report.national_id,
-                template_code=FOLLOW_UP_TEMPLATE,
-                is_secret=report.is_secret,
-                content=f"{follow_up.content}\n\n{marker}",
+            national_id = await client.post_followup(
+                _posting(report, report.national_id, follow_up, institution)
             )
-            national_id = await client.post_followup(posting)
         follow_up.national_follow_up_id = national_id
         await session.flush()
         # Each posted follow-up is recorded at once, so a failure later in the loop repeats none.
         await session.commit()
+
+
+async def _unposted_follow_ups(session: AsyncSession, report: Report) -> list[FollowUp]:
+    """The report's local follow-ups that have no national id yet, oldest first."""
+    rows = await session.execute(
+        select(FollowUp)
+        .where(
+            col(FollowUp.report_id) == report.id,
+            col(FollowUp.source) == EventSource.local.value,
+            col(FollowUp.national_follow_up_id).is_(None),
+        )
+        .order_by(col(FollowUp.id))
+    )
+    return list(rows.scalars())
+
+
+async def _posted_before(client: LaporClient, report: Report, national_id: int) -> dict[int, int]:
+    """Local follow-up id → national id of those an earlier attempt posted (found by their marker)."""
+    posted: dict[int, int] = {}
+    async for upstream in client.iter_followups(national_id):
+        found = MARKER.search(upstream.content or "")
+        if found and found["number"] == report.tracking_number:
+            posted[int(found["id"])] = upstream.id
+    return posted
+
+
+def _posting(report: Report, national_id: int, follow_up: FollowUp, institution: int) -> FollowUpPosting:
+    """A local follow-up as posted upstream, its marker appended."""
+    marker = follow_up_marker(report.tracking_number or "", follow_up.id or 0)
+    return FollowUpPosting(
+        user_id=institution,
+        institution_from_id=institution,
+        institution_to_id=institution,
+        complaint_id=national_id,
+        template_code=FOLLOW_UP_TEMPLATE,
+        is_secret=report.is_secret,
+        content=f"{follow_up.content}\n\n{marker}",
+    )
 
 
 async def _forward(

@@ -36,39 +36,42 @@ async def record_outcomes(
     disable_after: timedelta,
 ) -> None:
     """Log the attempts, move each delivery on (done, retry later, or failed), update subscriptions."""
-    ids = [o.delivery_id for o in outcomes]
+    current = await _deliveries_held(session, [o.delivery_id for o in outcomes])
+    outcomes = [o for o in outcomes if o.delivery_id in current]
+    if not outcomes:
+        return
+    await session.execute(insert(WebhookAttempt), [_attempt_row(o) for o in outcomes])
+    changes = [
+        _next_step(o, current[o.delivery_id].attempts + 1, schedule)
+        for o in outcomes
+        if current[o.delivery_id].status == DeliveryStatus.pending
+    ]
+    if changes:
+        await session.execute(update(WebhookDelivery), changes)
+    await _update_subscriptions(session, outcomes, disable_after)
+
+
+async def _deliveries_held(session: AsyncSession, ids: list[int]) -> dict[int, Any]:
+    """The attempts and status of the deliveries still there, by id, kept from deletion meanwhile."""
     query = select(col(WebhookDelivery.id), col(WebhookDelivery.attempts), col(WebhookDelivery.status)).where(
         col(WebhookDelivery.id).in_(ids)
     )
     if session.get_bind().dialect.name == "postgresql":
         # Keeps the rows from being deleted until the attempts referring to them are written.
         query = query.with_for_update(key_share=True)
-    current = {row.id: row for row in (await session.execute(query)).all()}
-    outcomes = [o for o in outcomes if o.delivery_id in current]
-    if not outcomes:
-        return
-    await session.execute(
-        insert(WebhookAttempt),
-        [
-            {
-                "delivery_id": o.delivery_id,
-                "attempted_at": o.attempted_at,
-                "status_code": o.status_code,
-                "duration_ms": o.duration_ms,
-                "error": o.error,
-                "response_body": o.response_body,
-            }
-            for o in outcomes
-        ],
-    )
-    changes = [
-        _next_step(o, current[o.delivery_id].attempts + 1, schedule)
-        for o in outcomes
-        if current[o.delivery_id].status == DeliveryStatus.pending.value
-    ]
-    if changes:
-        await session.execute(update(WebhookDelivery), changes)
-    await _update_subscriptions(session, outcomes, disable_after)
+    return {row.id: row for row in (await session.execute(query)).all()}
+
+
+def _attempt_row(outcome: AttemptOutcome) -> dict[str, Any]:
+    """The attempt log's row of one outcome."""
+    return {
+        "delivery_id": outcome.delivery_id,
+        "attempted_at": outcome.attempted_at,
+        "status_code": outcome.status_code,
+        "duration_ms": outcome.duration_ms,
+        "error": outcome.error,
+        "response_body": outcome.response_body,
+    }
 
 
 def _next_step(outcome: AttemptOutcome, attempts: int, schedule: RetrySchedule) -> dict[str, Any]:
@@ -83,9 +86,9 @@ def _next_step(outcome: AttemptOutcome, attempts: int, schedule: RetrySchedule) 
     }
     wait = None if outcome.succeeded or outcome.gone else schedule.next_wait(attempts, outcome.retry_after)
     if outcome.succeeded:
-        change.update(status=DeliveryStatus.succeeded.value, finished_at=outcome.attempted_at)
+        change.update(status=DeliveryStatus.succeeded, finished_at=outcome.attempted_at)
     elif wait is None:
-        change.update(status=DeliveryStatus.failed.value, finished_at=outcome.attempted_at)
+        change.update(status=DeliveryStatus.failed, finished_at=outcome.attempted_at)
     else:
         change["next_attempt_at"] = outcome.attempted_at + timedelta(seconds=wait)
     return change
@@ -110,30 +113,32 @@ async def _update_subscriptions(
             .order_by(col(WebhookSubscription.id))  # one lock order for every worker: no deadlock
         )
     ).all()
-    changes: list[dict[str, Any]] = []
-    for row in rows:
-        seen = by_subscription[row.id]
-        last = max(o.attempted_at for o in seen)
-        successes = [o.attempted_at for o in seen if o.succeeded]
-        change: dict[str, Any] = {"id": row.id}
-        if successes:
-            newest = max(successes)
-            # A busy subscription would have its row rewritten on every commit: keep the time
-            # of the last success to the minute instead.
-            if row.failing_since or not row.last_success_at or newest - row.last_success_at >= _SUCCESS_STEP:
-                change.update(last_success_at=newest, failing_since=None)
-        else:
-            failing_since = row.failing_since or min(o.attempted_at for o in seen)
-            change["failing_since"] = failing_since
-            if row.active and last - failing_since >= disable_after:
-                days = disable_after.total_seconds() / 86400
-                change.update(_disabled(row.id, f"failing without a success for {days:g} days", last))
-        if row.active and any(o.gone for o in seen):
-            change.update(_disabled(row.id, GONE_REASON, last))
-        if len(change) > 1:
-            changes.append(change)
+    changes = [_health_change(row, by_subscription[row.id], disable_after) for row in rows]
+    changes = [change for change in changes if len(change) > 1]
     if changes:
         await session.execute(update(WebhookSubscription), changes)
+
+
+def _health_change(row: Any, seen: list[AttemptOutcome], disable_after: timedelta) -> dict[str, Any]:
+    """What a subscription's attempts change in its row (only its id when nothing)."""
+    last = max(o.attempted_at for o in seen)
+    successes = [o.attempted_at for o in seen if o.succeeded]
+    change: dict[str, Any] = {"id": row.id}
+    if successes:
+        newest = max(successes)
+        # A busy subscription would have its row rewritten on every commit: keep the time
+        # of the last success to the minute instead.
+        if row.failing_since or not row.last_success_at or newest - row.last_success_at >= _SUCCESS_STEP:
+            change.update(last_success_at=newest, failing_since=None)
+    else:
+        failing_since = row.failing_since or min(o.attempted_at for o in seen)
+        change["failing_since"] = failing_since
+        if row.active and last - failing_since >= disable_after:
+            days = disable_after.total_seconds() / 86400
+            change.update(_disabled(row.id, f"failing without a success for {days:g} days", last))
+    if row.active and any(o.gone for o in seen):
+        change.update(_disabled(row.id, GONE_REASON, last))
+    return change
 
 
 def _disabled(subscription_id: int, reason: str, at: datetime) -> dict[str, Any]:

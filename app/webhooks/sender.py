@@ -7,6 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import httpx
 
@@ -66,35 +67,9 @@ async def send_attempt(
     timeout_seconds: float,
 ) -> AttemptOutcome:
     """POST the signed body once; every failure becomes an outcome, never an exception."""
-    started = time.perf_counter()
-
-    def outcome(
-        status_code: int | None = None,
-        *,
-        error: str | None = None,
-        response_body: str | None = None,
-        retry_after: float | None = None,
-    ) -> AttemptOutcome:
-        return AttemptOutcome(
-            delivery_id=delivery.delivery_id,
-            subscription_id=delivery.subscription_id,
-            attempted_at=attempted_at,
-            status_code=status_code,
-            duration_ms=round((time.perf_counter() - started) * 1000),
-            error=error,
-            response_body=response_body,
-            retry_after=retry_after,
-        )
-
+    outcome = partial(_outcome, delivery, attempted_at, time.perf_counter())
     try:
-        policy.check_url(delivery.url)  # the settings may have changed since the subscription
-        # The signature's time is the real time of sending: receivers check it against their clock.
-        headers = signed_headers(delivery.msg_id, delivery.body, delivery.signing_secrets, datetime.now(UTC))
-        async with (
-            asyncio.timeout(timeout_seconds),
-            client.stream("POST", delivery.url, content=delivery.body, headers=headers) as response,
-        ):
-            body = await _read_start(response, RESPONSE_BODY_LIMIT)
+        response, body = await _post(client, policy, delivery, timeout_seconds)
     except DestinationRefused as exc:
         return outcome(error=f"refused: {exc.detail}"[:ERROR_LIMIT])
     except TimeoutError:
@@ -109,3 +84,40 @@ async def send_attempt(
         retry_after = parse_retry_after(response.headers.get("retry-after"))
     error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
     return outcome(response.status_code, error=error, response_body=body or None, retry_after=retry_after)
+
+
+async def _post(
+    client: httpx.AsyncClient, policy: DestinationPolicy, delivery: ClaimedDelivery, timeout_seconds: float
+) -> tuple[httpx.Response, str]:
+    """The receiver's answer to the signed body, with the start of its body."""
+    policy.check_url(delivery.url)  # the settings may have changed since the subscription
+    # The signature's time is the real time of sending: receivers check it against their clock.
+    headers = signed_headers(delivery.msg_id, delivery.body, delivery.signing_secrets, datetime.now(UTC))
+    async with (
+        asyncio.timeout(timeout_seconds),
+        client.stream("POST", delivery.url, content=delivery.body, headers=headers) as response,
+    ):
+        return response, await _read_start(response, RESPONSE_BODY_LIMIT)
+
+
+def _outcome(
+    delivery: ClaimedDelivery,
+    attempted_at: datetime,
+    started: float,
+    status_code: int | None = None,
+    *,
+    error: str | None = None,
+    response_body: str | None = None,
+    retry_after: float | None = None,
+) -> AttemptOutcome:
+    """What the attempt came to, timed from `started` (a `time.perf_counter()` reading)."""
+    return AttemptOutcome(
+        delivery_id=delivery.delivery_id,
+        subscription_id=delivery.subscription_id,
+        attempted_at=attempted_at,
+        status_code=status_code,
+        duration_ms=round((time.perf_counter() - started) * 1000),
+        error=error,
+        response_body=response_body,
+        retry_after=retry_after,
+    )
