@@ -90,11 +90,8 @@ async def _state_metrics(session: AsyncSession) -> bytes:
         )
     ).all():
         deliveries.labels(status).set(count)
-    last_success = (
-        await session.execute(
-            select(func.max(SyncRun.finished_at)).where(col(SyncRun.status) == SyncRunStatus.succeeded)
-        )
-    ).scalar_one_or_none()
+    succeeded = select(func.max(SyncRun.finished_at)).where(col(SyncRun.status) == SyncRunStatus.succeeded)
+    last_success = (await session.execute(succeeded)).scalar_one_or_none()
     if isinstance(last_success, str):  # SQLite aggregates come back as text
         last_success = datetime.fromisoformat(last_success).replace(tzinfo=utcnow().tzinfo)
     success = Gauge("lapor_sync_last_success_timestamp_seconds", "Last successful pull", registry=registry)
