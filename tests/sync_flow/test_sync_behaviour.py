@@ -47,6 +47,10 @@ async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(ri
     assert rig.mock.received("/complaints/followup/add") == [], "a later job never overtakes an earlier one"
     dead = (await rig.client.get("/api/v1/sync/jobs?status=dead", headers=keys.coordinator)).json()
     assert [j["id"] for j in dead] == [jobs[0].id]
+    pending = (await rig.client.get("/api/v1/sync/jobs?status=pending", headers=keys.coordinator)).json()
+    assert [j["id"] for j in pending] == [jobs[1].id]
+    unknown = await rig.client.get("/api/v1/sync/jobs?status=buried", headers=keys.coordinator)
+    assert unknown.status_code == 422 and [f["field"] for f in unknown.json()["fields"]] == ["query.status"]
     status = (await rig.client.get("/api/v1/sync/status", headers=keys.admin)).json()
     assert status["dead_jobs"] == 1 and status["pending_jobs"] == 1
     async with rig.app.state.runtime.sessions() as session:
