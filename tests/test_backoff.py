@@ -8,7 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from app.backoff import Backoff, RetryAfterRule, Spread, parse_retry_after
+from app.core.backoff import Backoff, RetryAfterRule, Spread, parse_retry_after
 
 
 def test_the_nominal_wait_doubles_up_to_the_cap() -> None:

@@ -94,7 +94,7 @@ def _number(params: Any, name: str, default: int, high: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
         raise Open311Error(400, f"{name} must be a whole number from 1 to {high}")
     return int(raw)
 
@@ -221,7 +221,7 @@ async def token(request: Request, token: str, fmt: str, session: SessionDep) -> 
 
     async def build(_: Settings) -> Response:
         number = None
-        if token.isdigit() and int(token) < 2**31:
+        if token.isascii() and token.isdigit() and int(token) < 2**31:
             number = (
                 await session.execute(
                     select(col(Report.tracking_number)).where(

@@ -9,7 +9,7 @@ import httpx
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
-from app.backoff import parse_retry_after
+from app.core.backoff import parse_retry_after
 from app.sync.errors import (
     BadAnswerError,
     GatewayError,

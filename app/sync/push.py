@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from app.backoff import Backoff
+from app.core.backoff import Backoff
 from app.core.config import Settings
 from app.core.db import refusal_summary
 from app.models import PushJob

@@ -1,6 +1,6 @@
 """The one retry policy for calls to national LAPOR, built on tenacity.
 
-Waits come from `app.backoff` (exponential with jitter, capped; `Retry-After` is a floor: never
+Waits come from `app.core.backoff` (exponential with jitter, capped; `Retry-After` is a floor: never
 retry sooner than LAPOR asks); attempts are capped in number and in total time; only transient
 errors are retried, and a call that is not safe to repeat only when the request surely never
 reached LAPOR. Clock, sleep and randomness are injected, so tests drive it without sleeping.
@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState
 
-from app.backoff import Backoff
+from app.core.backoff import Backoff
 from app.core.config import Settings
 from app.sync.errors import CircuitOpenError, TransientError
 from app.sync.timing import Clock, Sleep, monotonic, real_sleep

@@ -1,6 +1,6 @@
 """When a failed delivery is tried again: the retry schedule, with its jitter and `Retry-After`.
 
-The waits come from `app.backoff`: the n-th wait of `WEBHOOK_RETRY_SCHEDULE` after the n-th
+The waits come from `app.core.backoff`: the n-th wait of `WEBHOOK_RETRY_SCHEDULE` after the n-th
 failed attempt, varied by ± `WEBHOOK_RETRY_JITTER`; a receiver's `Retry-After` is the wait itself
 (capped at `WEBHOOK_RETRY_AFTER_MAX_SECONDS`). The first attempt is immediate.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from app.backoff import Backoff, RetryAfterRule, Spread
+from app.core.backoff import Backoff, RetryAfterRule, Spread
 from app.core.config import Settings
 
 

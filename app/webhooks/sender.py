@@ -11,7 +11,7 @@ from functools import partial
 
 import httpx
 
-from app.backoff import parse_retry_after
+from app.core.backoff import parse_retry_after
 from app.webhooks.claims import ClaimedDelivery
 from app.webhooks.safety import DestinationPolicy, DestinationRefused
 from app.webhooks.signing import signed_headers

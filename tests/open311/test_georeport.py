@@ -187,6 +187,10 @@ async def test_errors_in_the_spec_shape(client: httpx.AsyncClient, keys: Keys, f
         (await client.get(f"/open311/v2/services/NOPE.{fmt}"), 404),
         (await client.get(f"/open311/v2/requests/KOBAR-2026-999999.{fmt}"), 404),
         (await client.get(f"/open311/v2/tokens/999999.{fmt}"), 404),
+        # Unicode digits are digits to str.isdigit() but not numbers of this API.
+        (await client.get(f"/open311/v2/requests.{fmt}", params={"page": "\u00b2"}), 400),
+        (await client.get(f"/open311/v2/requests.{fmt}", params={"page_size": "\u0663"}), 400),
+        (await client.get(f"/open311/v2/tokens/\u00b2.{fmt}"), 404),
     ]
     for response, status in cases:
         assert response.status_code == status, (response.request.url, response.text)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from app.backoff import Backoff
+from app.core.backoff import Backoff
 from app.core.config import Settings
 from app.sync.breaker import BreakerState, CircuitBreaker
 from app.sync.call_budget import TokenBucket
