@@ -28,6 +28,12 @@ class ReportStatus(StrEnum):
     archived = "archived"
 
 
+CLOSED_STATUSES: frozenset[ReportStatus] = frozenset(
+    {ReportStatus.completed, ReportStatus.forwarded, ReportStatus.rejected, ReportStatus.archived}
+)
+"""Where the regency's work on a report is over (docs/domain.md): completed, forwarded
+elsewhere, rejected or archived. Open311 calls these `closed`; the sync stops reading them often."""
+
 STATUS_LABELS: dict[ReportStatus, str] = {
     ReportStatus.unverified: "Belum Terverifikasi",
     ReportStatus.verified: "Terverifikasi",

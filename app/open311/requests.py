@@ -14,18 +14,15 @@ from sqlmodel import col
 
 from app.api.report_schemas import status_label
 from app.models import Agency, Category, FollowUp, Report, StatusEvent
-from app.models.enums import ReportStatus
+from app.models.enums import CLOSED_STATUSES, ReportStatus
 from app.open311.render import Open311Error
 
-CLOSED = frozenset(
-    {ReportStatus.completed, ReportStatus.rejected, ReportStatus.forwarded, ReportStatus.archived}
-)
 MAX_SPAN = timedelta(days=90)
 
 
 def open311_status(status: str) -> str:
     """`open` or `closed`."""
-    return "closed" if status in CLOSED else "open"
+    return "closed" if status in CLOSED_STATUSES else "open"
 
 
 def statuses_of(names: list[str]) -> list[str]:
@@ -137,7 +134,7 @@ def _update_status(action: str, to_status: str) -> str:
         return "DUPLICATE"
     if to_status == ReportStatus.completed:
         return "FIXED"
-    if to_status in CLOSED:
+    if to_status in CLOSED_STATUSES:
         return "CLOSED"
     if to_status in (ReportStatus.disposed, ReportStatus.in_progress, ReportStatus.followed_up):
         return "IN_PROGRESS"

@@ -21,17 +21,13 @@ from sqlmodel import col
 
 from app.core.config import Settings
 from app.models import Report, SyncRun
-from app.models.enums import ReportStatus
+from app.models.enums import CLOSED_STATUSES
 from app.sync.apply import ApplyContext, ReadComplaint, apply_complaints
 from app.sync.client import LaporClient
 from app.sync.errors import NotFoundError, RejectedError
 from app.sync.wire import ComplaintDetail
 
 log = logging.getLogger("app.sync.poll")
-CLOSED = frozenset(
-    s.value
-    for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
-)
 
 
 @dataclass(frozen=True)
@@ -174,7 +170,7 @@ class Poller:
                 ).where(col(Report.national_id).is_not(None))
             )
             return [
-                Known(national_id, updated_at, code, status in CLOSED, log_seen or 0)
+                Known(national_id, updated_at, code, status in CLOSED_STATUSES, log_seen or 0)
                 for national_id, updated_at, code, status, log_seen in rows
                 if national_id is not None
             ]

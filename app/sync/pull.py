@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from app.core.config import Settings
 from app.models import Category, Report, SyncRun
-from app.models.enums import ReportStatus, SyncRunKind, SyncRunStatus
+from app.models.enums import CLOSED_STATUSES, SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.sync.apply import ApplyContext, ReadComplaint
@@ -38,10 +38,6 @@ from app.sync.runs import RunLog, pull_lock
 from app.sync.wire import NationalComplaint
 
 log = logging.getLogger("app.sync.pull")
-CLOSED = [
-    s.value
-    for s in (ReportStatus.completed, ReportStatus.archived, ReportStatus.rejected, ReportStatus.forwarded)
-]
 FETCH_AHEAD = 8
 """How many complaints are read from national at once (fewer when the rate limit or the HTTP
 connections would only make the others wait)."""
@@ -134,7 +130,9 @@ class Puller:
         async with self.sessions() as session:
             rows = await session.execute(
                 select(col(Report.national_id))
-                .where(col(Report.national_id).is_not(None), col(Report.status).not_in(CLOSED))
+                .where(
+                    col(Report.national_id).is_not(None), col(Report.status).not_in(sorted(CLOSED_STATUSES))
+                )
                 .order_by(col(Report.national_id))
             )
             return [national_id for national_id in rows.scalars() if national_id is not None]
