@@ -25,7 +25,7 @@ from app.models.enums import Role
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report
-from app.reports.lookup_code import hash_lookup_code, new_lookup_code
+from app.reports.lookup_code import lookup_code_again, new_lookup_code
 from app.reports.queries import get_visible
 from app.reports.similar import SimilarQuery, find_similar
 
@@ -74,10 +74,10 @@ async def create_report(
 ) -> FiledReportOut | JSONResponse:
     """File a report from a regency channel. Repeat with the same `Idempotency-Key` safely.
 
-    The answer carries the reporter's `lookup_code` (shown this once: only its hash is kept) and
-    the `similar` reports of its category."""
-    code = new_lookup_code()
-    new = new_report(body, hash_lookup_code(code))
+    The answer carries the reporter's `lookup_code` (only its hash is kept; a replay gives it
+    again) and the `similar` reports of its category."""
+    code, stored_code = new_lookup_code(settings.secret_key.get_secret_value())
+    new = new_report(body, stored_code)
     idempotency = _idempotency(body, idempotency_key)
     filer = Filer(principal.key_id, principal.actor)
     numbering = Numbering(settings.tracking_prefix, ZoneInfo(settings.timezone))
@@ -85,7 +85,7 @@ async def create_report(
     for _ in range(FILING_ATTEMPTS):
         filed = await _attempt(session, new, filer, numbering, sla, idempotency, similar)
         if isinstance(filed, Replayed):
-            return await _replay(session, principal, filed)
+            return await _replay(session, principal, filed, settings, similar)
         if filed is not None:
             return await _filed(session, response, principal, filed, new, code, similar)
     raise Conflict("the report could not be filed while its Idempotency-Key was in use; retry")
@@ -175,12 +175,25 @@ async def _filed(
     return FiledReportOut(**out.__dict__, lookup_code=code, similar=similar_out(similar))
 
 
-async def _replay(session: SessionDep, principal: Principal, replayed: Replayed) -> JSONResponse:
+async def _replay(
+    session: SessionDep,
+    principal: Principal,
+    replayed: Replayed,
+    settings: SettingsDep,
+    query: SimilarQuery | None,
+) -> JSONResponse:
+    """The first answer again: the report as it is now, its lookup code derived again, and the
+    reports like it now (the body is the first one's: its hash matched)."""
+    await session.commit()  # the filing's attempt ends; the replay only reads, taking no write lock
+    await session.connection(execution_options={READ_ONLY: True})
     report = await get_visible(session, principal, report_id=replayed.report_id)
     out = await render_report(session, principal, report)
+    code = lookup_code_again(settings.secret_key.get_secret_value(), report.lookup_code_hash)
+    similar = await find_similar(session, query, utcnow(), report.id) if query is not None else []
+    answer = FiledReportOut(**out.__dict__, lookup_code=code, similar=similar_out(similar))
     headers = {
         "Location": f"/api/v1/reports/{report.id}",
         "ETag": f'"{report.version}"',
         "Idempotent-Replayed": "true",
     }
-    return JSONResponse(out.model_dump(mode="json"), status_code=201, headers=headers)
+    return JSONResponse(answer.model_dump(mode="json"), status_code=201, headers=headers)

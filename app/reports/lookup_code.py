@@ -1,4 +1,10 @@
-"""The reporter's lookup code: random, short, shown once when filing, stored salted and hashed."""
+"""The reporter's lookup code: short, given in the filing answer, stored only salted and hashed.
+
+The code is derived from the service's SECRET_KEY and the random salt stored beside its hash, so
+an answer repeated for the same Idempotency-Key (the first one lost on the way) gives the same
+code again without the code itself ever being stored. After SECRET_KEY changes, old codes still
+open their lookups (the hash is checked), but a replay can no longer give them.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,33 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 10
 
 
-def new_lookup_code() -> str:
-    """A fresh code for a new report."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+def new_lookup_code(secret: str) -> tuple[str, str]:
+    """A fresh code for a new report and its stored form (`salt$hash`)."""
+    salt = secrets.token_hex(8)
+    code = _derived(secret, salt)
+    return code, hash_lookup_code(code, salt)
+
+
+def lookup_code_again(secret: str, stored: str | None) -> str | None:
+    """The code whose stored form this is, derived again (None when it was not derived from
+    this secret, or there is none)."""
+    if not stored or "$" not in stored:
+        return None
+    code = _derived(secret, stored.split("$", 1)[0])
+    return code if lookup_code_matches(code, stored) else None
+
+
+def _derived(secret: str, salt: str) -> str:
+    """LENGTH symbols of ALPHABET from HMAC-SHA256(secret, salt): about 50 bits, as random to
+    anyone without the secret."""
+    number = int.from_bytes(
+        hmac.new(secret.encode(), f"lookup-code:{salt}".encode(), hashlib.sha256).digest()
+    )
+    symbols = []
+    for _ in range(LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        symbols.append(ALPHABET[index])
+    return "".join(symbols)
 
 
 def normalized(code: str) -> str:

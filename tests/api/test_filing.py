@@ -63,12 +63,37 @@ async def test_same_idempotency_key_and_body_returns_first_answer(
     first = await client.post("/api/v1/reports", json=report_body(), headers=headers)
     second = await client.post("/api/v1/reports", json=report_body(), headers=headers)
     assert first.status_code == second.status_code == 201
-    # The lookup code is shown once (only its hash is kept) and `similar` is of the filing moment.
-    once = {"lookup_code", "similar"}
-    assert {k: v for k, v in first.json().items() if k not in once} == second.json()
-    assert first.json()["lookup_code"] and "lookup_code" not in second.json()
+    # The replay is the first answer: the same report, the same lookup code (derived again from
+    # SECRET_KEY and the stored salt: only its hash is kept) and the similar reports.
+    assert first.json() == second.json()
+    assert first.json()["lookup_code"]
     assert second.headers["Idempotent-Replayed"] == "true"
     assert await _counts(app) == (1, 1, 1, 1)
+    # The replayed code opens the public lookup with the follow-ups.
+    number = first.json()["tracking_number"]
+    looked = await client.get(
+        f"/api/v1/public/reports/{number}", headers={"X-Lookup-Code": second.json()["lookup_code"]}
+    )
+    assert looked.status_code == 200 and looked.json()["follow_ups"] is not None, looked.text
+
+
+async def test_a_replay_after_secret_key_rotation_omits_the_code_it_cannot_derive(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    from pydantic import SecretStr
+
+    headers = {**keys.intake, "Idempotency-Key": "wa-msg-7790"}
+    first = await client.post("/api/v1/reports", json=report_body(), headers=headers)
+    settings = app.state.runtime.settings
+    original = settings.secret_key
+    settings.secret_key = SecretStr("another-secret-key-of-at-least-32-characters")
+    try:
+        second = await client.post("/api/v1/reports", json=report_body(), headers=headers)
+    finally:
+        settings.secret_key = original
+    assert second.status_code == 201 and second.headers["Idempotent-Replayed"] == "true"
+    assert first.json()["lookup_code"] and second.json()["lookup_code"] is None
+    assert second.json()["id"] == first.json()["id"]
 
 
 async def test_same_idempotency_key_other_body_is_422(
