@@ -37,6 +37,7 @@ from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
 from app.open311.router import router as open311_router
 from app.public.router import router as public_router
 from app.runtime.context import running
+from app.runtime.heap import settle_heap
 
 DESCRIPTION = """
 A regency's complaint store, synced both ways with national SP4N-LAPOR!.
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with running(settings) as runtime:
             app.state.runtime = runtime
+            settle_heap()
             yield
 
     app = FastAPI(

@@ -78,8 +78,10 @@ async def current_principal(
         await count_request(session, principal.key_id, settings.rate_limit_per_minute, utcnow())
     finally:
         # Authentication is its own unit of work: end its transaction so the request starts
-        # clean (on SQLite this also releases the lock that every transaction takes).
-        await session.commit()
+        # clean (on SQLite this also releases the lock that every transaction takes). A key
+        # found in the cache with the rate limit off began none.
+        if session.in_transaction():
+            await session.commit()
     return principal
 
 

@@ -15,10 +15,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from app.access.principals import Principal
-from app.api.deps import SessionDep, SettingsDep, SlaDep, require_roles
+from app.api.deps import RuntimeDep, SessionDep, require_roles
 from app.api.render import render_filed, render_report
 from app.api.report_schemas import ReportCreate
 from app.api.similar import FiledReportOut, similar_out, similar_query
+from app.core.config import Settings
 from app.core.db import READ_ONLY
 from app.core.errors import Conflict
 from app.models.enums import Role
@@ -67,8 +68,7 @@ async def create_report(
     body: ReportCreate,
     principal: FilerKey,
     session: SessionDep,
-    settings: SettingsDep,
-    sla: SlaDep,
+    runtime: RuntimeDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> FiledReportOut | JSONResponse:
@@ -76,6 +76,7 @@ async def create_report(
 
     The answer carries the reporter's `lookup_code` (only its hash is kept; a replay gives it
     again) and the `similar` reports of its category."""
+    settings = runtime.settings
     code, stored_code = new_lookup_code(settings.secret_key.get_secret_value())
     new = new_report(body, stored_code)
     idempotency = _idempotency(body, idempotency_key)
@@ -83,7 +84,7 @@ async def create_report(
     numbering = Numbering(settings.tracking_prefix, ZoneInfo(settings.timezone))
     similar = similar_query(new.title, new.content, new.category_code, new.latitude, new.longitude)
     for _ in range(FILING_ATTEMPTS):
-        filed = await _attempt(session, new, filer, numbering, sla, idempotency, similar)
+        filed = await _attempt(session, new, filer, numbering, runtime.sla, idempotency, similar)
         if isinstance(filed, Replayed):
             return await _replay(session, principal, filed, settings, similar)
         if filed is not None:
@@ -179,7 +180,7 @@ async def _replay(
     session: SessionDep,
     principal: Principal,
     replayed: Replayed,
-    settings: SettingsDep,
+    settings: Settings,
     query: SimilarQuery | None,
 ) -> JSONResponse:
     """The first answer again: the report as it is now, its lookup code derived again, and the
