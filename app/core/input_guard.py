@@ -12,6 +12,8 @@ import orjson
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.multipart_scan import MultipartScan
+
 # C0 controls and DEL, except tab, line feed and carriage return (text may span lines).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In a path or a query, where no value spans lines, those three are refused as well.
@@ -19,8 +21,6 @@ _CONTROL_INLINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded", b"multipart/form-data")
 _BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
-_PART_NAME = re.compile(rb'\bname="([^"]*)"')
-_FILE_PART = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
 
 
 def has_control(text: str, *, inline: bool = False) -> bool:
@@ -65,31 +65,10 @@ def _body_fault(raw_type: bytes, body: bytes) -> str | None:
             if has_control(text):
                 return location
         return None
-    if content_type.startswith(b"multipart/form-data"):
-        return _multipart_fault(raw_type, body)
     pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     for name, value in pairs:
         if has_control(name) or has_control(value):
             return f"body.{name}" if not has_control(name) else "body"
-    return None
-
-
-def _multipart_fault(raw_type: bytes, body: bytes) -> str | None:
-    """The first text field of a multipart form holding a control character. File parts are
-    bytes and not looked at (a file's name is cleaned where it is stored); a form that does not
-    parse is left to the route, which refuses it."""
-    boundary = _BOUNDARY.search(raw_type)  # as sent: a boundary is case-sensitive
-    if boundary is None:
-        return None
-    for part in body.split(b"--" + boundary.group(1)):
-        head, separator, content = part.partition(b"\r\n\r\n")
-        if not separator or _FILE_PART.search(head):
-            continue
-        value = content.removesuffix(b"\r\n").decode("utf-8", "replace")
-        if has_control(value):
-            name = _PART_NAME.search(head)
-            field = name.group(1).decode("utf-8", "replace") if name else ""
-            return f"body.{field}" if field and not has_control(field, inline=True) else "body"
     return None
 
 
@@ -111,8 +90,12 @@ class ControlCharacterGuard:
         if not raw_type.lower().startswith(_CHECKED_BODIES):
             await self.app(scope, receive, send)
             return
-        messages, body, ended = await _read_body(receive)
-        if ended and (fault := _body_fault(raw_type, body)) is not None:
+        if raw_type.lower().startswith(b"multipart/form-data"):
+            messages, ended, fault = await _scan_multipart(raw_type, receive)
+        else:
+            messages, body, ended = await _read_body(receive)
+            fault = _body_fault(raw_type, body) if ended else None
+        if ended and fault is not None:
             await _refuse(scope, send, fault)
             return
         await self.app(scope, _replay(messages, receive), send)
@@ -130,6 +113,23 @@ async def _read_body(receive: Receive) -> tuple[list[Message], bytes, bool]:
         parts.append(message.get("body", b""))
         if not message.get("more_body", False):
             return messages, b"".join(parts), True
+
+
+async def _scan_multipart(raw_type: bytes, receive: Receive) -> tuple[list[Message], bool, str | None]:
+    """A multipart body's messages, whether it came whole, and its first faulty text field: each
+    chunk is scanned as it arrives and kept once, for the route (no joined copy of an upload)."""
+    boundary = _BOUNDARY.search(raw_type)  # as sent: a boundary is case-sensitive
+    scan = MultipartScan(boundary.group(1)) if boundary else None
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, False, None
+        if scan is not None:
+            scan.feed(message.get("body", b""))
+        if not message.get("more_body", False):
+            return messages, True, scan.fault if scan is not None else None
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
