@@ -6,12 +6,13 @@ runs against a seeded mock national LAPOR, so reports flow in within a minute.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import click
 import httpx
@@ -52,10 +53,36 @@ def mock_environment(port: int) -> dict[str, str]:
     }
 
 
+# prctl(2): the signal the kernel sends a process when the one that started it dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _dies_with_this_process() -> Callable[[], None] | None:
+    """On Linux, what a child runs before its program so that it gets SIGTERM (and stops as on
+    Ctrl-C) if this process is killed without the chance to stop it (SIGKILL, OOM killer)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the stack died before the signal was armed
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
 def _start(args: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     # Its own session: Ctrl-C reaches only this process, which stops the others in order (the
-    # mock last, so the worker never loses it in the middle of a pull).
-    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env, start_new_session=True)  # noqa: S603
+    # mock last, so the worker never loses it in the middle of a pull). And each stops on its own
+    # if this process dies without stopping it.
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        start_new_session=True,
+        preexec_fn=_dies_with_this_process(),  # safe: this process runs no threads
+    )
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 30.0) -> None:

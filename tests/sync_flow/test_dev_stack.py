@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -101,3 +102,66 @@ async def test_the_dev_stack_restarts_twice_without_duplicates_stuck_jobs_or_err
     assert restored is not None and set(restored.complaints) == set(saved.complaints)  # not seeded again
     for output in outputs:
         assert "Traceback" not in output and "ERROR" not in output, output
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+async def test_a_killed_dev_stack_takes_its_api_worker_and_mock_with_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`lapor-bridge up` SIGKILLed (no chance to stop the others) leaves no API, worker or mock
+    running: each gets SIGTERM from the kernel and stops as on Ctrl-C."""
+    api_port, mock_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        HOST="127.0.0.1",
+        PORT=str(api_port),
+        ATTACHMENT_DIR=str(tmp_path / "data" / "attachments"),
+    )
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "up", "--mock-port", str(mock_port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(f"http://127.0.0.1:{api_port}/healthz"):
+            assert stack.poll() is None and time.monotonic() < deadline, "the stack did not start"
+            time.sleep(0.3)
+        children = _children_of(stack.pid)
+        assert len(children) == 3, children  # the mock, the worker and the API
+    finally:
+        stack.kill()
+        stack.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [pid for pid in children if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "still running after the stack was killed"
+    assert not _answers(f"http://127.0.0.1:{api_port}/healthz")
