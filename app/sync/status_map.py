@@ -67,11 +67,7 @@ def local_status_for(
     status = national_status(code)
     if status is None:
         return None
-    if (
-        status.code in _HELD_BY_AN_INSTITUTION
-        and institution_id is not None
-        and disposition_id is not None
-        and disposition_id != institution_id
-    ):
+    held_elsewhere = institution_id is not None and disposition_id not in (None, institution_id)
+    if held_elsewhere and is_held(code):
         return ReportStatus.forwarded
     return status.local
