@@ -4,15 +4,15 @@ query or a JSON or form body (PostgreSQL text cannot hold NUL; no field of this 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from fastapi.responses import JSONResponse
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.core.multipart_scan import MultipartScan
 
 # C0 controls and DEL, except tab, line feed and carriage return (text may span lines).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -21,6 +21,7 @@ _CONTROL_INLINE = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded", b"multipart/form-data")
 _BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
+_FILE_PART = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
 
 
 def has_control(text: str, *, inline: bool = False) -> bool:
@@ -72,6 +73,65 @@ def _body_fault(raw_type: bytes, body: bytes) -> str | None:
     return None
 
 
+class MultipartScan:
+    """A multipart form's text fields checked part by part as its chunks arrive (`feed`); `fault`
+    then names the first one holding a control character, or is None.
+
+    Nothing is copied: each chunk of a text field is searched where it lies (a control character
+    is one ASCII byte, and UTF-8 never uses those bytes inside another character, so searching
+    the bytes finds what searching the decoded text would). A file's bytes are not looked at (a
+    PNG holds NULs; a file's name is cleaned where it is stored). A form that does not parse, or
+    has no boundary, is left to the route, which refuses it.
+    """
+
+    def __init__(self, boundary: bytes | None) -> None:
+        self.fault: str | None = None
+        self._field = bytearray()
+        self._value = bytearray()
+        self._disposition = b""
+        callbacks = {
+            "on_part_begin": self._part_begins,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_ends,
+            "on_part_data": self._part_data,
+        }
+        self._parser = MultipartParser(boundary, callbacks) if boundary else None  # type: ignore[arg-type]
+
+    def feed(self, chunk: bytes) -> None:
+        """The next chunk of the body; a no-op once a fault is found or the form did not parse."""
+        if self.fault is not None or self._parser is None or not chunk:
+            return
+        try:
+            self._parser.write(chunk)
+        except MultipartParseError:
+            self._parser = None
+
+    def _part_begins(self) -> None:
+        self._disposition = b""
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_ends(self) -> None:
+        if self._field.lower() == b"content-disposition":
+            self._disposition = bytes(self._value)
+        self._field.clear()
+        self._value.clear()
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.fault is None and not _FILE_PART.search(self._disposition):
+            if _CONTROL_BYTES.search(data, start, end) is not None:
+                self.fault = self._location()
+
+    def _location(self) -> str:
+        name = parse_options_header(self._disposition)[1].get(b"name", b"").decode("utf-8", "replace")
+        return f"body.{name}" if name and not has_control(name, inline=True) else "body"
+
+
 class ControlCharacterGuard:
     """Refuse, with `422` and before any route runs, a request carrying control characters."""
 
@@ -91,9 +151,14 @@ class ControlCharacterGuard:
             await self.app(scope, receive, send)
             return
         if raw_type.lower().startswith(b"multipart/form-data"):
-            messages, ended, fault = await _scan_multipart(raw_type, receive)
+            # Part by part as it arrives: an upload is held once (for the route), never joined.
+            boundary = _BOUNDARY.search(raw_type)  # as sent: a boundary is case-sensitive
+            scan = MultipartScan(boundary.group(1) if boundary else None)
+            messages, ended = await _read_messages(receive, scan.feed)
+            fault = scan.fault
         else:
-            messages, body, ended = await _read_body(receive)
+            messages, ended = await _read_messages(receive)
+            body = b"".join(message.get("body", b"") for message in messages)
             fault = _body_fault(raw_type, body) if ended else None
         if ended and fault is not None:
             await _refuse(scope, send, fault)
@@ -101,35 +166,21 @@ class ControlCharacterGuard:
         await self.app(scope, _replay(messages, receive), send)
 
 
-async def _read_body(receive: Receive) -> tuple[list[Message], bytes, bool]:
-    """The body's messages (already bounded by `BodyLimit`), and whether it came whole."""
-    messages: list[Message] = []
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return messages, b"".join(parts), False
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return messages, b"".join(parts), True
-
-
-async def _scan_multipart(raw_type: bytes, receive: Receive) -> tuple[list[Message], bool, str | None]:
-    """A multipart body's messages, whether it came whole, and its first faulty text field: each
-    chunk is scanned as it arrives and kept once, for the route (no joined copy of an upload)."""
-    boundary = _BOUNDARY.search(raw_type)  # as sent: a boundary is case-sensitive
-    scan = MultipartScan(boundary.group(1)) if boundary else None
+async def _read_messages(
+    receive: Receive, feed: Callable[[bytes], None] | None = None
+) -> tuple[list[Message], bool]:
+    """The body's messages (already bounded by `BodyLimit`), each chunk handed to `feed` as it
+    arrives, and whether the body came whole."""
     messages: list[Message] = []
     while True:
         message = await receive()
         messages.append(message)
         if message["type"] != "http.request":
-            return messages, False, None
-        if scan is not None:
-            scan.feed(message.get("body", b""))
+            return messages, False
+        if feed is not None:
+            feed(message.get("body", b""))
         if not message.get("more_body", False):
-            return messages, True, scan.fault if scan is not None else None
+            return messages, True
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

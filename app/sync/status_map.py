@@ -68,6 +68,6 @@ def local_status_for(
     if status is None:
         return None
     held_elsewhere = institution_id is not None and disposition_id not in (None, institution_id)
-    if held_elsewhere and is_held(code):
+    if held_elsewhere and status.code in _HELD_BY_AN_INSTITUTION:
         return ReportStatus.forwarded
     return status.local

@@ -1,13 +1,12 @@
 """The edge guard reads a multipart upload part by part as it arrives: its text fields are checked
-wherever the chunks split them, and the upload is never copied whole (app.core.multipart_scan)."""
+wherever the chunks split them, and the upload is never copied whole (app.core.input_guard.MultipartScan)."""
 
 from __future__ import annotations
 
 import tracemalloc
 from typing import Any
 
-from app.core.input_guard import ControlCharacterGuard
-from app.core.multipart_scan import MultipartScan
+from app.core.input_guard import ControlCharacterGuard, MultipartScan
 
 BOUNDARY = "----WebKitFormBoundaryAbCdEf"
 
