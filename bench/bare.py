@@ -54,12 +54,12 @@ p.report_id AS reporter_of, p.name, p.nik, p.phone, p.email, p.address
 """
 
 
-def _json(body: Any, status_code: int = 200) -> Response:
+def json_response(body: Any, status_code: int = 200) -> Response:
     return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), status_code, media_type="application/json")
 
 
-def _error(status_code: int, code: str, detail: str) -> Response:
-    return _json({"error": code, "detail": detail}, status_code)
+def error_response(status_code: int, code: str, detail: str) -> Response:
+    return json_response({"error": code, "detail": detail}, status_code)
 
 
 @asynccontextmanager
@@ -79,21 +79,21 @@ async def _pool(app: Starlette) -> AsyncIterator[None]:
         await pool.close()
 
 
-def _authorised(request: Request) -> bool:
+def authorised(request: Request) -> bool:
     raw = request.headers.get("x-api-key", "")
     return hashlib.sha256(raw.encode()).hexdigest() == request.app.state.key_hash
 
 
-async def _health(_: Request) -> Response:
-    return _json({"status": "ok"})
+async def health(_: Request) -> Response:
+    return json_response({"status": "ok"})
 
 
 # --- create ---------------------------------------------------------------------------------
 
 
 async def _create(request: Request) -> Response:
-    if not _authorised(request):
-        return _error(401, "unauthenticated", "the API key is unknown or revoked")
+    if not authorised(request):
+        return error_response(401, "unauthenticated", "the API key is unknown or revoked")
     try:
         body = orjson.loads(await request.body())
         location = body.get("location") or {}
@@ -113,9 +113,9 @@ async def _create(request: Request) -> Response:
             bool(body.get("is_secret", False)),
         )
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
-        return _error(422, "validation_error", "the request does not match the expected shape")
+        return error_response(422, "validation_error", "the request does not match the expected shape")
     row = await request.app.state.pool.fetchrow(INSERT_REPORT, *values, datetime.now(UTC))
-    return _json(
+    return json_response(
         {
             "id": row["id"],
             "status": "unverified",
@@ -129,7 +129,7 @@ async def _create(request: Request) -> Response:
 def create_reports_app() -> Starlette:
     """The baseline of `POST /api/v1/reports`."""
     return Starlette(
-        routes=[Route("/api/v1/reports", _create, methods=["POST"]), Route("/healthz", _health)],
+        routes=[Route("/api/v1/reports", _create, methods=["POST"]), Route("/healthz", health)],
         lifespan=_pool,
     )
 
@@ -190,8 +190,8 @@ def _render(row: asyncpg.Record) -> dict[str, Any]:
 
 async def _list(request: Request) -> Response:
     """Newest first, filtered by status, agency and free text, one keyset page (coordinator view)."""
-    if not _authorised(request):
-        return _error(401, "unauthenticated", "the API key is unknown or revoked")
+    if not authorised(request):
+        return error_response(401, "unauthenticated", "the API key is unknown or revoked")
     params = request.query_params
     limit = min(int(params.get("limit", "50")), 100)
     conditions: list[str] = []
@@ -228,12 +228,12 @@ async def _list(request: Request) -> Response:
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = _cursor(rows[-1]["created_at"], rows[-1]["id"])
-    return _json({"items": [_render(row) for row in rows], "next_cursor": next_cursor})
+    return json_response({"items": [_render(row) for row in rows], "next_cursor": next_cursor})
 
 
 def list_reports_app() -> Starlette:
     """The baseline of `GET /api/v1/reports` (list, keyset pages, free text)."""
     return Starlette(
-        routes=[Route("/api/v1/reports", _list, methods=["GET"]), Route("/healthz", _health)],
+        routes=[Route("/api/v1/reports", _list, methods=["GET"]), Route("/healthz", health)],
         lifespan=_pool,
     )

@@ -1,16 +1,25 @@
-"""Throughput of `POST /api/v1/reports` on PostgreSQL, beside a bare Starlette + asyncpg baseline.
+"""Throughput of `POST /api/v1/reports` on PostgreSQL, beside two bare Starlette + asyncpg baselines.
 
 Creates and migrates a fresh database, fills it with earlier reports (`--history`, 20,000 by
 default, with their reporters and events) and gathers its planner statistics as autovacuum would
-in service, adds a webhook subscription, makes an intake key with the service's own CLI, and runs
+in service, adds a webhook subscription, makes intake keys with the service's own CLI, and runs
 the API with the national sync configured (so each filing also writes its webhook delivery and
 its push job, as in service). Then loads each server in turn with wrk (a separate process)
-POSTing realistic reports with their reporter's identity. Prints both throughputs, their ratio
-(target: at least 0.30), the API process's peak memory (target: under 200 MB), and checks that
-every report the API accepted was stored with its reporter, status event, event, delivery and
-push job. Only the ratio means something: the two figures come from the same run.
+POSTing realistic reports with their reporter's identity:
 
-    .venv/bin/python bench/create_reports.py [-t 2] [-c 32] [-d 8s]
+- the baseline (`bare.py`): one `INSERT … RETURNING` of the report row;
+- the same-work baseline (`bare_filing.py`, skipped with `--no-same-work`): the filing's own
+  database work (its read before filing with the similar list, its write of every row) with the
+  service's statements and values, but none of its framework;
+- the API.
+
+Prints the throughputs and their ratios (the API over the baseline: target at least 0.30; the
+same work over the baseline; the API over the same work), the API process's peak memory
+(target: under 200 MB), and checks that every report the API and the same-work baseline
+accepted was stored with its reporter, status event, event, delivery and push job. Only the
+ratios mean something: the figures come from the same run.
+
+    .venv/bin/python bench/create_reports.py [-t 2] [-c 32] [-d 8s] [--no-same-work]
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import asyncio
 import random
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -47,6 +57,15 @@ from common import (
 from corpus import AGENCY_NAMES, KINDS, LOCAL_CHANNELS, THEMES, report_text, reporter
 
 RATIO_TARGET = 0.30
+BASELINE = "baseline"
+SAME_WORK = "same work"
+API = "API"
+DESCRIPTIONS = {
+    BASELINE: "Starlette + asyncpg, one INSERT … RETURNING",
+    SAME_WORK: "Starlette + asyncpg, the filing's own statements and values",
+    API: "lapor-bridge",
+}
+NATIONAL_URL = "https://lapor.example.invalid/api"
 MEMORY_TARGET_MB = 200
 PATH = "/api/v1/reports"
 
@@ -245,6 +264,11 @@ def main() -> None:
         "--history", type=int, default=20_000, help="reports in the store before the run (default 20,000)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--no-same-work",
+        action="store_true",
+        help="skip the second baseline (the filing's database work, bare)",
+    )
     args = parser.parse_args()
 
     require_wrk()
@@ -257,6 +281,33 @@ def main() -> None:
             drop_database(args.database)
 
 
+@dataclass
+class Loaded:
+    """One server's figures, and (for the servers that file everything) what its key stored."""
+
+    label: str
+    result: WrkResult
+    peak_rss_mb: float
+    accepted: int = 0  # 2xx answers: the smoke request, the warm-up and the measured run
+    key_id: int | None = None
+
+
+def measure(
+    label: str,
+    factory: str,
+    env: dict[str, str],
+    body: bytes,
+    key: str,
+    script: Path,
+    args: argparse.Namespace,
+) -> Loaded:
+    """Serve `factory`, check one filing, then load it (a warm-up, then the measured run)."""
+    with serve(label, factory, env, health_path="/healthz") as server:
+        smoke(server.base_url, body, key, label)
+        warm, measured = load(f"{label} ({DESCRIPTIONS[label]})", server.base_url, script, args)
+        return Loaded(label, measured, server.peak_rss_mb, 1 + warm.ok + measured.ok)
+
+
 def run(args: argparse.Namespace) -> None:
     """Everything between creating the database and dropping it."""
     database = args.database
@@ -265,49 +316,71 @@ def run(args: argparse.Namespace) -> None:
     if args.history:
         print(f"  {args.history:,} reports already in the store (with reporters and events)")
         asyncio.run(seed_history(database, args.history))
-    api_key = create_api_key(database, "intake", "bench")
-    key_id = asyncio.run(key_id_of(database, "bench"))
+    # Two intake keys, so that what each filing server stored is counted apart.
+    keys = {name: create_api_key(database, "intake", name) for name in ("bench", "bench-same-work")}
     bodies = report_bodies(32)
-
+    # Sync on (no worker runs, so nothing is sent): each filing also queues its national push.
+    api_env = app_env(database, LAPOR_BASE_URL=NATIONAL_URL)
+    runs: list[Loaded] = []
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "create_reports.lua"
-        script.write_text(lua_script(bodies, api_key))
+        scripts = {name: Path(folder) / f"{name}.lua" for name in keys}
+        for name, script in scripts.items():
+            script.write_text(lua_script(bodies, keys[name]))
+        key, script = keys["bench"], scripts["bench"]
+        bare_env = app_env(database, BENCH_DSN=dsn(database), BENCH_KEY=key)
+        runs.append(measure(BASELINE, "bare:create_reports_app", bare_env, bodies[0], key, script, args))
+        if not args.no_same_work:
+            key, script = keys["bench-same-work"], scripts["bench-same-work"]
+            env = {**api_env, "BENCH_DSN": dsn(database), "BENCH_KEY": key}
+            runs.append(measure(SAME_WORK, "bare_filing:filing_work_app", env, bodies[0], key, script, args))
+            runs[-1].key_id = asyncio.run(key_id_of(database, "bench-same-work"))
+        key, script = keys["bench"], scripts["bench"]
+        runs.append(measure(API, "app.main:create_app", api_env, bodies[0], key, script, args))
+        runs[-1].key_id = asyncio.run(key_id_of(database, "bench"))
+    report(runs, args)
+    complete = [check_stored(database, loaded, args.connections) for loaded in runs if loaded.key_id]
+    if not all(complete):
+        raise SystemExit(1)
 
-        bare_env = app_env(database, BENCH_DSN=dsn(database), BENCH_KEY=api_key)
-        with serve("baseline", "bare:create_reports_app", bare_env, health_path="/healthz") as bare:
-            smoke(bare.base_url, bodies[0], api_key, "baseline")
-            _, baseline = load(
-                "baseline (Starlette + asyncpg, one INSERT … RETURNING)", bare.base_url, script, args
-            )
-            baseline_rss = bare.peak_rss_mb
 
-        # Sync on (no worker runs, so nothing is sent): each filing also queues its national push.
-        api_env = app_env(database, LAPOR_BASE_URL="https://lapor.example.invalid/api")
-        with serve("API", "app.main:create_app", api_env, health_path="/healthz") as api:
-            smoke(api.base_url, bodies[0], api_key, "API")
-            warm, measured = load("API (lapor-bridge)", api.base_url, script, args)
-            api_rss = api.peak_rss_mb
-
-    counts = asyncio.run(stored_counts(database, key_id))
-    accepted = 1 + warm.ok + measured.ok  # the smoke request, the warm-up and the measured run
-    ratio = measured.rps / baseline.rps if baseline.rps else 0.0
-
+def report(runs: list[Loaded], args: argparse.Namespace) -> None:
+    """Each server's figures, the ratios, and the API's peak memory."""
+    baseline, api = runs[0], runs[-1]
     print()
     print(f"POST {PATH}, wrk -t{args.threads} -c{args.connections} -d{args.duration}")
-    for label, result in (("baseline", baseline), ("API", measured)):
+    for loaded in runs:
+        result = loaded.result
         print(
-            f"  {label:<9} {result.rps:>9,.0f} requests/s   latency p50 {result.p50_ms:6.1f} ms"
+            f"  {loaded.label:<10} {result.rps:>8,.0f} requests/s   latency p50 {result.p50_ms:6.1f} ms"
             f"  p99 {result.p99_ms:6.1f} ms   non-2xx {result.non_2xx}  socket errors {result.socket_errors}"
         )
-    print(f"  ratio     {ratio:9.2f}   (target ≥ {RATIO_TARGET}: {mark(ratio >= RATIO_TARGET)})")
+    ratio = api.result.rps / baseline.result.rps if baseline.result.rps else 0.0
     print(
-        f"  API peak memory (VmHWM) {api_rss:.0f} MB   (target < {MEMORY_TARGET_MB} MB: "
-        f"{mark(api_rss < MEMORY_TARGET_MB)});  baseline {baseline_rss:.0f} MB"
+        f"  ratio      {ratio:8.2f}   API / baseline (target ≥ {RATIO_TARGET}: {mark(ratio >= RATIO_TARGET)})"
+    )
+    if len(runs) == 3:
+        work = runs[1].result.rps
+        print(
+            f"  ratio      {work / baseline.result.rps if baseline.result.rps else 0.0:8.2f}   same work / baseline"
+            " (what the filing's database work leaves of the baseline, before any framework)"
+        )
+        print(
+            f"  ratio      {api.result.rps / work if work else 0.0:8.2f}   API / same work"
+            " (what the framework and the one filing path cost)"
+        )
+    print(
+        f"  API peak memory (VmHWM) {api.peak_rss_mb:.0f} MB   (target < {MEMORY_TARGET_MB} MB: "
+        f"{mark(api.peak_rss_mb < MEMORY_TARGET_MB)});  baseline {baseline.peak_rss_mb:.0f} MB"
     )
 
+
+def check_stored(database: str, loaded: Loaded, connections: int) -> bool:
+    """Whether every report the server accepted was stored with every row a filing writes."""
+    assert loaded.key_id is not None
+    counts = asyncio.run(stored_counts(database, loaded.key_id))
     # wrk counts only the answers it read before stopping; requests still in flight then may
     # have been stored too, so the store may hold up to one more report per connection.
-    in_flight = counts["reports"] - accepted
+    in_flight = counts["reports"] - loaded.accepted
     complete = (
         counts["without_event"] == 0
         and counts["status_events"] == counts["reports"]
@@ -316,18 +389,17 @@ def run(args: argparse.Namespace) -> None:
         and counts["deliveries"] == counts["reports"]
         and counts["push_jobs"] == counts["reports"]
         and counts["without_number"] == 0
-        and 0 <= in_flight <= 2 * args.connections
+        and 0 <= in_flight <= 2 * connections
     )
     print(
-        f"  stored: {counts['reports']:,} reports for {accepted:,} 2xx answers"
+        f"  {loaded.label} stored: {counts['reports']:,} reports for {loaded.accepted:,} 2xx answers"
         f" (+{in_flight} in flight at stop), "
         f"{counts['status_events']:,} status events, {counts['reporters']:,} reporters, "
         f"{counts['domain_events']:,} report.created events, {counts['deliveries']:,} webhook deliveries, "
         f"{counts['push_jobs']:,} push jobs, {counts['without_event']} reports without a status event: "
         f"{'complete' if complete else 'INCOMPLETE'}"
     )
-    if not complete:
-        raise SystemExit(1)
+    return complete
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.access.principals import Principal
 from app.api.deps import RuntimeDep, SessionDep, require_roles
-from app.api.render import render_filed, render_report
+from app.api.render import filed_item, render_report
 from app.api.report_schemas import ReportCreate
 from app.api.similar import FiledReportOut, similar_out, similar_query
 from app.core.config import Settings
@@ -172,8 +172,8 @@ async def _filed(
         # now, in a read-only transaction that takes no write lock, leaving the new report out.
         await session.connection(execution_options={READ_ONLY: True})
         similar = await find_similar(session, query, utcnow(), filed.id)
-    out = render_filed(principal, filed, new.category_code, new.reporter)
-    return FiledReportOut(**out.__dict__, lookup_code=code, similar=similar_out(similar))
+    item = filed_item(principal, filed, new.category_code, new.reporter)
+    return FiledReportOut.model_validate({**item, "lookup_code": code, "similar": similar_out(similar)})
 
 
 async def _replay(

@@ -86,10 +86,11 @@ def render_page(principal: Principal, rows: Sequence[Row[Any]], next_cursor: str
     return ReportPage.model_validate({"items": items, "next_cursor": next_cursor})
 
 
-def render_filed(
+def filed_item(
     principal: Principal, filed: Filed, category_code: str | None, reporter: dict[str, str | None]
-) -> ReportOut:
-    """The API form of a report just filed, from what was written (no read-back)."""
+) -> dict[str, Any]:
+    """The API form of a report just filed, from what was written (no read-back), as the fields
+    that the filing answer validates once with its own (`FiledReportOut`)."""
     row: dict[str, Any] = {name: getattr(filed, name) for name in ROW_COLUMNS}
     row.update(
         category_code=category_code,
@@ -97,7 +98,7 @@ def render_filed(
         reporter_of=filed.id if any(reporter.values()) else None,
         **{f"reporter_{name}": reporter.get(name) for name in REPORTER_COLUMNS},
     )
-    return ReportOut.model_validate(_item(principal, row, cast(Report, filed), utcnow()))
+    return _item(principal, row, cast(Report, filed), utcnow())
 
 
 def _item(principal: Principal, m: Mapping[Any, Any], report: Report, now: datetime) -> dict[str, Any]:
