@@ -89,7 +89,6 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
             "SELECT id, name, role, agency_id FROM api_keys WHERE key_hash = $1", key_hash
         )
     app.state.principal = principal_of_key(KeyRecord(**dict(key)))
-    app.state.key_id = app.state.principal.key_id
     app.state.pool = pool
     app.state.key_hash = key_hash
     app.state.settings = settings
@@ -135,7 +134,7 @@ async def _file(request: Request) -> Response:
         return error_response(422, "validation_error", "this baseline files only reports with a category")
     now = datetime.now(UTC)
     async with state.pool.acquire() as conn:
-        checked, similar = await _check(conn, new, new.category_code, state.key_id, now)
+        checked, similar = await _check(conn, new, new.category_code, state.principal.key_id, now)
         if checked["category_id"] is None or not checked["active"]:
             return error_response(422, "validation_error", "unknown or deactivated category")
         number = await _write(conn, state, new, int(checked["drawn"]), checked["category_id"], now)
@@ -170,7 +169,7 @@ async def _write(
 ) -> str:
     """The service's composed write: every row of the new report in one statement."""
     settings = state.settings
-    values = report_values(new, state.policy, state.key_id, now)
+    values = report_values(new, state.policy, state.principal.key_id, now)
     number = tracking_number(settings.tracking_prefix, report_id, now, ZoneInfo(settings.timezone))
     values.update(id=report_id, tracking_number=number, category_id=category_id)
     event = EventDraft(
@@ -183,7 +182,7 @@ async def _write(
         report_id=report_id,
         now=now,
         actor=state.principal.actor,
-        key_id=state.key_id,
+        key_id=state.principal.key_id,
         idempotency_key=None,
         request_hash=None,
         event_type=event.type,
