@@ -3,10 +3,10 @@
 `bare.create_reports_app` writes one row; a filing does much more in the database: the read
 before filing (category, `Idempotency-Key`, the new id and the `similar` list scored by pg_trgm)
 and the write of every row (report, reporter, status event, `report.created` event, webhook
-delivery, push job). This Starlette endpoint does exactly that database work, with the service's
-own statements (`app.reports.filing_statements`) compiled once for asyncpg and run on a bare
-asyncpg pool, and the service's own values (deadlines, tracking number, event body, similar
-ranking), but none of the service's layers: no FastAPI dependencies, no body model, no
+delivery, push job). This Starlette endpoint does exactly that database work: the service's own
+statements with its own values (deadlines, tracking number, event body; `app.reports.filing_plan`),
+compiled once for asyncpg and run on a bare asyncpg pool, and its own similar ranking, but none
+of the service's layers: no FastAPI dependencies, no body model, no
 SQLAlchemy execution, no answer model, no middleware.
 
 So the API's figure over this one is what the framework and the one filing path cost, and this
@@ -41,12 +41,18 @@ from starlette.routing import Route
 
 from app.access.principals import principal_of_key
 from app.core.config import get_settings
-from app.reports import filing_statements as statements
 from app.reports.deadlines import SlaPolicy
-from app.reports.events import EventDraft, EventType
-from app.reports.filing import NewReport, created_payload, report_values, tracking_number
+from app.reports.filing_plan import (
+    Asked,
+    Filer,
+    NewReport,
+    check_plan,
+    report_values,
+    tracking_number,
+    write_plan,
+)
 from app.reports.lookup_code import new_lookup_code
-from app.reports.similar import SimilarQuery, ranked_candidates, similar_params
+from app.reports.similar import SimilarQuery, ranked_candidates
 from app.runtime.wiring import build_sinks
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
@@ -148,10 +154,8 @@ async def _check(
 ) -> tuple[asyncpg.Record, list[dict[str, Any]]]:
     """The service's read before filing, with its similar list."""
     query = SimilarQuery(new.title, new.content, category_code, new.latitude, new.longitude)
-    params = {"category_code": category_code, "key_id": key_id, "idempotency_key": None}
-    params.update(similar_params(query, now, None))
-    near = new.latitude is not None and new.longitude is not None
-    row = await conn.fetchrow(*_driver_args(statements.check_statement(True, True, near), params))
+    statement, params = check_plan(True, Asked(category_code, key_id, None, query, now))
+    row = await conn.fetchrow(*_driver_args(statement, params))
     found = ranked_candidates(query, row["similar"]) if row["similar"] is not None else []
     return row, [
         {"tracking_number": r.tracking_number, "title": r.title, "status": r.status, "score": r.score}
@@ -169,26 +173,12 @@ async def _write(
 ) -> str:
     """The service's composed write: every row of the new report in one statement."""
     settings = state.settings
-    values = report_values(new, state.policy, state.principal.key_id, now)
+    principal = state.principal
+    values = report_values(new, state.policy, principal.key_id, now)
     number = tracking_number(settings.tracking_prefix, report_id, now, ZoneInfo(settings.timezone))
     values.update(id=report_id, tracking_number=number, category_id=category_id)
-    event = EventDraft(
-        EventType.report_created.value, report_id, created_payload(new, now, report_id, number)
-    )
-    inserts = statements.row_inserts(tuple(values), any(new.reporter.values()), False)
-    params = statements.parameters(
-        values,
-        new.reporter,
-        report_id=report_id,
-        now=now,
-        actor=state.principal.actor,
-        key_id=state.principal.key_id,
-        idempotency_key=None,
-        request_hash=None,
-        event_type=event.type,
-        event_payload=event.payload,
-    )
-    await conn.execute(*_driver_args(statements.composed_statement(inserts, state.sinks, event), params))
+    plan = write_plan(new, values, Filer(principal.key_id, principal.actor), None, now)
+    await conn.execute(*_driver_args(plan.composed(state.sinks), plan.params))
     return number
 
 

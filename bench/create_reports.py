@@ -300,12 +300,14 @@ def measure(
     key: str,
     script: Path,
     args: argparse.Namespace,
+    key_id: int | None = None,
 ) -> Loaded:
-    """Serve `factory`, check one filing, then load it (a warm-up, then the measured run)."""
+    """Serve `factory`, check one filing, then load it (a warm-up, then the measured run); with
+    `key_id`, what that key stored is checked afterwards."""
     with serve(label, factory, env, health_path="/healthz") as server:
         smoke(server.base_url, body, key, label)
         warm, measured = load(f"{label} ({DESCRIPTIONS[label]})", server.base_url, script, args)
-        return Loaded(label, measured, server.peak_rss_mb, 1 + warm.ok + measured.ok)
+        return Loaded(label, measured, server.peak_rss_mb, 1 + warm.ok + measured.ok, key_id)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -332,15 +334,21 @@ def run(args: argparse.Namespace) -> None:
         if not args.no_same_work:
             key, script = keys["bench-same-work"], scripts["bench-same-work"]
             env = {**api_env, "BENCH_DSN": dsn(database), "BENCH_KEY": key}
-            runs.append(measure(SAME_WORK, "bare_filing:filing_work_app", env, bodies[0], key, script, args))
-            runs[-1].key_id = asyncio.run(key_id_of(database, "bench-same-work"))
+            key_id = asyncio.run(key_id_of(database, "bench-same-work"))
+            runs.append(
+                measure(SAME_WORK, "bare_filing:filing_work_app", env, bodies[0], key, script, args, key_id)
+            )
         key, script = keys["bench"], scripts["bench"]
-        runs.append(measure(API, "app.main:create_app", api_env, bodies[0], key, script, args))
-        runs[-1].key_id = asyncio.run(key_id_of(database, "bench"))
+        key_id = asyncio.run(key_id_of(database, "bench"))
+        runs.append(measure(API, "app.main:create_app", api_env, bodies[0], key, script, args, key_id))
     report(runs, args)
     complete = [check_stored(database, loaded, args.connections) for loaded in runs if loaded.key_id]
     if not all(complete):
         raise SystemExit(1)
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
 
 
 def report(runs: list[Loaded], args: argparse.Namespace) -> None:
@@ -354,18 +362,18 @@ def report(runs: list[Loaded], args: argparse.Namespace) -> None:
             f"  {loaded.label:<10} {result.rps:>8,.0f} requests/s   latency p50 {result.p50_ms:6.1f} ms"
             f"  p99 {result.p99_ms:6.1f} ms   non-2xx {result.non_2xx}  socket errors {result.socket_errors}"
         )
-    ratio = api.result.rps / baseline.result.rps if baseline.result.rps else 0.0
+    ratio = _ratio(api.result.rps, baseline.result.rps)
     print(
         f"  ratio      {ratio:8.2f}   API / baseline (target ≥ {RATIO_TARGET}: {mark(ratio >= RATIO_TARGET)})"
     )
     if len(runs) == 3:
         work = runs[1].result.rps
         print(
-            f"  ratio      {work / baseline.result.rps if baseline.result.rps else 0.0:8.2f}   same work / baseline"
+            f"  ratio      {_ratio(work, baseline.result.rps):8.2f}   same work / baseline"
             " (what the filing's database work leaves of the baseline, before any framework)"
         )
         print(
-            f"  ratio      {api.result.rps / work if work else 0.0:8.2f}   API / same work"
+            f"  ratio      {_ratio(api.result.rps, work):8.2f}   API / same work"
             " (what the framework and the one filing path cost)"
         )
     print(

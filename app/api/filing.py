@@ -25,7 +25,8 @@ from app.core.errors import Conflict
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
-from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report
+from app.reports.filing import Filed, Replayed, file_report
+from app.reports.filing_plan import Filer, Idempotency, NewReport, Numbering
 from app.reports.lookup_code import lookup_code_again, new_lookup_code
 from app.reports.queries import get_visible
 from app.reports.similar import SimilarQuery, find_similar

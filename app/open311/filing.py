@@ -19,7 +19,8 @@ from app.models.types import utcnow
 from app.open311.render import Open311Error
 from app.open311.services import ATTRIBUTES, KIND_NAMES, active_category
 from app.reports.deadlines import SlaPolicy
-from app.reports.filing import Filed, Filer, NewReport, Numbering, Replayed, file_report
+from app.reports.filing import Filed, Replayed, file_report
+from app.reports.filing_plan import Filer, NewReport, Numbering
 
 KNOWN_FIELDS = frozenset(
     {

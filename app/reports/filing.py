@@ -12,53 +12,35 @@ after the other in the same transaction. The caller commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Insert, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Unprocessable
-from app.models.enums import Origin, ReportStatus
 from app.reports import filing_statements as statements
 from app.reports.deadlines import SlaPolicy
 from app.reports.events import (
     EventDraft,
     EventType,
-    event_payload,
     record_events,
     session_sinks,
 )
-from app.reports.report_rows import REPORTER_COLUMNS
-from app.reports.similar import SimilarQuery, SimilarReport, ranked_candidates, similar_params
-
-
-@dataclass
-class NewReport:
-    """A report as a regency channel files it, already validated."""
-
-    kind: str
-    title: str
-    content: str
-    channel: str
-    category_code: str | None = None
-    district_code: str | None = None
-    village_code: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    incident_date: date | None = None
-    is_anonymous: bool = False
-    is_secret: bool = False
-    reporter: dict[str, str | None] = field(default_factory=dict)
-    lookup_code_hash: str | None = None  # app.reports.lookup_code
-
-    def __post_init__(self) -> None:
-        unknown = set(self.reporter) - set(REPORTER_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown reporter fields: {sorted(unknown)}")
+from app.reports.filing_plan import (
+    Asked,
+    Filer,
+    Idempotency,
+    NewReport,
+    Numbering,
+    check_plan,
+    report_values,
+    tracking_number,
+    write_plan,
+)
+from app.reports.similar import SimilarQuery, SimilarReport, ranked_candidates
 
 
 class Filed(SimpleNamespace):
@@ -86,81 +68,10 @@ class Filed(SimpleNamespace):
 
 
 @dataclass(frozen=True)
-class Idempotency:
-    """The caller's `Idempotency-Key` and the hash of the body it came with."""
-
-    key: str
-    request_hash: str
-
-
-@dataclass(frozen=True)
-class Filer:
-    """Who files: the key (None for the system itself) and the actor named in the history."""
-
-    key_id: int | None
-    actor: str
-
-
-@dataclass(frozen=True)
-class Numbering:
-    """How tracking numbers are made: `PREFIX-YEAR-000123`, the year in the regency's zone."""
-
-    prefix: str
-    tz: ZoneInfo
-
-
-@dataclass(frozen=True)
 class Replayed:
     """The key was used before with the same body: the report that request filed."""
 
     report_id: int
-
-
-def tracking_number(prefix: str, report_id: int, at: datetime, tz: ZoneInfo) -> str:
-    """The public number of a report, e.g. `KOBAR-2026-000123`."""
-    return f"{prefix}-{at.astimezone(tz).year}-{report_id:06d}"
-
-
-def report_values(
-    new: NewReport, policy: SlaPolicy, filed_by_key_id: int | None, now: datetime
-) -> dict[str, Any]:
-    """The columns of a new local report, apart from its id, number and category."""
-    return {
-        **policy.on_receipt(now),
-        "kind": new.kind,
-        "title": new.title,
-        "content": new.content,
-        "district_code": new.district_code,
-        "village_code": new.village_code,
-        "latitude": new.latitude,
-        "longitude": new.longitude,
-        "incident_date": new.incident_date,
-        "channel": new.channel,
-        "is_anonymous": new.is_anonymous,
-        "is_secret": new.is_secret,
-        "lookup_code_hash": new.lookup_code_hash,
-        "status": ReportStatus.unverified.value,
-        "origin": Origin.local.value,
-        "filed_by_key_id": filed_by_key_id,
-        "version": 1,
-        "national_log_seen": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def created_payload(new: NewReport, now: datetime, report_id: int, number: str) -> str:
-    """The body of a new local report's `report.created` event."""
-    return event_payload(
-        report_id=report_id,
-        tracking_number=number,
-        kind=new.kind,
-        status_before=None,
-        status_after=ReportStatus.unverified.value,
-        agency_code=None,
-        occurred_at=now,
-        extra={"origin": Origin.local.value},
-    )
 
 
 async def file_report(
@@ -182,7 +93,7 @@ async def file_report(
     PostgreSQL the read before filing also finds the reports like it (`Filed.similar`).
     """
     postgresql = session.get_bind().dialect.name == "postgresql"
-    asked = _Asked(new.category_code, filer.key_id, idempotency, similar if postgresql else None, now)
+    asked = Asked(new.category_code, filer.key_id, idempotency, similar if postgresql else None, now)
     checked = await _check(session, postgresql, asked)
     if checked.replayed is not None:
         return checked.replayed
@@ -204,39 +115,11 @@ async def _write(
     now: datetime,
 ) -> None:
     """Every row of the new report: one statement on PostgreSQL, one after the other elsewhere."""
-    report_id, number = values["id"], values["tracking_number"]
-    event = EventDraft(
-        EventType.report_created.value, report_id, created_payload(new, now, report_id, number)
-    )
-    inserts = statements.row_inserts(tuple(values), any(new.reporter.values()), idempotency is not None)
-    params = statements.parameters(
-        values,
-        new.reporter,
-        report_id=report_id,
-        now=now,
-        actor=filer.actor,
-        key_id=filer.key_id,
-        idempotency_key=idempotency.key if idempotency else None,
-        request_hash=idempotency.request_hash if idempotency else None,
-        event_type=event.type,
-        event_payload=event.payload,
-    )
+    plan = write_plan(new, values, filer, idempotency, now)
     if postgresql:
-        sinks = tuple(session_sinks(session))
-        await session.execute(statements.composed_statement(inserts, sinks, event), params)
+        await session.execute(plan.composed(tuple(session_sinks(session))), plan.params)
     else:
-        await _one_by_one(session, inserts, params, event, now)
-
-
-@dataclass(frozen=True)
-class _Asked:
-    """What the read before filing looks up."""
-
-    category_code: str | None
-    key_id: int | None
-    idempotency: Idempotency | None
-    similar: SimilarQuery | None
-    now: datetime
+        await _one_by_one(session, plan.inserts, plan.params, plan.event, now)
 
 
 @dataclass(frozen=True)
@@ -247,19 +130,11 @@ class _Checked:
     similar: list[SimilarReport] | None = None
 
 
-async def _check(session: AsyncSession, postgresql: bool, asked: _Asked) -> _Checked:
+async def _check(session: AsyncSession, postgresql: bool, asked: Asked) -> _Checked:
     """One read: the category, an earlier use of the key and, on PostgreSQL, the new id (and
     the similar reports when asked)."""
     code, idempotency, similar = asked.category_code, asked.idempotency, asked.similar
-    params = {
-        "category_code": code,
-        "key_id": asked.key_id,
-        "idempotency_key": idempotency.key if idempotency else None,
-    }
-    if similar is not None:
-        params.update(similar_params(similar, asked.now, None))
-    near = None if similar is None else similar.latitude is not None and similar.longitude is not None
-    statement = statements.check_statement(postgresql, code is not None, near)
+    statement, params = check_plan(postgresql, asked)
     row = (await session.execute(statement, params)).one()
     if idempotency is not None and row.earlier_hash is not None:
         if row.earlier_hash != idempotency.request_hash:

@@ -32,7 +32,7 @@ from app.reports.events import (
     record_events,
     session_sinks,
 )
-from app.reports.filing import tracking_number
+from app.reports.filing_plan import tracking_number
 from app.reports.transitions import Action, is_allowed
 from app.reports.versioning import compare_and_set
 

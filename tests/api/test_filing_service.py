@@ -32,7 +32,8 @@ from app.models import (
     WebhookSubscription,
 )
 from app.reports.deadlines import SlaPolicy
-from app.reports.filing import Filed, Filer, Idempotency, NewReport, Numbering, Replayed, file_report
+from app.reports.filing import Filed, Replayed, file_report
+from app.reports.filing_plan import Filer, Idempotency, NewReport, Numbering
 from tests.conftest import MigratedDatabase, create_pg_database, drop_pg_database
 from tests.helpers import REPORTER, Keys, make_keys, report_body
 
