@@ -8,9 +8,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import app.models  # noqa: F401  (registers every table)
+from app.core import zone_statistics
 from app.core.config import get_settings
 from app.core.db import create_engine
-from app.core.migrate import include_object
+from app.core.migrate import ALIGN_STATISTICS, STATISTICS_RESTATED, include_object
 from app.models import metadata
 
 config = context.config
@@ -31,6 +32,9 @@ def do_run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if config.attributes.get(ALIGN_STATISTICS):
+            zone = get_settings().timezone
+            config.attributes[STATISTICS_RESTATED] = zone_statistics.align(connection, zone)
 
 
 async def run_async_migrations() -> None:

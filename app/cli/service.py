@@ -14,7 +14,9 @@ def migrate() -> None:
     """Upgrade the database to the newest schema."""
     from app.core.migrate import upgrade
 
-    upgrade(valid_settings().database_url)
+    settings = valid_settings()
+    if upgrade(settings.database_url):
+        click.echo(f"statistics of the summary restated for TIMEZONE {settings.timezone}")
     click.echo("database is at the newest schema")
 
 

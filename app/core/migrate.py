@@ -21,6 +21,9 @@ def _project_root() -> Path:
 
 
 ROOT = _project_root()
+# Keys of the Alembic config's attributes that `upgrade` and migrations/env.py share.
+ALIGN_STATISTICS = "align_statistics"
+STATISTICS_RESTATED = "statistics_restated"
 
 # Objects that live only in the database, kept by hand-written migration steps:
 # the SQLite FTS5 table (and its shadow tables) behind free-text search.
@@ -40,9 +43,14 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database schema up to `revision` (blocking; not inside an event loop)."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head") -> bool:
+    """Bring the database schema up to `revision` (blocking; not inside an event loop), and the
+    statistics that name the regency's zone in step with `TIMEZONE` (app/core/zone_statistics.py);
+    whether those had to be restated."""
+    config = alembic_config(database_url)
+    config.attributes[ALIGN_STATISTICS] = True
+    command.upgrade(config, revision)
+    return bool(config.attributes.get(STATISTICS_RESTATED))
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

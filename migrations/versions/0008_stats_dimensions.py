@@ -7,20 +7,19 @@ report on one core; with them it expects the tens of thousands of groups there a
 aggregates in a hash table per parallel worker (about 4x faster over a million reports).
 
 The month is the one the summary groups by: in the regency's `TIMEZONE` as set when this
-migration runs (run it again through a downgrade to 0007 after changing the zone). PostgreSQL
-only; autogenerate does not see statistics objects.
+migration runs; `app.core.migrate.upgrade` restates the statistics when the zone changes later
+(app/core/zone_statistics.py). PostgreSQL only; autogenerate does not see statistics objects.
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-28
 """
 
-import re
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from alembic import op
 
+from app.core import zone_statistics
 from app.core.config import get_settings
 
 revision: str = "0008"
@@ -32,19 +31,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite plans without such statistics
-    zone = ZoneInfo(get_settings().timezone).key
-    if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", zone):
-        raise ValueError(f"unexpected time zone name {zone!r}")
-    op.execute("SET LOCAL statement_timeout = 0")
-    op.execute(
-        "CREATE STATISTICS reports_dimensions (ndistinct) ON kind, status, channel, agency_id,"
-        f" category_id, district_code, (date_trunc('month', created_at AT TIME ZONE '{zone}'))"
-        " FROM reports"
-    )
-    op.execute("ANALYZE reports")
+    zone_statistics.create(op.get_bind(), get_settings().timezone)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("DROP STATISTICS IF EXISTS reports_dimensions")
+    zone_statistics.drop(op.get_bind())
