@@ -45,6 +45,7 @@ def serve(host: str | None, port: int | None, workers: int, no_migrate: bool) ->
         port=port or settings.port,
         workers=workers,
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=30,
     )
 

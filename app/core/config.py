@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # --- HTTP server ---
     host: str = "127.0.0.1"
     port: int = 8000
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For/-Proto `serve` believes (comma-separated, or *)",
+    )
     environment: str = Field("development", pattern="^(development|production)$")
     secret_key: SecretStr = Field(
         SecretStr(DEFAULT_SECRET_KEY), description="Signs dashboard cookies; must be set in production"

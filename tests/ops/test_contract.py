@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from app.core.config import Settings
 from app.main import create_app
 from tests.helpers import Keys, bring_to, make_keys
-from tests.sync.support import free_port
+from tests.ops.serving import server_env, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ["viewer", "intake", "agency", "coordinator", "admin"]  # admin last: it may revoke keys
@@ -42,41 +41,9 @@ async def seeded(database_url: str, tmp_path: Path) -> Keys:
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path, seeded: Keys) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAPOR_", "SYNC_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        ATTACHMENT_DIR=str(tmp_path / "files"),
-        RATE_LIMIT_PER_MINUTE="0",
-        API_KEY_CACHE_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
-    )
-    log = open(tmp_path / "server.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=log,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            assert process.poll() is None and time.monotonic() < deadline, (
-                tmp_path / "server.log"
-            ).read_text()
-            time.sleep(0.2)  # polling interval, bounded by the deadline
-    try:
+    env = server_env(database_url, tmp_path, RATE_LIMIT_PER_MINUTE="0", API_KEY_CACHE_SECONDS="0")
+    with serving(env, tmp_path / "server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_openapi_contract_for_every_role(server: str, seeded: Keys, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lapor_mock.demo import REPORTS
 
@@ -82,3 +83,12 @@ def test_wheel_runs_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None
         text=True,
     )
     assert where.stdout.startswith(str(site)), "the installed package ran, not the source tree"
+
+
+def test_compose_hands_every_setting_in_dot_env_to_the_app_services() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    for name in ("migrate", "api", "worker"):
+        service = compose["services"][name]
+        assert service["env_file"] == ".env", name
+        assert service["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://"), name
+    assert compose["services"]["api"]["command"][:3] == ["lapor-bridge", "serve", "--no-migrate"]
