@@ -83,3 +83,28 @@ def test_the_database_error_is_found_behind_sqlalchemys_wrapping() -> None:
     wrapped = DBAPIError("INSERT …", None, adapted)  # type: ignore[arg-type]
     assert database_refusal(wrapped) is refusal
     assert database_refusal(ValueError("no database here")) is None
+
+
+def test_logged_tracebacks_name_exceptions_without_their_text() -> None:
+    """Every handler's traceback: classes and frames of the whole chain; only a LoggableError's
+    own text (composed without values) is kept."""
+    from app.core.errors import LoggableError
+    from app.core.observability import JsonFormatter, RedactingFormatter
+
+    class Safe(LoggableError):
+        pass
+
+    phone, name = "+62" + "81254447788", "Siti " + "Rahmawati"  # (source lines show in frames)
+    try:
+        try:
+            raise ValueError(f"input_value={phone!r} for {name}")
+        except ValueError as exc:
+            raise Safe("answer is not the promised JSON (reporter.phone: string_type)") from exc
+    except Safe as exc:
+        record = logging.LogRecord("app", logging.ERROR, __file__, 1, "job failed", None, (Safe, exc, None))
+    record.exc_text = f"left by another handler: {phone}"
+    for formatter in (JsonFormatter(), RedactingFormatter("%(message)s")):
+        written = formatter.format(record)
+        assert "ValueError" in written and "Safe: answer is not the promised JSON" in written
+        assert "test_logged_tracebacks_name_exceptions_without_their_text" in written  # the frames
+        assert "6281254447788" not in written and "Siti" not in written

@@ -10,6 +10,12 @@ def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, **extra}
 
 
+class LoggableError(Exception):
+    """An error whose text this service composes from codes, ids and field names, never from
+    values: logs keep its text (every other exception is logged by class and frames only,
+    `app.core.observability.exception_text`)."""
+
+
 class AppError(Exception):
     """Base of every error the service answers deliberately."""
 

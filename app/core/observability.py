@@ -6,12 +6,16 @@ import json
 import logging
 import sys
 import time
+import traceback
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import LoggableError
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 access_log = logging.getLogger("app.access")
@@ -30,7 +34,40 @@ LATENCY = Histogram(
 _SAFE_ID = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
 
 
-class JsonFormatter(logging.Formatter):
+def exception_text(exc: BaseException) -> str:
+    """A traceback of `exc` and the exceptions that led to it, each named by its class and frames:
+    an exception's text may quote a value (a reporter's phone in a validation error, a row in a
+    database error), so only a `LoggableError`'s text is kept."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    blocks = []
+    for error in reversed(chain):
+        name = type(error).__qualname__
+        said = f"{name}: {error}" if isinstance(error, LoggableError) else name
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        blocks.append(f"Traceback (most recent call last):\n{frames}{said}")
+    return "\n\nwhich led to:\n\n".join(blocks)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Plain text lines whose tracebacks carry no exception text (`exception_text`)."""
+
+    def formatException(self, ei: Any) -> str:
+        return exception_text(ei[1]) if ei[1] is not None else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # Never the text another handler's formatter may have left on the record.
+        kept, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = kept
+
+
+class JsonFormatter(RedactingFormatter):
     """One JSON object per line: time, level, logger, message, request id, and extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -58,7 +95,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -18,8 +18,10 @@ LaporError
 
 from __future__ import annotations
 
+from app.core.errors import LoggableError
 
-class LaporError(Exception):
+
+class LaporError(LoggableError):
     """Base of every error raised by the national LAPOR client."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.config import Settings
+from app.core.errors import LoggableError
 from app.models import Category, FollowUp, PushJob, Report, StatusEvent
 from app.models.enums import EventSource, JobKind, ReportKind, ReportStatus
 from app.sync.apply import MARKER, follow_up_marker
@@ -19,11 +20,11 @@ from app.sync.wire import ComplaintFiling, FollowUpPosting
 FOLLOW_UP_TEMPLATE = "tindak_lanjut"
 
 
-class PushFailed(Exception):
+class PushFailed(LoggableError):
     """A job that cannot succeed as things stand (configuration, missing link); not retried."""
 
 
-class PushNotYet(Exception):
+class PushNotYet(LoggableError):
     """Upstream is not ready for this job yet (e.g. not dispositioned): wait, without using an attempt."""
 
 

@@ -101,3 +101,30 @@ async def test_a_client_gone_mid_body_is_not_an_error(
     assert errors == [], [r.getMessage() for r in errors]
     statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
     assert all(status < 500 for status in statuses), statuses
+
+
+async def test_a_dashboard_error_is_logged_without_its_text(
+    client: httpx.AsyncClient,
+    keys: Keys,
+    app: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.dashboard.report_page as report_page
+    from app.core.observability import JsonFormatter
+    from tests.dashboard.support import sign_in_as
+    from tests.helpers import file_report
+
+    report = await file_report(client, keys.intake)
+    await sign_in_as(client, app, "coordinator")
+
+    async def failing(*_: Any, **__: Any) -> Any:
+        raise ValueError(f"bad reporter {REPORTER['email']}")
+
+    monkeypatch.setattr(report_page, "build_view", failing)
+    caplog.set_level(logging.DEBUG)
+    answer = await client.get(f"/dashboard/laporan/{report['id']}")
+    assert answer.status_code == 500 and REPORTER["email"] not in answer.text
+    written = "\n".join(JsonFormatter().format(record) for record in caplog.records)  # what the log says
+    assert "dashboard error: ValueError" in written and "report_page" in written
+    assert REPORTER["email"] not in written
