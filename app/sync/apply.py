@@ -7,15 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.models import FollowUp, Report
+from app.models import FollowUp, Report, Reporter
+from app.models.enums import Origin
+from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.directory import agency_code_of
 from app.reports.national import apply_national_status, create_pulled_reports
+from app.reports.versioning import compare_and_set
 from app.sync.history import national_history
 from app.sync.mapping import (
     detail_is_forwarded,
@@ -98,6 +101,7 @@ async def apply_complaint(
         return (await _create(session, [ReadComplaint(detail, follow_ups)], ctx))[0]
     outcome = ApplyOutcome()
     await _apply_log(session, report, detail, ctx, outcome)
+    await _withhold_identity(session, report, detail)
     await session.execute(
         update(Report)
         .where(col(Report.id) == report.id)
@@ -181,6 +185,25 @@ async def _apply_log(
         )
         outcome.moves += 1
         outcome.conflicts += int(conflict)
+
+
+async def _withhold_identity(session: AsyncSession, report: Report, detail: ComplaintDetail) -> None:
+    """A national complaint marked anonymous or secret upstream after we pulled it is so here too,
+    and its reporter is no longer kept (as if it had been so when first pulled). Only tightening,
+    and only for national reports: the flags of our own filings are ours."""
+    if report.origin != Origin.national.value:
+        return
+    anonymous = report.is_anonymous or bool(detail.data.is_anonymous)
+    secret = report.is_secret or bool(detail.data.is_secret)
+    if (anonymous, secret) == (report.is_anonymous, report.is_secret):
+        return
+    await compare_and_set(
+        session,
+        report,
+        {"is_anonymous": anonymous, "is_secret": secret, "updated_at": utcnow()},
+        clash="the report changed while national LAPOR withheld its reporter",
+    )
+    await session.execute(delete(Reporter).where(col(Reporter.report_id) == report.id))
 
 
 async def _store_follow_ups(session: AsyncSession, report: Report, follow_ups: list[NationalFollowUp]) -> int:
