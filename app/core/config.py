@@ -157,7 +157,7 @@ class Settings(BaseSettings):
     sync_push_max_delay_seconds: float = Field(3600.0, ge=0)
     sync_lease_seconds: float = Field(120.0, gt=0)
 
-    # --- webhooks (app/webhooks; see docs/webhooks.md) ---
+    # --- webhooks (app/webhooks; README "Webhooks") ---
     webhook_timeout_seconds: float = Field(15.0, gt=0, description="Whole-request timeout of one attempt")
     webhook_concurrency: int = Field(16, ge=1, description="Attempts in flight at once, per worker")
     webhook_poll_seconds: float = Field(0.25, gt=0, description="How often an idle worker looks for due work")

@@ -54,7 +54,7 @@ class Report(SQLModel, table=True):
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Deadlines (docs/domain.md, SLA), recomputed on every move; milestones for the statistics.
+    # Deadlines (docs/domain.md, "Deadlines"), recomputed on every move; milestones for the statistics.
     disposition_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     follow_up_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     auto_complete_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -1,4 +1,4 @@
-"""Deadlines (docs/domain.md, SLA): computed on every move, and when each one counts as breached."""
+"""Deadlines (docs/domain.md, "Deadlines"): computed on every move, and when each one counts as breached."""
 
 from __future__ import annotations
 

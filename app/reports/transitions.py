@@ -8,7 +8,7 @@ from enum import StrEnum
 from app.models.enums import ReportStatus as S
 from app.models.enums import Role
 
-# docs/domain.md, "Allowed moves": the only edges a local move may take.
+# docs/domain.md, "Statuses and the moves between them": the only edges a local move may take.
 ALLOWED_MOVES: dict[S, frozenset[S]] = {
     S.unverified: frozenset({S.verified, S.on_hold, S.rejected, S.forwarded}),
     S.on_hold: frozenset({S.unverified, S.verified, S.rejected}),

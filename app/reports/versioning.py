@@ -1,4 +1,4 @@
-"""The one way a report row changes: a compare-and-set on its version (see docs/domain.md)."""
+"""The one way a report row changes: a compare-and-set on its version (docs/domain.md, "Statuses and the moves between them")."""
 
 from __future__ import annotations
 

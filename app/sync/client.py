@@ -23,7 +23,7 @@ from app.sync.call_budget import TokenBucket
 from app.sync.errors import FilingUncertainError, NotFoundError, TransientError
 from app.sync.retry import RetryPolicy
 from app.sync.timing import Clock, Sleep, monotonic, real_sleep
-from app.sync.transport import AttachmentUpload, Transport
+from app.sync.transport import Transport
 from app.sync.wire import (
     CategoryPage,
     ComplaintDetail,
@@ -43,6 +43,7 @@ from app.sync.wire import (
     UploadedDocs,
     format_wire_datetime,
 )
+from app.sync.wire.outgoing import AttachmentUpload, UploadParts
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +252,7 @@ class LaporClient:
 
     async def upload_attachments(self, files: Sequence[AttachmentUpload]) -> list[int]:
         """Upload files to attach to a complaint about to be filed; their document ids."""
-        parts = [("attachments[]", (name, content, kind)) for name, content, kind in files]
+        parts: UploadParts = [("attachments[]", (name, content, kind)) for name, content, kind in files]
         # Repeating an upload whose answer was lost only leaves an unused document upstream.
         docs = await self.transport.fetch("POST", "/complaints/complaint/file", _DOCS, files=parts)
         return [doc.id for doc in docs.docs]
@@ -259,7 +260,7 @@ class LaporClient:
     async def post_followup(self, posting: FollowUpPosting) -> int:
         """Post a follow-up; the id LAPOR gives it."""
         posted = await self.transport.fetch(
-            "POST", "/complaints/followup/add", _POSTED, json=posting.to_wire(), idempotent=False
+            "POST", "/complaints/followup/add", _POSTED, files=posting.to_wire(), idempotent=False
         )
         return posted.followup.id
 

@@ -1,4 +1,4 @@
-"""The contract probe's report (assumption · seen · ok), the HTTP session its checks share, and
+"""The contract probe's report (assumption · ok · seen), the HTTP session its checks share, and
 how it reads a gateway's answers without trusting their shape. See docs/national-api.md, "The
 contract probe".
 

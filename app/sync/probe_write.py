@@ -17,7 +17,14 @@ from pydantic import TypeAdapter, ValidationError
 from app.core.config import Settings
 from app.sync.probe_report import ProbeSession, page_rows, results_of, summary
 from app.sync.status_map import is_held
-from app.sync.wire import ComplaintDetail, ComplaintFiling, Envelope, FiledComplaint, FollowUpPage
+from app.sync.wire import (
+    ComplaintDetail,
+    ComplaintFiling,
+    Envelope,
+    FiledComplaint,
+    FollowUpPage,
+    FollowUpPosting,
+)
 
 _DETAIL = TypeAdapter(Envelope[ComplaintDetail])
 _FILED = TypeAdapter(Envelope[FiledComplaint])
@@ -152,22 +159,18 @@ class WriteChecks:
         return is_held(data.status_code) and data.disposition_id == self.ours, seen
 
     async def post_follow_up(self, national_id: int) -> None:
-        """Post a multipart follow-up on the test complaint; a refusal is reported with its reason."""
-        fields = {
-            "user_id": "0",
-            "institution_from_id": str(self.ours),
-            "institution_to_id": str(self.ours),
-            "complaint_id": str(national_id),
-            "template_code": "followup",
-            "info_disposition": "",
-            "rating": "0",
-            "is_secret": "0",
-            "content": FOLLOW_UP_TEXT,
-        }
-        parts = [(name, (None, value)) for name, value in fields.items()]
+        """Post a follow-up on the test complaint as the sync posts one (multipart); a refusal is
+        reported with its reason."""
+        posting = FollowUpPosting(
+            user_id=self.ours,
+            institution_from_id=self.ours,
+            institution_to_id=self.ours,
+            complaint_id=national_id,
+            content=FOLLOW_UP_TEXT,
+        )
         try:
             response = await self.session.http.post(
-                "/complaints/followup/add", files=parts, headers=self.session.headers
+                "/complaints/followup/add", files=posting.to_wire(), headers=self.session.headers
             )
         except httpx.HTTPError as exc:
             self.report.add("a follow-up is posted (multipart)", f"no answer ({type(exc).__name__})", False)

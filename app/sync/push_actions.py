@@ -17,8 +17,6 @@ from app.sync.client import LaporClient
 from app.sync.mapping import CLASSIFICATION_BY_KIND
 from app.sync.wire import ComplaintFiling, FollowUpPosting
 
-FOLLOW_UP_TEMPLATE = "tindak_lanjut"
-
 
 class PushFailed(LoggableError):
     """A job that cannot succeed as things stand (configuration, missing link); not retried."""
@@ -144,7 +142,6 @@ def _posting(report: Report, national_id: int, follow_up: FollowUp, institution:
         institution_from_id=institution,
         institution_to_id=institution,
         complaint_id=national_id,
-        template_code=FOLLOW_UP_TEMPLATE,
         is_secret=report.is_secret,
         content=f"{follow_up.content}\n\n{marker}",
     )

@@ -24,14 +24,12 @@ from app.sync.errors import ConnectionFailedError, RateLimitedError
 from app.sync.retry import RetryPolicy
 from app.sync.timing import Clock, Sleep, monotonic, real_sleep
 from app.sync.wire import Envelope
+from app.sync.wire.outgoing import UploadParts
 
 logger = logging.getLogger(__name__)
 
 M = TypeVar("M")
 QueryParams = Mapping[str, str | int]
-AttachmentUpload = tuple[str, bytes, str]
-"""(file name, content, content type) of one file to upload."""
-UploadParts = list[tuple[str, AttachmentUpload]]
 
 
 def build_http_client(

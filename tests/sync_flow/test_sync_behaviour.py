@@ -77,7 +77,17 @@ async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(ri
     await rig.pull()
     await rig.drain()
     assert [(j.kind, j.status) for j in await _jobs(rig)] == [("file", "done"), ("follow_up", "done")]
-    assert len(rig.mock.received("/complaints/followup/add", "POST")) == 1
+    [posted] = rig.mock.received("/complaints/followup/add", "POST")
+    # Posted as integrators of the real gateway post it (and as the probe checks it): multipart.
+    assert posted.headers["content-type"].startswith("multipart/form-data")
+    assert posted.form["complaint_id"] == str(national_id) and posted.form["is_secret"] == "0"
+    assert {
+        "user_id",
+        "institution_from_id",
+        "institution_to_id",
+        "template_code",
+        "info_disposition",
+    } <= set(posted.form)
     assert (await rig.client.get("/api/v1/sync/jobs", headers=keys.viewer)).status_code == 403
 
 

@@ -8,6 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.sync.wire.conventions import WireBool, WireDate
 
+AttachmentUpload = tuple[str, bytes, str]
+"""(file name, content, content type) of one file to upload."""
+TextPart = tuple[None, str]
+"""A multipart field that is text, not a file."""
+UploadParts = list[tuple[str, AttachmentUpload | TextPart]]
+
 
 class ComplaintFiling(BaseModel):
     """What the regency sends to file a complaint upstream."""
@@ -59,11 +65,13 @@ class FollowUpPosting(BaseModel):
     institution_from_id: int
     institution_to_id: int
     complaint_id: int
-    template_code: str | int
+    template_code: str | int = "tindak_lanjut"
+    info_disposition: str = ""
     rating: int = 0
     is_secret: WireBool = False
     content: str = Field(min_length=1)
 
-    def to_wire(self) -> dict[str, object]:
-        """The JSON body of `POST /complaints/followup/add`."""
-        return self.model_dump(mode="json")
+    def to_wire(self) -> UploadParts:
+        """The multipart text fields of `POST /complaints/followup/add`, as integrators of the real
+        gateway post them (the contract takes a form too; docs/national-api.md, "Follow-ups")."""
+        return [(name, (None, str(value))) for name, value in self.model_dump(mode="json").items()]
