@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import datetime
-from pathlib import PurePath
 
 from fastapi import APIRouter, Request, UploadFile, status
 from fastapi.responses import FileResponse
@@ -15,6 +13,7 @@ from sqlmodel import col
 
 from app.api.deps import CurrentKey, IdPath, SessionDep, SettingsDep
 from app.core.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from app.core.text_rules import clean_file_name
 from app.models import Attachment
 from app.reports.access import holds
 from app.reports.attachments import ALLOWED_TYPES, store_file
@@ -22,15 +21,13 @@ from app.reports.queries import get_visible
 
 router = APIRouter(prefix="/api/v1/reports", tags=["attachments"])
 CHUNK = 64 * 1024
-# A multipart file name is not checked at the edge (app.core.input_guard): its control characters go.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class AttachmentOut(BaseModel):
     """A stored attachment."""
 
     id: int
-    report_id: IdPath
+    report_id: int  # an output, not a path: IdPath validates what a client sends
     file_name: str
     content_type: str
     size_bytes: int
@@ -83,7 +80,8 @@ async def upload(
     stored = await asyncio.to_thread(
         store_file, settings.attachment_dir, data, settings.attachment_max_pixels
     )
-    name = _CONTROL.sub("", PurePath(file.filename or "attachment").name)[:255] or "attachment"
+    # A file name is not checked at the edge (app.core.input_guard): what text may not hold goes.
+    name = clean_file_name(file.filename, "attachment")
     row = Attachment(
         report_id=report_id,
         file_name=name,

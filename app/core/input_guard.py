@@ -1,10 +1,17 @@
-"""One check at the edge for every route: no NUL or other control character in the path, the
-query or a JSON or form body (PostgreSQL text cannot hold NUL; no field of this API wants them)."""
+"""One check at the edge for every route: no NUL or other refused character (`app.core.text_rules`)
+in the path, the query or a JSON or form body, judged exactly as the framework will read it: JSON
+wherever FastAPI parses JSON (every `+json` type; read as the route reads it where orjson refuses
+it), a form wherever Starlette parses one (its header parser, its test for a file part). Where it
+cannot tell what the route will read, it refuses: two `Content-Type` headers, a JSON body that is
+not UTF-8, a multipart form in another charset."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+import codecs
+import email.message
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,74 +21,127 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# C0 controls and DEL, except tab, line feed and carriage return (text may span lines).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# In a path or a query, where no value spans lines, those three are refused as well.
-_CONTROL_INLINE = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CHECKED_BODIES = (b"application/json", b"application/x-www-form-urlencoded", b"multipart/form-data")
-_BOUNDARY = re.compile(rb'boundary="?([^";]+)"?', re.IGNORECASE)
-_FILE_PART = re.compile(rb"\bfilename\*?=", re.IGNORECASE)
+from app.core.errors import error_body
+from app.core.text_rules import REFUSED_UTF8, UTF8_CARRY, has_control
 
 
-def has_control(text: str, *, inline: bool = False) -> bool:
-    """Whether the text holds a character this API refuses."""
-    return (_CONTROL_INLINE if inline else _CONTROL).search(text) is not None
+@dataclass(frozen=True)
+class Refusal:
+    """A 4xx answered before any route runs, in the one error shape."""
+
+    status: int
+    body: dict[str, Any]
 
 
-def _json_strings(value: Any, location: str) -> Iterator[tuple[str, str]]:
-    """Every string (keys included) of a parsed JSON document, with where it is."""
-    if isinstance(value, str):
-        yield location, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            child = location if has_control(str(key)) else f"{location}.{key}"
-            yield child, str(key)
-            yield from _json_strings(item, child)
-    elif isinstance(value, list):
-        for n, item in enumerate(value):
-            yield from _json_strings(item, f"{location}.{n}")
+TWO_TYPES = Refusal(400, error_body("bad_request", "the request has more than one Content-Type header"))
+NOT_UTF8 = Refusal(415, error_body("unsupported_media_type", "a JSON body must be UTF-8 without a BOM"))
+OTHER_CHARSET = Refusal(415, error_body("unsupported_media_type", "a multipart form's charset must be utf-8"))
+TOO_DEEP = Refusal(400, error_body("malformed_json", "the body is not valid JSON: it nests too deeply"))
+_FORM_CHARSETS = ("utf-8", "ascii")  # as codecs names them (`UTF8`, `us-ascii`... are these too)
+_DETAIL = "control characters (such as NUL), U+FFFE, U+FFFF and lone surrogates are not allowed in a request"
 
 
-def _query_fault(scope: Scope) -> str | None:
+def refused_character(field: str) -> Refusal:
+    """The `422` for a refused character; `field` says where (`query.q`, `body.content`...)."""
+    problem = {"field": field, "message": "contains a control character", "type": "control_character"}
+    return Refusal(422, error_body("validation_error", _DETAIL, fields=[problem]))
+
+
+def _query_refusal(scope: Scope) -> Refusal | None:
     if has_control(scope.get("path", ""), inline=True):
-        return "path"
+        return refused_character("path")
     raw_query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(raw_query, keep_blank_values=True, encoding="utf-8", errors="replace"):
         if has_control(name, inline=True) or has_control(value, inline=True):
-            return f"query.{name}" if not has_control(name, inline=True) else "query"
+            return refused_character(f"query.{name}" if not has_control(name, inline=True) else "query")
     return None
 
 
-def _body_fault(raw_type: bytes, body: bytes) -> str | None:
-    content_type = raw_type.lower()
-    if content_type.startswith(b"application/json"):
-        if b"\\u" not in body and _CONTROL_BYTES.search(body) is None:
-            return None  # JSON can carry a control character only as one of these: none here
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None  # malformed JSON: the route answers 400 for it
-        for location, text in _json_strings(document, "body"):
-            if has_control(text):
-                return location
+def body_kind(content_type: str) -> str | None:
+    """`json`, `multipart`, `form` or None (a body no route parses), decided as FastAPI decides to
+    parse JSON (by `email`'s reading of the type) and Starlette a form (by python-multipart's)."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    if message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json")):
+        return "json"
+    media_type = parse_options_header(content_type)[0]
+    return {b"multipart/form-data": "multipart", b"application/x-www-form-urlencoded": "form"}.get(media_type)
+
+
+def _form_charset_refusal(params: dict[bytes, bytes]) -> Refusal | None:
+    """Starlette decodes a multipart form's text with the charset the client names, after our scan
+    of its bytes: any other than UTF-8 (or ASCII) could turn clean bytes into refused text."""
+    charset = params.get(b"charset")
+    if charset is None:
         return None
-    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-    for name, value in pairs:
+    try:
+        name = codecs.lookup(charset.decode("latin-1")).name
+    except LookupError:
+        return OTHER_CHARSET
+    return None if name in _FORM_CHARSETS else OTHER_CHARSET
+
+
+def _json_refusal(body: bytes) -> Refusal | None:
+    if not body:
+        return None  # FastAPI parses no empty body
+    if json.detect_encoding(body) != "utf-8":
+        return NOT_UTF8  # a byte order mark, UTF-16 or UTF-32: json.loads would take them
+    if b"\\u" not in body and REFUSED_UTF8.search(body) is None:
+        return None  # JSON can carry a refused character only as one of these: none here
+    try:
+        document = _parsed(body)
+    except RecursionError:
+        return TOO_DEEP
+    except ValueError:
+        return None  # json.loads refuses it too: the route answers 400
+    location = _refused_location(document)
+    return refused_character(location) if location is not None else None
+
+
+def _parsed(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # What the route itself will read: json.loads takes NaN, lone surrogates, huge numbers.
+        return json.loads(body)
+
+
+def _refused_location(document: Any) -> str | None:
+    """Where the first string (keys included) holding a refused character is, or None."""
+    pending: list[tuple[Any, str]] = [(document, "body")]
+    while pending:  # a loop, not recursion: a document may nest as deep as the parser allows
+        value, location = pending.pop()
+        if isinstance(value, str):
+            if has_control(value):
+                return location
+        elif isinstance(value, dict):
+            if any(has_control(key) for key in value):
+                return location
+            pending.extend((item, f"{location}.{key}") for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            pending.extend((item, f"{location}.{n}") for n, item in reversed(list(enumerate(value))))
+    return None
+
+
+def _form_refusal(body: bytes) -> Refusal | None:
+    # As Starlette reads it: bytes as Latin-1, then each %-escape run as UTF-8.
+    for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
         if has_control(name) or has_control(value):
-            return f"body.{name}" if not has_control(name) else "body"
+            return refused_character(f"body.{name}" if not has_control(name) else "body")
     return None
 
 
 class MultipartScan:
     """A multipart form's text fields checked part by part as its chunks arrive (`feed`); `fault`
-    then names the first one holding a control character, or is None.
+    then names the first one holding a refused character (or with such a name), or is None.
 
-    Nothing is copied: each chunk of a text field is searched where it lies (a control character
-    is one ASCII byte, and UTF-8 never uses those bytes inside another character, so searching
-    the bytes finds what searching the decoded text would). A file's bytes are not looked at (a
-    PNG holds NULs; a file's name is cleaned where it is stored). A form that does not parse, or
-    has no boundary, is left to the route, which refuses it.
+    A part is a file exactly when Starlette takes it for one: its Content-Disposition, read by the
+    same parser, has a `filename` (python-multipart ignores `filename*`). Nothing is copied: each
+    chunk of a text field is searched where it lies, with the last bytes of the one before (a
+    refused character is at most 3 UTF-8 bytes). A file's bytes are not looked at (a PNG holds
+    NULs; its name is cleaned where it is stored). A form that does not parse, or has no boundary,
+    is left to the route, which refuses it as it reads it with the same parser.
     """
 
     def __init__(self, boundary: bytes | None) -> None:
@@ -89,14 +149,19 @@ class MultipartScan:
         self._field = bytearray()
         self._value = bytearray()
         self._disposition = b""
+        self._text = False
+        self._tail = b""
         callbacks = {
             "on_part_begin": self._part_begins,
             "on_header_field": self._header_field,
             "on_header_value": self._header_value,
             "on_header_end": self._header_ends,
+            "on_headers_finished": self._headers_finished,
             "on_part_data": self._part_data,
         }
-        self._parser = MultipartParser(boundary, callbacks) if boundary else None  # type: ignore[arg-type]
+        # An empty boundary is one too: python-multipart parses with it, and so does the route.
+        parser = MultipartParser(boundary, callbacks) if boundary is not None else None  # type: ignore[arg-type]
+        self._parser = parser
 
     def feed(self, chunk: bytes) -> None:
         """The next chunk of the body; a no-op once a fault is found or the form did not parse."""
@@ -109,6 +174,8 @@ class MultipartScan:
 
     def _part_begins(self) -> None:
         self._disposition = b""
+        self._text = False
+        self._tail = b""
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
         self._field += data[start:end]
@@ -122,18 +189,36 @@ class MultipartScan:
         self._field.clear()
         self._value.clear()
 
+    def _headers_finished(self) -> None:
+        options = parse_options_header(self._disposition)[1]
+        self._text = b"filename" not in options  # Starlette's own test
+        if self.fault is None and has_control(_form_text(options.get(b"name", b"")), inline=True):
+            self.fault = "body"
+
     def _part_data(self, data: bytes, start: int, end: int) -> None:
-        if self.fault is None and not _FILE_PART.search(self._disposition):
-            if _CONTROL_BYTES.search(data, start, end) is not None:
-                self.fault = self._location()
+        if self.fault is not None or not self._text or start >= end:
+            return
+        across = self._tail + data[start : start + UTF8_CARRY]
+        if REFUSED_UTF8.search(across) is not None or REFUSED_UTF8.search(data, start, end) is not None:
+            self.fault = self._location()
+        self._tail = (self._tail + data[max(start, end - UTF8_CARRY) : end])[-UTF8_CARRY:]
 
     def _location(self) -> str:
-        name = parse_options_header(self._disposition)[1].get(b"name", b"").decode("utf-8", "replace")
-        return f"body.{name}" if name and not has_control(name, inline=True) else "body"
+        name = _form_text(parse_options_header(self._disposition)[1].get(b"name", b""))
+        return f"body.{name}" if name else "body"
+
+
+def _form_text(raw: bytes) -> str:
+    """A form's bytes as Starlette decodes them (UTF-8; Latin-1 where that fails)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 class ControlCharacterGuard:
-    """Refuse, with `422` and before any route runs, a request carrying control characters."""
+    """Refuse, before any route runs, a request carrying refused characters (`422`) or a body whose
+    reading by the route the guard cannot foresee (`400`, `415`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -142,28 +227,38 @@ class ControlCharacterGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        fault = _query_fault(scope)
-        if fault is not None:
-            await _refuse(scope, send, fault)
+        types = [value for name, value in scope.get("headers") or [] if name.lower() == b"content-type"]
+        content_type = types[0].decode("latin-1") if types else ""
+        kind = body_kind(content_type) if content_type else None
+        refusal = _query_refusal(scope) or (TWO_TYPES if len(types) > 1 else None)
+        if refusal is None and kind == "multipart":
+            refusal = _form_charset_refusal(parse_options_header(content_type)[1])
+        if refusal is not None:
+            await _refuse(scope, send, refusal)
             return
-        raw_type = dict(scope.get("headers") or []).get(b"content-type", b"")
-        if not raw_type.lower().startswith(_CHECKED_BODIES):
+        if kind is None:
             await self.app(scope, receive, send)
             return
-        if raw_type.lower().startswith(b"multipart/form-data"):
-            # Part by part as it arrives: an upload is held once (for the route), never joined.
-            boundary = _BOUNDARY.search(raw_type)  # as sent: a boundary is case-sensitive
-            scan = MultipartScan(boundary.group(1) if boundary else None)
-            messages, ended = await _read_messages(receive, scan.feed)
-            fault = scan.fault
-        else:
-            messages, ended = await _read_messages(receive)
-            body = b"".join(message.get("body", b"") for message in messages)
-            fault = _body_fault(raw_type, body) if ended else None
-        if ended and fault is not None:
-            await _refuse(scope, send, fault)
+        messages, ended, refusal = await _read_body(kind, content_type, receive)
+        if ended and refusal is not None:
+            await _refuse(scope, send, refusal)
             return
         await self.app(scope, _replay(messages, receive), send)
+
+
+async def _read_body(
+    kind: str, content_type: str, receive: Receive
+) -> tuple[list[Message], bool, Refusal | None]:
+    """The body's messages, whether it came whole, and what is wrong with it."""
+    if kind == "multipart":
+        # Part by part as it arrives: an upload is held once (for the route), never joined.
+        scan = MultipartScan(parse_options_header(content_type)[1].get(b"boundary"))
+        messages, ended = await _read_messages(receive, scan.feed)
+        return messages, ended, refused_character(scan.fault) if scan.fault is not None else None
+    messages, ended = await _read_messages(receive)
+    body = b"".join(message.get("body", b"") for message in messages)
+    check = _json_refusal if kind == "json" else _form_refusal
+    return messages, ended, check(body) if ended else None
 
 
 async def _read_messages(
@@ -194,13 +289,8 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-async def _refuse(scope: Scope, send: Send, field: str) -> None:
-    body = {
-        "error": "validation_error",
-        "detail": "control characters (such as NUL) are not allowed in a request",
-        "fields": [{"field": field, "message": "contains a control character", "type": "control_character"}],
-    }
-    response = JSONResponse(body, status_code=422)
+async def _refuse(scope: Scope, send: Send, refusal: Refusal) -> None:
+    response = JSONResponse(refusal.body, status_code=refusal.status)
     await response(scope, _no_body, send)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from app.accounts.sessions import Official
 from app.api.attachments import read_limited
 from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
 from app.core.errors import AppError, Forbidden, NotFound, Unprocessable, VersionConflict
+from app.core.text_rules import clean_file_name
 from app.dashboard.access import WORK_ROLES
 from app.dashboard.guard import forged, official_or_answer
 from app.dashboard.pages import error_page
@@ -199,7 +200,7 @@ async def _attach(
     session: AsyncSession, report_id: int, stored: StoredFile, file_name: str | None, official: Official
 ) -> None:
     """The follow-up's attachment row, in the follow-up's transaction."""
-    name = PurePath(file_name or "lampiran").name[:255] or "lampiran"
+    name = clean_file_name(file_name, "lampiran")  # the one rule, the API upload's too
     session.add(
         Attachment(
             report_id=report_id,

@@ -8,6 +8,8 @@ from xml.etree import ElementTree as ET
 import orjson
 from fastapi import Response
 
+from app.core.text_rules import xml_text
+
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # The element name of each item of a list, by the list's element name.
 ITEM_NAMES = {
@@ -32,11 +34,13 @@ class Open311Error(Exception):
 
 
 def _text(value: Any) -> str:
+    """The element text of a value; characters XML 1.0 cannot carry (a stored text may come from
+    elsewhere, national LAPOR's pull among them) become U+FFFD, so the document stays well-formed."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_text(str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.access.principals import Principal
+from app.core.text_rules import xml_text
 from app.models import Agency, Category, Report, Reporter
 from app.models.enums import CHANNEL_LABELS, KIND_LABELS, ORIGIN_LABELS, STATUS_LABELS, ReportStatus, Role
 from app.reports.access import can_see_identity
@@ -155,10 +156,13 @@ def _values(
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection), and write the
+    characters a sheet's XML cannot carry as U+FFFD (text stored from elsewhere, e.g. national
+    LAPOR, was never through the edge guard)."""
+    if not isinstance(value, str):
+        return value
+    value = xml_text(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def csv_chunk(rows: Iterable[list[Any]]) -> bytes:

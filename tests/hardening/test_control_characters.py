@@ -155,3 +155,33 @@ def _png_bytes() -> bytes:
     image = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(image, format="PNG")
     return image.getvalue()
+
+
+@pytest.mark.parametrize("character", ["\ufffe", "\uffff"])
+async def test_u_fffe_and_u_ffff_are_refused_like_control_characters(
+    app: Any, client: httpx.AsyncClient, keys: Keys, character: str
+) -> None:
+    """XML 1.0 cannot carry them: one filed would make the Open311 XML feed ill-formed."""
+    report = await file_report(client, keys.intake)
+    before = await store_counts(app)
+    _assert_control_refused(await client.get(f"/api/v1/reports/1{character}", headers=keys.admin), "path")
+    query = await client.get("/api/v1/reports", params={"q": f"jalan{character}"}, headers=keys.admin)
+    _assert_control_refused(query, "query.q")
+    body = {"content": f"Lubang besar di depan pasar {character}"}
+    _assert_control_refused(
+        await client.post("/api/v1/reports", json=body, headers=keys.intake), "body.content"
+    )
+    moved = await client.post(
+        f"/api/v1/reports/{report['id']}/reject", json={"reason": f"spam{character}"}, headers=keys.admin
+    )
+    _assert_control_refused(moved, "body.reason")
+    as_form = await client.post("/dashboard/masuk", data={"pengguna": f"siti{character}"})
+    _assert_control_refused(as_form, "body.pengguna")
+    multipart = await client.post(
+        f"/api/v1/reports/{report['id']}/attachments",
+        data={"catatan": f"baris{character}"},
+        files={"file": ("a.png", _png_bytes(), "image/png")},
+        headers=keys.intake,
+    )
+    _assert_control_refused(multipart, "body.catatan")
+    assert await store_counts(app) == before

@@ -44,12 +44,42 @@ def test_a_control_character_is_found_however_the_chunks_split_the_form() -> Non
         assert _scan(clean, size) is None, size
 
 
-def test_a_file_named_the_rfc_2231_way_is_a_file_and_a_bad_field_name_is_not_quoted() -> None:
-    assert _scan(_form(b"bersih", b"\x00", filename="filename*=UTF-8''foto.png"), 5) is None
+def test_a_part_is_a_file_only_when_starlette_takes_it_for_one() -> None:
+    """python-multipart, which Starlette reads the form with, ignores `filename*` (RFC 7578 forbids
+    it) and any `x-filename`: such a part is a text field, and its NUL reaches the route as text."""
+    assert _scan(_form(b"bersih", b"\x00", filename="filename*=UTF-8''foto.png"), 5) == "body.file"
+    assert _scan(_form(b"bersih", b"\x00", filename="x-filename=1"), 5) == "body.file"
+    assert _scan(_form(b"bersih", b"\x00", filename='filename=""'), 5) is None  # an empty name: a file
     nameless = (
         f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a\x01b"\r\n\r\nx\x00\r\n--{BOUNDARY}--\r\n'
     )
     assert _scan(nameless.encode(), 4) == "body"
+
+
+def test_a_field_or_file_named_with_a_refused_character_is_refused() -> None:
+    """Even with clean data: Starlette decodes the name, and a route may keep it."""
+    for name in ("a\x00b", "a\uffffb"):
+        for filename in ("", '; filename="a.png"'):
+            part = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"{filename}\r\n\r\nx\r\n'
+            assert _scan((part + f"--{BOUNDARY}--\r\n").encode(), 7) == "body", (name, filename)
+
+
+def test_u_fffe_and_u_ffff_are_found_however_the_chunks_split_their_bytes() -> None:
+    for character in ("\ufffe", "\uffff"):
+        dirty = _form(f"Lampu jalan mati {character} di depan sekolah".encode(), b"\xef\xbf\xbf")
+        for size in range(1, 12):
+            assert _scan(dirty, size) == "body.catatan", (character, size)
+    # Their neighbours in UTF-8 (U+FFFD, U+FFBF, U+EFBF) are text.
+    clean = _form("a\ufffd b\uffbf c\uefbf \ufffd\ufffd".encode(), b"\xef\xbf\xbf")
+    for size in range(1, 12):
+        assert _scan(clean, size) is None, size
+
+
+def test_an_empty_boundary_is_parsed_as_the_route_parses_it() -> None:
+    body = b'--\r\nContent-Disposition: form-data; name="catatan"\r\n\r\nA\x00B\r\n----\r\n'
+    scan = MultipartScan(b"")
+    scan.feed(body)
+    assert scan.fault == "body.catatan"
 
 
 def test_a_form_that_does_not_parse_is_left_to_the_route() -> None:
