@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
@@ -31,9 +32,10 @@ from app.core.errors import (
 from app.models import Agency, FollowUp, Report, StatusEvent
 from app.models.enums import ReportStatus
 from app.models.types import MAX_ID
-from app.reports.access import holds
+from app.reports.access import can_see_identity, holds
 from app.reports.deadlines import SlaPolicy
 from app.reports.directory import agency_by_code
+from app.reports.identity_guard import mask_identity, reporters_of
 from app.reports.queries import get_visible
 from app.reports.service import MoveRequest, apply_action
 from app.reports.transitions import ACTION_RULES, Action, actions_from
@@ -204,10 +206,19 @@ async def post_follow_up(
     )
 
 
+async def _shown_text(session: SessionDep, principal: Principal, report: Report) -> Callable[[str], str]:
+    """How texts that may name the reporter (national follow-ups and reasons) are shown to this
+    caller: as stored to roles entitled to the identity, masked to everyone else."""
+    if can_see_identity(principal, report):
+        return lambda text: text
+    reporter = (await reporters_of(session, [report.id or 0])).get(report.id or 0)
+    return lambda text: mask_identity(text, reporter)
+
+
 @router.get("/{report_id}/follow-ups", response_model=list[FollowUpOut], summary="A report's follow-ups")
 async def list_follow_ups(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> list[FollowUpOut]:
-    """Follow-ups on a report, oldest first."""
-    await get_visible(session, principal, report_id=report_id)
+    """Follow-ups on a report, oldest first (the reporter's identity masked unless the caller may see it)."""
+    shown = await _shown_text(session, principal, await get_visible(session, principal, report_id=report_id))
     rows = list(
         (
             await session.execute(
@@ -220,7 +231,7 @@ async def list_follow_ups(report_id: IdPath, session: SessionDep, principal: Cur
         FollowUpOut(
             id=f.id or 0,
             agency=codes.get(f.agency_id) if f.agency_id else None,
-            content=f.content,
+            content=shown(f.content),
             author=f.author,
             source=f.source,
             created_at=f.created_at,
@@ -231,8 +242,8 @@ async def list_follow_ups(report_id: IdPath, session: SessionDep, principal: Cur
 
 @router.get("/{report_id}/history", response_model=list[StatusEventOut], summary="A report's history")
 async def history(report_id: IdPath, session: SessionDep, principal: CurrentKey) -> list[StatusEventOut]:
-    """Every move of the report, oldest first."""
-    await get_visible(session, principal, report_id=report_id)
+    """Every move of the report, oldest first (identity in reasons masked as for follow-ups)."""
+    shown = await _shown_text(session, principal, await get_visible(session, principal, report_id=report_id))
     rows = list(
         (
             await session.execute(
@@ -252,7 +263,7 @@ async def history(report_id: IdPath, session: SessionDep, principal: CurrentKey)
             to_status_label=status_label(e.to_status) or e.to_status,
             action=e.action,
             actor=e.actor,
-            reason=e.reason,
+            reason=shown(e.reason) if e.reason else e.reason,
             agency=codes.get(e.agency_id) if e.agency_id else None,
             source=e.source,
             created_at=e.created_at,

@@ -11,6 +11,7 @@ from app.models import Report, StatusEvent
 from app.models.enums import EventSource
 from app.models.types import utcnow
 from app.reports.events import EventType, event_payload, record_events
+from app.reports.identity_guard import refuse_identity_in
 from app.reports.versioning import compare_and_set
 
 MARK_DUPLICATE = "mark_duplicate"
@@ -51,6 +52,7 @@ async def mark_duplicate(
         raise Unprocessable(refusal)
     if report.duplicate_of_id is not None:
         raise Conflict("this report is already marked as a duplicate")
+    await refuse_identity_in(session, report.id or 0, reason=reason)
     now = utcnow()
     await compare_and_set(
         session,

@@ -16,7 +16,7 @@ from app.models.types import utcnow
 from app.reports.deadlines import SlaPolicy
 from app.reports.directory import agency_code_of
 from app.reports.events import EventType, event_payload, record_events
-from app.reports.identity_guard import refuse_identity_in_follow_up
+from app.reports.identity_guard import refuse_identity_in
 from app.reports.transitions import ACTION_RULES, Action, actions_from
 from app.reports.versioning import compare_and_set
 
@@ -54,10 +54,10 @@ async def apply_action(
         new_agency_id = move.agency.id
     elif move.action is Action.send_back:
         new_agency_id = None
-    if move.action is Action.follow_up:
-        if not (move.follow_up_text or "").strip():
-            raise Unprocessable("a follow-up needs its content")
-        await refuse_identity_in_follow_up(session, report.id or 0, move.follow_up_text or "")
+    if move.action is Action.follow_up and not (move.follow_up_text or "").strip():
+        raise Unprocessable("a follow-up needs its content")
+    # Every free text a move takes is read by viewers, intake and national LAPOR: no identity.
+    await refuse_identity_in(session, report.id or 0, content=move.follow_up_text, reason=move.reason)
     return await _write_move(session, report, rule.target, move, new_agency_id, policy)
 
 

@@ -41,14 +41,40 @@ async def resolve_host(host: str, port: int) -> list[str]:
     return addresses
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: IPv4-compatible (deprecated),
+# IPv4-translated (SIIT) and the well-known NAT64 prefix. (IPv4-mapped, 6to4 and Teredo have
+# their own `ipaddress` properties.)
+_EMBEDDING_LAST_32 = tuple(ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+# Never a public destination, whatever it embeds: the local-use NAT64 prefix (RFC 8215; where
+# it embeds the IPv4 address depends on the operator's prefix length).
+_NEVER_PUBLIC = tuple(ipaddress.IPv6Network(n) for n in ("64:ff9b:1::/48",))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for (mapped, NAT64, 6to4, Teredo, ...)."""
+    found = [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        found += [server, client]
+    if any(ip in net for net in _EMBEDDING_LAST_32):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (not private, loopback, link-local, ...)."""
+    """True for a globally routable unicast address (not private, loopback, link-local, ...), and
+    for an IPv6 address that embeds an IPv4 one, only if that IPv4 address is public as well."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in _NEVER_PUBLIC):
+            return False
+        if not all(is_public_address(str(v4)) for v4 in _embedded_ipv4(ip)):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True  # checked as its IPv4 address: ::ffff:0:0/96 itself is not "global"
     return ip.is_global and not ip.is_multicast
 
 
