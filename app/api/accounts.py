@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.accounts.passwords import MAX_LENGTH
 from app.accounts.service import create_account, disable_account, list_accounts, reset_password
@@ -27,7 +27,7 @@ class AccountCreate(BaseModel):
     role: Role = Field(description="admin, coordinator, agency or viewer (systems use API keys).")
     password: str = Field(min_length=1, max_length=MAX_LENGTH, description="At least 12 characters.")
     agency_code: str | None = Field(None, max_length=32, description="Required for role `agency`.")
-    email: str | None = Field(None, max_length=254, description="May be used to sign in instead.")
+    email: EmailStr | None = Field(None, max_length=254, description="May be used to sign in instead.")
 
 
 class PasswordReset(BaseModel):

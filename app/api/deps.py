@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.access.keys import authenticate, hash_key
@@ -56,8 +58,18 @@ async def get_sessions(runtime: RuntimeDep) -> async_sessionmaker[AsyncSession]:
     return runtime.sessions
 
 
-# Ids in paths: positive and within the range of the database's integer columns.
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+def _plain_digits(value: object) -> object:
+    """Only the id's plain decimal digits: never "+1", " 1", "1_0" or "01" for 1 (an int, as a
+    model built by the service holds, is already one)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and not value.startswith("0"):
+        return value
+    raise PydanticCustomError("int_parsing", "Input should be an id in plain decimal digits, e.g. 42")
+
+
+# Ids in paths: plain digits, positive and within the range of the database's integer columns.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(_plain_digits)]
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]

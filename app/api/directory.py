@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,10 @@ from sqlmodel import col
 from app.api.deps import AdminKey, CurrentKey, SessionDep
 from app.core.errors import Conflict, NotFound
 from app.models import Agency, Category
-from app.models.types import utcnow
+from app.models.types import MAX_ID, utcnow
+
+# An id in national LAPOR, kept in an integer column: a JSON integer in that column's range.
+NationalId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 
 
 class EntryCreate(BaseModel):
@@ -26,7 +29,7 @@ class EntryCreate(BaseModel):
 
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
-    national_id: int | None = Field(None, ge=1, description="Its id in national LAPOR, if any.")
+    national_id: NationalId | None = Field(None, description="Its id in national LAPOR, if any.")
 
 
 class EntryUpdate(BaseModel):
@@ -35,8 +38,8 @@ class EntryUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str | None = Field(None, min_length=1, max_length=200)
-    national_id: int | None = Field(None, ge=1)
-    active: bool | None = None
+    national_id: NationalId | None = None
+    active: StrictBool | None = None
 
 
 class EntryOut(BaseModel):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, field_validator
 
+from app.api.value_schemas import IsoDay
 from app.models.enums import STATUS_LABELS, Channel, Origin, ReportKind, ReportStatus
+from app.models.types import EARLIEST
 
 
 class Strict(BaseModel):
@@ -19,7 +21,7 @@ class ReporterIn(Strict):
     """The reporter's identity: personal data, shown only to entitled roles."""
 
     name: str | None = Field(None, max_length=200)
-    nik: str | None = Field(None, pattern=r"^\d{16}$", description="16-digit national ID number")
+    nik: str | None = Field(None, pattern=r"^[0-9]{16}$", description="16-digit national ID number")
     phone: str | None = Field(None, pattern=r"^\+?[0-9 ()-]{6,20}$")
     email: EmailStr | None = None
     address: str | None = Field(None, max_length=500)
@@ -40,8 +42,9 @@ class LocationIn(Strict):
 
     district_code: str | None = Field(None, max_length=20)
     village_code: str | None = Field(None, max_length=20)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    # strict: a JSON number (integer or not), never a string or a boolean
+    latitude: float | None = Field(None, ge=-90, le=90, strict=True)
+    longitude: float | None = Field(None, ge=-180, le=180, strict=True)
 
 
 class ReportCreate(Strict):
@@ -74,16 +77,19 @@ class ReportCreate(Strict):
     channel: Channel
     category_code: str | None = Field(None, max_length=32)
     location: LocationIn | None = None
-    incident_date: date | None = None
-    is_anonymous: bool = False
-    is_secret: bool = False
+    incident_date: IsoDay | None = None
+    is_anonymous: StrictBool = False
+    is_secret: StrictBool = False
     reporter: ReporterIn | None = None
 
     @field_validator("incident_date")
     @classmethod
-    def _not_in_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
+    def _plausible_day(cls, value: date | None) -> date | None:
+        # Today somewhere: the regency's today is at most a day after UTC's.
+        if value is not None and value > datetime.now(UTC).date() + timedelta(days=1):
             raise ValueError("the incident date cannot be in the future")
+        if value is not None and value < EARLIEST.date():
+            raise ValueError(f"the incident date cannot be before {EARLIEST.date()}")
         return value
 
 
@@ -174,7 +180,7 @@ class FollowUpBody(MoveBody):
 class RatingBody(Strict):
     """The reporter's rating of how the report was handled."""
 
-    score: int = Field(ge=1, le=5)
+    score: StrictInt = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=2000)
 
 

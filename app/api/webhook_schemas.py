@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AnyUrl, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
+from app.api.value_schemas import StorableInstant
 from app.models import DeliveryStatus, WebhookSubscription
 from app.reports.events import EventType
 from app.webhooks.delivery_log import LoggedDelivery
@@ -113,7 +114,9 @@ class ReplayRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime = Field(description="Events at or after this time (ISO 8601 with offset)")
+    since: StorableInstant = Field(
+        description="Events at or after this time (ISO 8601 with offset, 1900-01-01 to 9000-01-01)"
+    )
 
 
 class ReplayOut(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,9 +13,10 @@ from sqlmodel import col
 from app.access.principals import Principal
 from app.api.render import agency_codes
 from app.api.stats import MAX_RANGE_DAYS
+from app.core.errors import Unprocessable
 from app.dashboard.plan import SyncHealth, previous_period, sync_health
 from app.models import Agency
-from app.models.types import utcnow
+from app.models.types import EARLIEST, LATEST, utcnow
 from app.reports.deadlines import DUE_COLUMN, Deadline, missed_deadlines
 from app.reports.queries import ReportFilter, count_reports, list_reports
 from app.reports.stats import DateRange, Summary, summary
@@ -57,19 +58,26 @@ def default_first_day(last: date) -> date:
     return date(months // 12, months % 12 + 1, 1)
 
 
-def _parse_day(raw: str | None, name: str) -> date | None:
+def _parse_day(raw: str | None, name: str, tz: ZoneInfo) -> date | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError as exc:
         raise PeriodError(f"Tanggal {name} tidak valid: gunakan format TTTT-BB-HH.") from exc
+    try:
+        DateRange(day, day, tz)  # the days a range may hold (near the calendar's ends they overflow)
+    except Unprocessable as exc:
+        last_day = LATEST.date() - timedelta(days=1)
+        raise PeriodError(f"Tanggal {name} harus antara {EARLIEST.date()} dan {last_day}.") from exc
+    return day
 
 
 def parse_period(first_raw: str | None, last_raw: str | None, today: date, tz: ZoneInfo) -> DateRange:
-    """The range a picker asked for; by default the last twelve calendar months up to today."""
-    last = _parse_day(last_raw, "akhir") or today
-    first = _parse_day(first_raw, "awal") or default_first_day(last)
+    """The range a picker asked for; by default the last twelve calendar months up to today
+    (or from the first day a range may hold, when that is later)."""
+    last = _parse_day(last_raw, "akhir", tz) or today
+    first = _parse_day(first_raw, "awal", tz) or max(default_first_day(last), EARLIEST.date())
     if first > last:
         raise PeriodError("Tanggal awal harus sebelum atau sama dengan tanggal akhir.")
     if (last - first).days > MAX_RANGE_DAYS:
@@ -115,7 +123,10 @@ async def gather(
     await session.commit()  # the summary reads on sessions of its own; hold no lock meanwhile
     sessions = async_sessionmaker(session.bind)
     figures = await summary(sessions, period, now)
-    before = previous_period(period)
+    try:
+        before = previous_period(period)
+    except Unprocessable:  # the range before it would start before the first day a range may hold
+        before = None
     previous = await summary(sessions, before, now) if before is not None else None
     overdue, listed = await _overdue(session, principal, period)
     codes = {a.agency for a in figures.agencies if a.agency} | {r.agency for r in overdue if r.agency}

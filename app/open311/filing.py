@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.datastructures import FormData
 
 from app.access.principals import Principal
-from app.api.report_schemas import ReporterIn
+from app.api.filing import new_report
+from app.api.report_schemas import ReportCreate
 from app.core.config import Settings
 from app.models import Report
 from app.models.enums import Channel
@@ -29,6 +32,25 @@ KNOWN_FIELDS = frozenset(
     }
 )  # fmt: skip
 TITLE_MAX = 200
+# The form's name for each field of the REST API's body that the request becomes.
+FORM_NAMES = {
+    "title": "attribute[title] (by default the description's first line)",
+    "content": "description",
+    "location.district_code": "attribute[district_code]",
+    "location.village_code": "attribute[village_code]",
+    "location.latitude": "lat",
+    "location.longitude": "long",
+    "reporter.name": "first_name and last_name",
+    "reporter.email": "email",
+    "reporter.phone": "phone",
+}
+
+
+def text_form(form: FormData) -> None:
+    """Refuse a form with a file part (400): every field of a request is text."""
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            raise Open311Error(400, f"{name!r} must be a text field, not a file")
 
 
 def _coordinates(form: FormData) -> tuple[float | None, float | None]:
@@ -66,16 +88,26 @@ def _attributes(form: FormData) -> dict[str, str]:
 
 def _reporter(form: FormData) -> dict[str, str | None]:
     name = " ".join(str(form.get(p, "")).strip() for p in ("first_name", "last_name")).strip()
+    return {"name": name or None, "email": _given(form, "email"), "phone": _given(form, "phone")}
+
+
+def _given(form: FormData, name: str) -> str | None:
+    return str(form.get(name) or "") or None
+
+
+def _problem(error: ErrorDetails) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    if where.startswith("reporter."):  # the reporter's identity is not echoed, not even in part
+        return FORM_NAMES.get(where, where)
+    return f"{FORM_NAMES.get(where, where)}: {error['msg']}"
+
+
+def _checked(values: dict[str, Any]) -> ReportCreate:
+    """The request as the REST API's body, so that both apply the same rules; 400 for a break."""
     try:
-        reporter = ReporterIn(
-            name=name or None,
-            email=form.get("email") or None,
-            phone=form.get("phone") or None,
-        )
+        return ReportCreate.model_validate(values)
     except ValidationError as exc:
-        fields = ", ".join(str(e["loc"][0]) for e in exc.errors())
-        raise Open311Error(400, f"invalid reporter fields: {fields}") from None
-    return reporter.model_dump()
+        raise Open311Error(400, "invalid fields: " + "; ".join(map(_problem, exc.errors()))) from None
 
 
 def _text(form: FormData, name: str, limit: int) -> str | None:
@@ -102,21 +134,22 @@ async def _new_report(session: AsyncSession, form: FormData) -> tuple[NewReport,
         raise Open311Error(400, "service_code is required")
     await active_category(session, code)
     attributes = _attributes(form)
-    new = NewReport(
-        kind=attributes.get("kind", "complaint"),
-        title=(attributes.get("title") or description.splitlines()[0])[:TITLE_MAX],
-        content=description,
-        channel=Channel.web.value,
-        category_code=code,
-        district_code=attributes.get("district_code") or None,
-        village_code=attributes.get("village_code") or None,
-        latitude=lat,
-        longitude=long,
-        is_anonymous=attributes.get("anonymous") == "true",
-        is_secret=attributes.get("secret") == "true",
-        reporter=_reporter(form),
+    location = {"district_code": attributes.get("district_code") or None, "latitude": lat,
+                "village_code": attributes.get("village_code") or None, "longitude": long}  # fmt: skip
+    body = _checked(
+        {
+            "kind": attributes.get("kind", "complaint"),
+            "title": (attributes.get("title") or description.splitlines()[0])[:TITLE_MAX],
+            "content": description,
+            "channel": Channel.web.value,
+            "category_code": code,
+            "location": location,
+            "is_anonymous": attributes.get("anonymous") == "true",
+            "is_secret": attributes.get("secret") == "true",
+            "reporter": _reporter(form),
+        }
     )
-    return new, address, media_url
+    return new_report(body), address, media_url
 
 
 async def file_request(

@@ -19,8 +19,8 @@ from app.core.config import Settings
 from app.core.errors import AppError
 from app.models import Report
 from app.models.enums import Role
-from app.models.types import utcnow
-from app.open311.filing import file_request
+from app.models.types import EARLIEST, LATEST, storable_instant, utcnow
+from app.open311.filing import file_request, text_form
 from app.open311.render import Open311Error, answer, checked_format, error_answer
 from app.open311.requests import (
     RequestFilter,
@@ -87,6 +87,8 @@ def _moment(params: Any, name: str) -> datetime | None:
         raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00Z") from None
     if moment.tzinfo is None:
         raise Open311Error(400, f"{name} needs an offset (Z or +07:00)")
+    if not storable_instant(moment):
+        raise Open311Error(400, f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}")
     return moment
 
 
@@ -193,6 +195,7 @@ async def create_service_request(request: Request, fmt: str, session: SessionDep
             form = await request.form()
         except StarletteHTTPException as refused:  # a body that is not a form
             raise Open311Error(400, str(refused.detail)) from None
+        text_form(form)
         raw_key = str(form.get("api_key") or "")
         try:
             principal = await known_principal(runtime_of(request.app), raw_key, session) if raw_key else None
