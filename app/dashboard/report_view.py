@@ -15,6 +15,7 @@ from app.access.principals import Principal
 from app.models import Agency, Attachment, Category, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import ReportStatus
 from app.reports.access import can_see_identity, holds
+from app.reports.identity_guard import mask_identity
 from app.reports.similar import SimilarReport
 from app.reports.transitions import ACTION_RULES, Action
 
@@ -51,6 +52,14 @@ class ReportView:
     actions: list[Action]
     agencies: list[Agency] = field(default_factory=list)
     similar: Sequence[SimilarReport] = ()
+    masks_identity: bool = False
+    """Whether follow-ups and reasons (which may come from national LAPOR) are shown with the
+    identity masked: for a caller not entitled to it."""
+    stored_reporter: Reporter | None = None
+
+    def shown(self, text: str) -> str:
+        """A follow-up's or a reason's text as this caller may read it."""
+        return mask_identity(text, self.stored_reporter) if self.masks_identity else text
 
 
 def allowed_actions(principal: Principal, report: Report) -> list[Action]:
@@ -72,11 +81,10 @@ async def build_view(
     rid = report.id or 0
     names = {a.id: a.name for a in await _all(session, select(Agency))}
     category = await session.get(Category, report.category_id) if report.category_id else None
-    reporter = None
-    if can_see_identity(principal, report):
-        reporter = (
-            await session.execute(select(Reporter).where(col(Reporter.report_id) == rid))
-        ).scalar_one_or_none()
+    stored = (
+        await session.execute(select(Reporter).where(col(Reporter.report_id) == rid))
+    ).scalar_one_or_none()
+    entitled = can_see_identity(principal, report)
     events = await _all(
         session, select(StatusEvent).where(col(StatusEvent.report_id) == rid).order_by(col(StatusEvent.id))
     )
@@ -92,7 +100,7 @@ async def build_view(
         report=report,
         agency_name=names.get(report.agency_id) if report.agency_id else None,
         category_name=category.name if category else None,
-        reporter=reporter,
+        reporter=stored if entitled else None,
         attachments=await _all(
             session, select(Attachment).where(col(Attachment.report_id) == rid).order_by(col(Attachment.id))
         ),
@@ -101,4 +109,6 @@ async def build_view(
         actions=actions,
         agencies=agencies,
         similar=await similar(session, principal, report) if similar else (),
+        masks_identity=not entitled,
+        stored_reporter=stored,
     )

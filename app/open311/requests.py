@@ -16,6 +16,7 @@ from app.api.report_schemas import status_label
 from app.models import Agency, Category, FollowUp, Report, StatusEvent
 from app.models.enums import CLOSED_STATUSES, ReportStatus
 from app.open311.render import Open311Error
+from app.reports.identity_guard import mask_identity, reporters_of
 
 MAX_SPAN = timedelta(days=90)
 
@@ -169,6 +170,8 @@ async def find_updates(
 ) -> list[dict[str, Any]]:
     """mySociety's request updates: status changes and follow-ups of visible reports, oldest first."""
     moves, notes = await _moves_and_notes(session, start, end)
+    # A follow-up from national LAPOR may name the reporter: public, so always masked.
+    reporters = await reporters_of(session, {f.report_id for f, _ in notes})
     updates = [
         (
             e.created_at,
@@ -179,7 +182,17 @@ async def find_updates(
             e.to_status,
         )
         for e, number in moves
-    ] + [(f.created_at, f"f{f.id}", number, "IN_PROGRESS", f.content, "followed_up") for f, number in notes]
+    ] + [
+        (
+            f.created_at,
+            f"f{f.id}",
+            number,
+            "IN_PROGRESS",
+            mask_identity(f.content, reporters.get(f.report_id)),
+            "followed_up",
+        )
+        for f, number in notes
+    ]
     updates.sort(key=lambda u: (u[0], u[1]))
     return [
         {

@@ -12,6 +12,7 @@ from sqlmodel import col
 from app.api.report_schemas import status_label
 from app.core.errors import NotFound
 from app.models import Agency, Category, FollowUp, Report
+from app.reports.identity_guard import mask_identity, reporters_of
 from app.reports.lookup_code import lookup_code_matches
 
 # One answer for "no such number" and "not visible without the code".
@@ -107,10 +108,19 @@ async def _name(
 async def _follow_ups(session: AsyncSession, report_ids: list[int]) -> list[PublicFollowUp]:
     rows = (
         await session.execute(
-            select(col(FollowUp.content), col(FollowUp.created_at), col(Agency.name))
+            select(col(FollowUp.report_id), col(FollowUp.content), col(FollowUp.created_at), col(Agency.name))
             .outerjoin(Agency, col(Agency.id) == col(FollowUp.agency_id))
             .where(col(FollowUp.report_id).in_(report_ids))
             .order_by(col(FollowUp.created_at), col(FollowUp.id))
         )
     ).all()
-    return [PublicFollowUp(agency=r.name, content=r.content, created_at=r.created_at) for r in rows]
+    # A follow-up from national LAPOR may name the reporter: public, so always masked.
+    reporters = await reporters_of(session, report_ids)
+    return [
+        PublicFollowUp(
+            agency=r.name,
+            content=mask_identity(r.content, reporters.get(r.report_id)),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]

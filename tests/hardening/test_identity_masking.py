@@ -11,7 +11,7 @@ import pytest
 
 from app.models import FollowUp, Reporter, StatusEvent
 from app.reports.identity_guard import MASKS, mask_identity
-from tests.helpers import REPORTER, Keys, bring_to
+from tests.helpers import REPORTER, Keys, bring_to, file_report
 
 SITI = Reporter(
     report_id=1,
@@ -125,3 +125,40 @@ async def _follow_up_id(client: httpx.AsyncClient, keys: Keys, report_id: int) -
     listed = (await client.get(f"/api/v1/reports/{report_id}/follow-ups", headers=keys.admin)).json()
     found: int = listed[-1]["id"]
     return found
+
+
+async def test_public_faces_always_mask_national_text(
+    app: Any, client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """Open311's request updates and the public lookup (with the reporter's own code) are public:
+    the identity in text from national LAPOR is masked there for everyone."""
+    report = await file_report(client, keys.intake)  # its answer carries the lookup code
+    await _with_national_text(app, report["id"])
+    updates = await client.get("/open311/v2/servicerequestupdates.json")
+    assert updates.status_code == 200, updates.text
+    assert MASKED in [u["description"] for u in updates.json()] and "Rahmawati" not in updates.text
+    looked_up = await client.get(
+        f"/api/v1/public/reports/{report['tracking_number']}",
+        headers={"X-Lookup-Code": report["lookup_code"]},
+    )
+    assert looked_up.status_code == 200, looked_up.text
+    assert (
+        MASKED in [f["content"] for f in looked_up.json()["follow_ups"]] and "Rahmawati" not in looked_up.text
+    )
+
+
+async def test_the_workspace_page_masks_national_text_as_the_api_does(
+    app: Any, client: httpx.AsyncClient, keys: Keys
+) -> None:
+    from tests.dashboard.support import sign_in_as
+
+    anonymous = await bring_to(client, keys, "disposed", is_anonymous=True)
+    await _with_national_text(app, anonymous["id"])
+    await sign_in_as(client, app, "agency")
+    page = await client.get(f"/dashboard/laporan/{anonymous['id']}")
+    assert page.status_code == 200 and "[nama pelapor]" in page.text and "Rahmawati" not in page.text
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=str(client.base_url)) as coordinator:
+        await sign_in_as(coordinator, app, "coordinator")
+        page = await coordinator.get(f"/dashboard/laporan/{anonymous['id']}")
+    assert page.status_code == 200 and "Siti Rahmawati (0812-5444-7788" in page.text
