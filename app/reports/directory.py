@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.core.errors import NotFound, Unprocessable
+from app.core.errors import Unprocessable
 from app.models import Agency
 from app.models.enums import Role
 
@@ -39,5 +39,6 @@ async def agency_of_role(
         raise Unprocessable(f"an agency {holder} needs an agency code")
     agency = await agency_by_code(session, agency_code)
     if agency is None or agency.id is None:
-        raise NotFound(f"no agency with code {agency_code!r}")
+        field = {"field": "body.agency_code", "message": "unknown agency", "type": "unknown_agency"}
+        raise Unprocessable(f"unknown agency {agency_code!r}", extra={"fields": [field]})
     return agency.id

@@ -57,6 +57,12 @@ async def test_keys_api(client: httpx.AsyncClient, keys: Keys) -> None:
     assert any(k["agency"] == "DINKES" and k["name"] == "dinkes bot" for k in listed)
     no_agency = await client.post("/api/v1/keys", json={"name": "x", "role": "agency"}, headers=keys.admin)
     assert no_agency.status_code == 422
+    unknown = await client.post(
+        "/api/v1/keys", json={"name": "x", "role": "agency", "agency_code": "NOPE"}, headers=keys.admin
+    )
+    assert unknown.status_code == 422, unknown.text  # a bad value in the body, not a missing resource
+    assert [f["field"] for f in unknown.json()["fields"]] == ["body.agency_code"]
+    assert len((await client.get("/api/v1/keys", headers=keys.admin)).json()) == len(listed)
     await client.post(f"/api/v1/keys/{made.json()['id']}/revoke", headers=keys.admin)
     assert (await client.get("/api/v1/agencies", headers={"X-API-Key": secret})).status_code == 401
     again = await client.post(f"/api/v1/keys/{made.json()['id']}/revoke", headers=keys.admin)

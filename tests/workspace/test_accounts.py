@@ -52,7 +52,7 @@ async def test_only_admins_manage_accounts(
         ({"password": "pendek"}, 422),
         ({"role": "intake"}, 422),
         ({"role": "agency"}, 422),
-        ({"role": "agency", "agency_code": "NOPE"}, 404),
+        ({"role": "agency", "agency_code": "NOPE"}, 422),
         ({"agency_code": "DPUPR"}, 422),
         ({"username": "Bad Name!"}, 422),
     ],
