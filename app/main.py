@@ -34,6 +34,8 @@ from app.core.failures import UnexpectedErrors
 from app.core.input_guard import ControlCharacterGuard
 from app.core.observability import RequestTelemetry, configure_logging
 from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
+from app.open311.render import ROOT as OPEN311_ROOT
+from app.open311.render import edge_error
 from app.open311.router import router as open311_router
 from app.public.router import router as public_router
 from app.runtime.context import running
@@ -113,11 +115,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """The edge, innermost first: input guard, body limit, unexpected errors, telemetry."""
-    app.add_middleware(ControlCharacterGuard)  # inside BodyLimit: it reads bodies already bounded
+    shapes = {OPEN311_ROOT: edge_error}  # Open311's clients read its own error shape
+    app.add_middleware(ControlCharacterGuard, shapes=shapes)  # inside BodyLimit: bodies are bounded
     app.add_middleware(
         BodyLimit,
         default_limit=settings.max_body_bytes,
         upload_limit=settings.max_attachment_bytes + 64 * 1024,
+        shapes=shapes,
     )
     app.add_middleware(UnexpectedErrors)  # inside the telemetry: its 500 gets a request id too
     app.add_middleware(RequestTelemetry)  # outermost: every answer gets its request id and metrics

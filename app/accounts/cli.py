@@ -12,12 +12,31 @@ def account() -> None:
     """Create, list, reset and disable officials' accounts for the workspace."""
 
 
+def _checked_email(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    """The address as the API takes it (`AccountCreate.email`: its type and constraints, rebuilt
+    from the field, not restated), or a usage error (exit code 2) before anything is created."""
+    if value is None:
+        return None
+    from pydantic import TypeAdapter, ValidationError
+
+    from app.api.accounts import AccountCreate
+
+    rule = TypeAdapter(AccountCreate.model_fields["email"].rebuild_annotation())
+    try:
+        email: str | None = rule.validate_python(value)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"]) from None
+    return email
+
+
 @account.command("create")
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True, help="The official's name as shown.")
 @click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "agency", "viewer"]))
 @click.option("--agency", "agency_code", default=None, help="Agency code (role agency only).")
-@click.option("--email", default=None, help="An e-mail address that may be used to sign in.")
+@click.option(
+    "--email", default=None, callback=_checked_email, help="An e-mail address that may be used to sign in."
+)
 @click.password_option("--password", help="Asked for when not given (at least 12 characters).")
 def account_create(
     username: str, display_name: str, role: str, agency_code: str | None, email: str | None, password: str

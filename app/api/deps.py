@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -68,8 +68,11 @@ def _plain_digits(value: object) -> object:
     raise PydanticCustomError("int_parsing", "Input should be an id in plain decimal digits, e.g. 42")
 
 
-# Ids in paths: plain digits, positive and within the range of the database's integer columns.
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(_plain_digits)]
+# An id read from the URL, in its path or its query (a cursor such as `before`): plain digits,
+# positive and within the range of the database's integer columns. Used inside `Path()` or
+# `Query()`, e.g. `Annotated[PlainId | None, Query(description=...)]`.
+PlainId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_plain_digits)]
+IdPath = Annotated[PlainId, Path()]
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]

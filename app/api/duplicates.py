@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from app.access.principals import Principal
 from app.api.deps import IdPath, SessionDep, require_roles
@@ -13,6 +13,7 @@ from app.api.render import render_report
 from app.api.report_schemas import MoveBody, ReportOut
 from app.core.errors import NotFound, Unprocessable, VersionConflict
 from app.models.enums import Role
+from app.models.types import MAX_ID
 from app.reports.duplicates import mark_duplicate
 from app.reports.queries import get_visible
 
@@ -24,7 +25,8 @@ CoordinatorKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.coo
 class MarkDuplicateBody(MoveBody):
     """Which report this one repeats."""
 
-    original_id: int = Field(ge=1, le=2_147_483_647, description="The id of the original report")
+    # strict: a JSON integer, never "5", 5.0 or true
+    original_id: StrictInt = Field(ge=1, le=MAX_ID, description="The id of the original report")
 
 
 @router.post(

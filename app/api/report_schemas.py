@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictI
 
 from app.api.value_schemas import IsoDay
 from app.models.enums import STATUS_LABELS, Channel, Origin, ReportKind, ReportStatus
-from app.models.types import EARLIEST
+from app.models.types import EARLIEST, MAX_ID
 
 
 class Strict(BaseModel):
@@ -162,7 +162,10 @@ class MoveBody(Strict):
     """The body of a move; every field is optional except where the action needs it."""
 
     reason: str | None = Field(None, max_length=2000)
-    version: int | None = Field(None, ge=1, description="The version the caller read (or send If-Match).")
+    # strict: a JSON integer, never "3", 3.0 or true; at most MAX_ID, as `If-Match` (app.api.moves)
+    version: StrictInt | None = Field(
+        None, ge=1, le=MAX_ID, description="The version the caller read (or send If-Match)."
+    )
 
 
 class DisposeBody(MoveBody):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from app.api.deps import AdminKey, IdPath, SessionDep, SettingsDep
+from app.api.deps import AdminKey, IdPath, PlainId, SessionDep, SettingsDep
 from app.api.webhook_schemas import (
     DeliveryOut,
     DeliveryPage,
@@ -23,7 +23,6 @@ from app.api.webhook_schemas import (
     subscription_out,
 )
 from app.models import DeliveryStatus
-from app.models.types import MAX_ID
 from app.webhooks import delivery_log as log
 from app.webhooks import subscriptions as service
 from app.webhooks.safety import DestinationPolicy
@@ -145,9 +144,7 @@ async def deliveries(
     session: SessionDep,
     _: AdminKey,
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
-    before: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of the previous page")
-    ] = None,
+    before: Annotated[PlainId | None, Query(description="`next_cursor` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DeliveryPage:
     """Deliveries newest first, each with every attempt (time, status, duration, error, answer)."""

@@ -1,20 +1,52 @@
-"""Request bodies bounded at the edge: `413` past the limit, declared or not."""
+"""Request bodies bounded at the edge: `413` past the limit, declared or not; and how every refusal
+of the edge (this limit, `app.core.input_guard`) is answered: `refuse`, in the REST API's shape or
+in the one a part of the site has (`Shapes`, given by `app.main`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_body
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A 4xx answered before any route runs, in the one error shape."""
+
+    status: int
+    body: dict[str, Any]
+
+
+EdgeShape = Callable[[str, Refusal], Response]
+"""How one part of the site answers the edge's refusals, from the request's path (`app.main`
+gives Open311's for `/open311/`)."""
+Shapes = Mapping[str, EdgeShape]
+"""The parts with their own shape, by path prefix; every other path gets the REST API's."""
+
+
+async def refuse(scope: Scope, send: Send, refusal: Refusal, shapes: Shapes) -> None:
+    """Answer a refusal in the shape the path's clients read (the REST API's one error shape but
+    where `shapes` names another)."""
+    path: str = scope.get("path", "")
+    shape = next((shape for prefix, shape in shapes.items() if path.startswith(prefix)), None)
+    response = shape(path, refusal) if shape else JSONResponse(refusal.body, status_code=refusal.status)
+    await response(scope, _empty_receive, send)
+
+
 class BodyLimit:
     """Refuse request bodies over the limit with `413`, whether or not they declare a length."""
 
-    def __init__(self, app: ASGIApp, *, default_limit: int, upload_limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, default_limit: int, upload_limit: int, shapes: Shapes = {}) -> None:  # noqa: B006 - read only
         self.app = app
         self.default_limit = default_limit
         self.upload_limit = upload_limit
+        self.shapes = shapes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -24,7 +56,7 @@ class BodyLimit:
         limit = self.upload_limit if uploads else self.default_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
-            await self._refuse(send, limit)
+            await refuse(scope, send, _too_large(limit), self.shapes)
             return
         received = 0
         refused = False
@@ -41,7 +73,7 @@ class BodyLimit:
                 if received > limit:
                     refused = True
                     if not response_started:
-                        await self._refuse(send, limit)
+                        await refuse(scope, send, _too_large(limit), self.shapes)
                     return {"type": "http.disconnect"}
             return message
 
@@ -55,13 +87,9 @@ class BodyLimit:
 
         await self.app(scope, limited_receive, guarded_send)
 
-    @staticmethod
-    async def _refuse(send: Send, limit: int) -> None:
-        response = JSONResponse(
-            error_body("payload_too_large", f"the request body is over the {limit}-byte limit"),
-            status_code=413,
-        )
-        await response({"type": "http"}, _empty_receive, send)
+
+def _too_large(limit: int) -> Refusal:
+    return Refusal(413, error_body("payload_too_large", f"the request body is over the {limit}-byte limit"))
 
 
 async def _empty_receive() -> Message:

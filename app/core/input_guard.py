@@ -11,27 +11,17 @@ import codecs
 import email.message
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi.responses import JSONResponse
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.body_limit import Refusal, Shapes, refuse
 from app.core.errors import error_body
 from app.core.text_rules import REFUSED_UTF8, UTF8_CARRY, has_control
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A 4xx answered before any route runs, in the one error shape."""
-
-    status: int
-    body: dict[str, Any]
-
 
 TWO_TYPES = Refusal(400, error_body("bad_request", "the request has more than one Content-Type header"))
 NOT_UTF8 = Refusal(415, error_body("unsupported_media_type", "a JSON body must be UTF-8 without a BOM"))
@@ -218,10 +208,12 @@ def _form_text(raw: bytes) -> str:
 
 class ControlCharacterGuard:
     """Refuse, before any route runs, a request carrying refused characters (`422`) or a body whose
-    reading by the route the guard cannot foresee (`400`, `415`)."""
+    reading by the route the guard cannot foresee (`400`, `415`); answered by `refuse` (in the
+    shape `shapes` gives a part of the site, if any)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, shapes: Shapes = {}) -> None:  # noqa: B006 - read only
         self.app = app
+        self.shapes = shapes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -234,14 +226,14 @@ class ControlCharacterGuard:
         if refusal is None and kind == "multipart":
             refusal = _form_charset_refusal(parse_options_header(content_type)[1])
         if refusal is not None:
-            await _refuse(scope, send, refusal)
+            await refuse(scope, send, refusal, self.shapes)
             return
         if kind is None:
             await self.app(scope, receive, send)
             return
         messages, ended, refusal = await _read_body(kind, content_type, receive)
         if ended and refusal is not None:
-            await _refuse(scope, send, refusal)
+            await refuse(scope, send, refusal, self.shapes)
             return
         await self.app(scope, _replay(messages, receive), send)
 
@@ -287,12 +279,3 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-async def _refuse(scope: Scope, send: Send, refusal: Refusal) -> None:
-    response = JSONResponse(refusal.body, status_code=refusal.status)
-    await response(scope, _no_body, send)
-
-
-async def _no_body() -> Message:
-    return {"type": "http.disconnect"}

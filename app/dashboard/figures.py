@@ -123,10 +123,7 @@ async def gather(
     await session.commit()  # the summary reads on sessions of its own; hold no lock meanwhile
     sessions = async_sessionmaker(session.bind)
     figures = await summary(sessions, period, now)
-    try:
-        before = previous_period(period)
-    except Unprocessable:  # the range before it would start before the first day a range may hold
-        before = None
+    before = previous_period(period)  # None when it would start before the first day a range may hold
     previous = await summary(sessions, before, now) if before is not None else None
     overdue, listed = await _overdue(session, principal, period)
     codes = {a.agency for a in figures.agencies if a.agency} | {r.agency for r in overdue if r.agency}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.core.errors import Unprocessable
 from app.models import PushJob, SyncRun
 from app.models.enums import JobStatus, ReportStatus, SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
@@ -37,11 +38,13 @@ class SyncHealth:
 
 
 def previous_period(period: DateRange) -> DateRange | None:
-    """The range of the same length that ends the day before this one starts (None before year 1)."""
+    """The range of the same length that ends the day before this one starts; None where that
+    range could not be a `DateRange` (it would start before the first day a range may hold,
+    1900-01-01, or before year 1)."""
     try:
         last = period.first - timedelta(days=1)
         return DateRange(last - (period.last - period.first), last, period.tz)
-    except OverflowError:
+    except (OverflowError, Unprocessable):
         return None
 
 

@@ -8,8 +8,10 @@ from xml.etree import ElementTree as ET
 import orjson
 from fastapi import Response
 
+from app.core.body_limit import Refusal
 from app.core.text_rules import xml_text
 
+ROOT = "/open311/"  # every GeoReport path lies under it (app.open311.router)
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 # The element name of each item of a list, by the list's element name.
 ITEM_NAMES = {
@@ -81,3 +83,21 @@ def checked_format(fmt: str) -> str:
     if fmt not in FORMATS:
         raise Open311Error(404, f"unknown format {fmt!r}: use .json or .xml")
     return fmt
+
+
+def edge_error(path: str, refusal: Refusal) -> Response:
+    """A refusal of the edge (`app.core.body_limit.refuse`: a refused character, two Content-Types,
+    a charset or a body size the edge refuses) to a request under `ROOT`, in the spec's shape and
+    in the format of the path's suffix (JSON for any other, as `error_answer`); the field a refusal
+    names goes into the description (the spec's errors have no fields).
+
+    The status: the spec answers bad input with 400 ("400 otherwise"), so a refused character,
+    422 in the REST API, is a 400 here, as the routes' own refusals of a field's value are; a 400
+    stays one. 413 (over the size limit) and 415 (a charset or encoding the edge cannot read as
+    the route would) stay: HTTP's own answers about the body as a whole, not about a parameter,
+    which any client or proxy understands (as the 429 of the routes' rate limit stays a 429)."""
+    named = [f["field"].partition(".")[2] or f["field"] for f in refusal.body.get("fields", [])]
+    detail = str(refusal.body["detail"])
+    description = f"{detail} (in {', '.join(named)})" if named else detail
+    status = 400 if refusal.status == 422 else refusal.status
+    return error_answer(path.rpartition(".")[2], Open311Error(status, description))

@@ -21,7 +21,7 @@ from app.models import Report
 from app.models.enums import Role
 from app.models.types import EARLIEST, LATEST, storable_instant, utcnow
 from app.open311.filing import file_request, text_form
-from app.open311.render import Open311Error, answer, checked_format, error_answer
+from app.open311.render import ROOT, Open311Error, answer, checked_format, error_answer
 from app.open311.requests import (
     RequestFilter,
     date_range,
@@ -44,13 +44,15 @@ class Open311ErrorOut(BaseModel):
 _BOTH: dict[str, Any] = {"application/json": {}, "text/xml": {}}
 _ERROR: dict[str, Any] = {"model": list[Open311ErrorOut], "content": {"text/xml": {}}}
 router = APIRouter(
-    prefix="/open311/v2",
+    prefix=f"{ROOT}v2",
     tags=["open311"],
     responses={
         200: {"description": "The answer, in the format of the suffix", "content": _BOTH},
         400: {**_ERROR, "description": "Bad input"},
         403: {**_ERROR, "description": "Missing, unknown or non-filing api_key"},
         404: {**_ERROR, "description": "Unknown service, request, token, format or jurisdiction"},
+        413: {**_ERROR, "description": "Body over the size limit"},
+        415: {**_ERROR, "description": "A form in a charset other than UTF-8, or JSON not in UTF-8"},
         429: {**_ERROR, "description": "Over the key's requests per minute"},
     },
 )

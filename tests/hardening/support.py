@@ -27,3 +27,12 @@ def assert_refused(response: httpx.Response, status: int = 422) -> dict[str, Any
     body: dict[str, Any] = response.json()
     assert isinstance(body["error"], str) and isinstance(body["detail"], str), body
     return body
+
+
+def assert_open311_refused(response: httpx.Response, status: int = 400) -> str:
+    """The status and Open311's error shape (a JSON array of one {code, description}), as the edge
+    answers under /open311/ (app.open311.render.edge_error); returns the description."""
+    assert response.status_code == status, response.text
+    [error] = response.json()
+    assert error == {"code": status, "description": error["description"]}, error
+    return str(error["description"])

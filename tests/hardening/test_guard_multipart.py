@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hardening.support import assert_refused, store_counts
+from tests.hardening.support import assert_open311_refused, assert_refused, store_counts
 from tests.helpers import Keys, file_report
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-CHARSET_REFUSED = {"error": "unsupported_media_type", "detail": "a multipart form's charset must be utf-8"}
+CHARSET_DETAIL = "a multipart form's charset must be utf-8"
+CHARSET_REFUSED = {"error": "unsupported_media_type", "detail": CHARSET_DETAIL}
 
 
 def _form(parts: list[tuple[bytes, bytes]], boundary: bytes = b"b0undary") -> bytes:
@@ -53,12 +54,7 @@ async def test_a_text_part_is_checked_however_its_headers_are_written(
     response = await client.post(
         "/open311/v2/requests.json", content=form, headers={"content-type": content_type}
     )
-    body = assert_refused(response)
-    assert body["fields"][0] == {
-        "field": "body.description",
-        "message": "contains a control character",
-        "type": "control_character",
-    }
+    assert "(in description)" in assert_open311_refused(response)  # Open311's shape under /open311/
     assert await store_counts(app) == before
 
 
@@ -69,7 +65,7 @@ async def test_an_empty_boundary_is_a_boundary_too(app: Any, client: httpx.Async
     response = await client.post(
         "/open311/v2/requests.json", content=form, headers={"content-type": "multipart/form-data; boundary="}
     )
-    assert assert_refused(response)["fields"][0]["field"] == "body.description"
+    assert "(in description)" in assert_open311_refused(response)
     assert await store_counts(app) == before
 
 
@@ -96,7 +92,7 @@ async def test_only_a_form_in_utf_8_or_ascii_is_taken(
         content=_form(_open311(keys, description)),
         headers={"content-type": content_type},
     )
-    assert assert_refused(response, 415) == CHARSET_REFUSED
+    assert assert_open311_refused(response, 415) == CHARSET_DETAIL
     assert await store_counts(app) == before
     # UTF-8 (by any of its names) or ASCII, or no charset, is taken.
     for accepted in ("", "; charset=utf-8", "; charset=UTF8", "; charset=us-ascii"):

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from app.models import Report
 from app.open311.render import to_xml
-from tests.hardening.support import assert_refused, store_counts
+from tests.hardening.support import assert_open311_refused, store_counts
 from tests.helpers import Keys, file_report
 
 # Every kind XML 1.0 cannot carry: C0 controls, lone surrogates, U+FFFE and U+FFFF.
@@ -58,12 +58,7 @@ async def test_an_open311_filing_with_u_ffff_is_refused(
     form = {"api_key": keys.intake["X-API-Key"], "service_code": "INFRA", "lat": "-2.68", "long": "111.63"}
     for text in ("Lampu jalan mati \uffff di depan sekolah", "Lampu jalan mati \ufffe di depan sekolah"):
         response = await client.post("/open311/v2/requests.json", data={**form, "description": text})
-        body = assert_refused(response)
-        assert body["fields"][0] == {
-            "field": "body.description",
-            "message": "contains a control character",
-            "type": "control_character",
-        }
+        assert "(in description)" in assert_open311_refused(response)  # Open311's shape under /open311/
     assert await store_counts(app) == before
     ET.fromstring((await client.get("/open311/v2/requests.xml")).content)
 
