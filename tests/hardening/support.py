@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.models import FollowUp, PushJob, Report, StatusEvent, WebhookSubscription
+from app.models import FollowUp, PushJob, Report, Reporter, StatusEvent, WebhookSubscription
+from tests.helpers import REPORTER
 
 COUNTED = (Report, StatusEvent, FollowUp, PushJob, WebhookSubscription)
 
@@ -36,3 +37,23 @@ def assert_open311_refused(response: httpx.Response, status: int = 400) -> str:
     [error] = response.json()
     assert error == {"code": status, "description": error["description"]}, error
     return str(error["description"])
+
+
+async def stored_subscription(app: Any) -> int:
+    """A webhook subscription written straight to the store (no URL check); its id."""
+    async with app.state.runtime.sessions() as session:
+        row = WebhookSubscription(url="https://hooks.example.test/h", secret="whsec_test")
+        session.add(row)
+        await session.commit()
+        assert row.id is not None
+        return row.id
+
+
+# The report's own reporter, as tests.helpers files it, as its stored row.
+SITI = Reporter(
+    report_id=1,
+    name=REPORTER["name"],
+    nik=REPORTER["nik"],
+    phone=REPORTER["phone"],
+    email=REPORTER["email"],
+)

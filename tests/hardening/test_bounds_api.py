@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from app.models import Account, Agency, Category, WebhookSubscription
+from app.models import Account, Agency, Category
 from app.models.types import MAX_ID
-from tests.hardening.support import assert_refused, store_counts
+from tests.hardening.support import assert_refused, store_counts, stored_subscription
 from tests.helpers import REPORTER, Keys, bring_to, file_report, report_body
 
 PASSWORD = "kata-sandi-yang-panjang"
@@ -23,15 +23,6 @@ def _field_refused(response: httpx.Response, field: str) -> None:
     body = assert_refused(response)
     assert body["error"] == "validation_error", body
     assert [f["field"] for f in body["fields"]] == [field], body
-
-
-async def _subscription(app: Any) -> int:
-    async with app.state.runtime.sessions() as session:
-        row = WebhookSubscription(url="https://hooks.example.test/h", secret="whsec_test")
-        session.add(row)
-        await session.commit()
-        assert row.id is not None
-        return row.id
 
 
 @pytest.mark.parametrize(
@@ -49,7 +40,7 @@ async def _subscription(app: Any) -> int:
 async def test_a_replay_since_is_an_iso_instant_in_the_storable_range(
     client: httpx.AsyncClient, keys: Keys, app: Any, since: object
 ) -> None:
-    path = f"/api/v1/webhooks/subscriptions/{await _subscription(app)}/replay"
+    path = f"/api/v1/webhooks/subscriptions/{await stored_subscription(app)}/replay"
     _field_refused(await client.post(path, json={"since": since}, headers=keys.admin), "body.since")
     for edge in ("1900-01-01T00:00:00Z", "8999-12-31T23:59:59+07:00"):
         answered = await client.post(path, json={"since": edge}, headers=keys.admin)

@@ -11,15 +11,9 @@ import pytest
 
 from app.models import FollowUp, Reporter, StatusEvent
 from app.reports.identity_guard import MASKS, mask_identity
-from tests.helpers import REPORTER, Keys, bring_to, file_report
+from tests.hardening.support import SITI
+from tests.helpers import Keys, bring_to, file_report
 
-SITI = Reporter(
-    report_id=1,
-    name=REPORTER["name"],
-    nik=REPORTER["nik"],
-    phone=REPORTER["phone"],
-    email=REPORTER["email"],
-)
 NATIONAL = (
     "Yth. Ibu Siti Rahmawati (0812-5444-7788, siti.rahma@example.id, NIK 6201014407850003), "
     "laporan Anda sudah ditindaklanjuti oleh Dinas PUPR."

@@ -10,17 +10,8 @@ import pytest
 
 from app.models import Reporter
 from app.reports.identity_guard import identity_field_in
-from tests.hardening.support import assert_refused, store_counts
-from tests.helpers import REPORTER, Keys, bring_to
-
-# The report's own reporter, as tests.helpers files it.
-SITI = Reporter(
-    report_id=1,
-    name=REPORTER["name"],
-    nik=REPORTER["nik"],
-    phone=REPORTER["phone"],
-    email=REPORTER["email"],
-)
+from tests.hardening.support import SITI, assert_refused, store_counts
+from tests.helpers import Keys, bring_to
 
 # Each spelling the audit got through with a 201 (or one of its kind), beside ordinary text that
 # looks like it (numbers, dates, times, money, places, other people) and must stay acceptable.

@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import WebhookSubscription
 from app.models.types import MAX_ID
-from tests.hardening.support import assert_refused, store_counts
+from tests.hardening.support import assert_refused, store_counts, stored_subscription
 from tests.helpers import Keys, file_report
 
 
@@ -68,21 +67,12 @@ async def test_a_move_version_is_a_json_integer_as_if_match_bounds_it(
     assert moved.status_code == 200 and moved.json()["status"] == "verified", moved.text
 
 
-async def _subscription(app: Any) -> int:
-    async with app.state.runtime.sessions() as session:
-        row = WebhookSubscription(url="https://hooks.example.test/h", secret="whsec_test")
-        session.add(row)
-        await session.commit()
-        assert row.id is not None
-        return row.id
-
-
 # "+" in a query is a space: "+1" is " 1", "%2B1" is "+1". (0, "" and MAX_ID + 1 were refused already.)
 @pytest.mark.parametrize("cursor", ["+1", "%2B1", "01", "%201", "1%20", "1_0"])
 async def test_a_delivery_log_cursor_is_plain_digits(
     client: httpx.AsyncClient, keys: Keys, app: Any, cursor: str
 ) -> None:
-    path = f"/api/v1/webhooks/subscriptions/{await _subscription(app)}/deliveries"
+    path = f"/api/v1/webhooks/subscriptions/{await stored_subscription(app)}/deliveries"
     for refused in (cursor, "0", "", str(MAX_ID + 1)):
         _field_refused(await client.get(f"{path}?before={refused}", headers=keys.admin), "query.before")
     for taken in ("?before=1", f"?before={MAX_ID}", ""):

@@ -54,3 +54,15 @@ async def stored_deliveries(app: Any) -> list[WebhookDelivery]:
         return list(
             (await session.execute(select(WebhookDelivery).order_by(col(WebhookDelivery.id)))).scalars()
         )
+
+
+async def delivered_through(app: Any, settings: Any, clock: FakeClock, resolver: Any) -> WebhookDelivery:
+    """Run the delivery job, resolving names with `resolver`, until nothing is due; the one
+    delivery stored."""
+    job = DeliveryJob(settings, app.state.runtime.sessions, clock=clock, resolver=resolver)
+    try:
+        await deliver_due(job)
+    finally:
+        await job.aclose()
+    (delivery,) = await stored_deliveries(app)
+    return delivery

@@ -13,7 +13,7 @@ from app.core.config import Settings
 from app.webhooks.delivery_job import DeliveryJob
 from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_client, is_public_address
 from tests.helpers import Keys, file_report
-from tests.webhooks.support import FakeClock, deliver_due, stored_deliveries
+from tests.webhooks.support import FakeClock, deliver_due, delivered_through, stored_deliveries
 
 PUBLIC = "93.184.216.34"
 
@@ -109,17 +109,9 @@ async def test_refused_again_at_delivery_when_the_name_now_points_inside(
     )
     assert created.status_code == 201
     await file_report(client, keys.intake)
-    job = DeliveryJob(
-        settings,
-        app.state.runtime.sessions,
-        clock=clock,
-        resolver=resolver_of({"hooks.dinas.example": ["10.0.0.7"]}),
+    delivery = await delivered_through(
+        app, settings, clock, resolver_of({"hooks.dinas.example": ["10.0.0.7"]})
     )
-    try:
-        await deliver_due(job)
-    finally:
-        await job.aclose()
-    (delivery,) = await stored_deliveries(app)
     assert delivery.status == "pending" and delivery.attempts == 1
     assert delivery.last_status_code is None
     assert (

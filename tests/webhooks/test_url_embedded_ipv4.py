@@ -11,10 +11,9 @@ import pytest
 
 from app.api.webhooks import destination_policy
 from app.core.config import Settings
-from app.webhooks.delivery_job import DeliveryJob
 from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_client, is_public_address
 from tests.helpers import Keys, file_report
-from tests.webhooks.support import FakeClock, deliver_due, stored_deliveries
+from tests.webhooks.support import FakeClock, delivered_through
 from tests.webhooks.test_safety import PUBLIC, resolver_of
 
 # (an address carrying a private IPv4 one, its twin carrying a public one), per embedding.
@@ -87,17 +86,9 @@ async def test_refused_at_delivery_when_the_name_now_resolves_to_one(
     )
     assert created.status_code == 201
     await file_report(client, keys.intake)
-    job = DeliveryJob(
-        settings,
-        app.state.runtime.sessions,
-        clock=clock,
-        resolver=resolver_of({"hooks.dinas.example": ["2002:a9fe:a9fe::1"]}),
+    delivery = await delivered_through(
+        app, settings, clock, resolver_of({"hooks.dinas.example": ["2002:a9fe:a9fe::1"]})
     )
-    try:
-        await deliver_due(job)
-    finally:
-        await job.aclose()
-    (delivery,) = await stored_deliveries(app)
     assert delivery.last_status_code is None
     assert delivery.last_error is not None and delivery.last_error.startswith("refused")
     assert "2002:a9fe:a9fe::1" in delivery.last_error
