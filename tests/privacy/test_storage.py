@@ -7,7 +7,6 @@ metadata, so a table added later is checked too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -37,14 +36,6 @@ def rig_settings(rig_settings: Any) -> Any:
     return rig_settings.model_copy(
         update={"webhook_allowed_hosts": "127.0.0.1", "webhook_allow_http": True, "webhook_retry_jitter": 0.0}
     )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    running.start()
-    yield running
-    running.stop()
 
 
 async def _file(rig: SyncRig, keys: Keys, kind: str) -> int:
