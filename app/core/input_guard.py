@@ -28,7 +28,7 @@ NOT_UTF8 = Refusal(415, error_body("unsupported_media_type", "a JSON body must b
 OTHER_CHARSET = Refusal(415, error_body("unsupported_media_type", "a multipart form's charset must be utf-8"))
 TOO_DEEP = Refusal(400, error_body("malformed_json", "the body is not valid JSON: it nests too deeply"))
 _FORM_CHARSETS = ("utf-8", "ascii")  # as codecs names them (`UTF8`, `us-ascii`... are these too)
-_DETAIL = "control characters (such as NUL), U+FFFE, U+FFFF and lone surrogates are not allowed in a request"
+_DETAIL = "control characters (such as NUL or U+009B), U+FFFE, U+FFFF and lone surrogates are not allowed in a request"
 
 
 def refused_character(field: str) -> Refusal:

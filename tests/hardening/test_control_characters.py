@@ -161,11 +161,14 @@ def _png_bytes() -> bytes:
     return image.getvalue()
 
 
-@pytest.mark.parametrize("character", ["\ufffe", "\uffff"])
-async def test_u_fffe_and_u_ffff_are_refused_like_control_characters(
+@pytest.mark.parametrize(
+    "character", ["\ufffe", "\uffff", "\x85", "\x9b"], ids=["fffe", "ffff", "nel", "csi"]
+)
+async def test_u_fffe_u_ffff_and_c1_controls_are_refused_like_control_characters(
     app: Any, client: httpx.AsyncClient, keys: Keys, character: str
 ) -> None:
-    """XML 1.0 cannot carry them: one filed would make the Open311 XML feed ill-formed."""
+    """XML 1.0 cannot carry U+FFFE and U+FFFF: one filed would make the Open311 XML feed
+    ill-formed. A C1 control such as U+009B (a terminal's escape) would reach logs and listings."""
     report = await file_report(client, keys.intake)
     before = await store_counts(app)
     _assert_control_refused(await client.get(f"/api/v1/reports/1{character}", headers=keys.admin), "path")

@@ -20,6 +20,7 @@ NAMES = [
     (b"sur\x00at\x07.pdf", "surat.pdf"),
     (b"surat\x1b[31m\x7f.pdf", "surat[31m.pdf"),
     ("surat \uffff\ufffe.pdf".encode(), "surat .pdf"),
+    ("surat\x9b31m\x85.pdf".encode(), "surat31m.pdf"),
     (b"laporan\tbaris.pdf", "laporanbaris.pdf"),
     ("Surat Lurah — Arut ✓.pdf".encode(), "Surat Lurah — Arut ✓.pdf"),
 ]
@@ -31,6 +32,7 @@ NAMES = [
         ("sur\x00at.pdf", "surat.pdf"),
         ("\ud800\udfff.pdf", ".pdf"),  # lone surrogates: no encoder (PostgreSQL's, UTF-8) takes them
         ("a\uffffb\ufffe.pdf", "ab.pdf"),
+        ("caf\xe9\x9b\x80.pdf", "caf\xe9.pdf"),
         ("../../etc/pass\x00wd", "passwd"),
         ("C:/Users/siti/foto.png", "foto.png"),
         ("\x00\x01", "lampiran"),

@@ -75,6 +75,17 @@ def test_u_fffe_and_u_ffff_are_found_however_the_chunks_split_their_bytes() -> N
         assert _scan(clean, size) is None, size
 
 
+def test_c1_controls_are_found_however_the_chunks_split_their_bytes() -> None:
+    for character in ("\x80", "\x85", "\x9b", "\x9f"):
+        dirty = _form(f"Lampu jalan mati {character}[31m di depan sekolah".encode(), b"\xc2\x9b")
+        for size in range(1, 12):
+            assert _scan(dirty, size) == "body.catatan", (character, size)
+    # Latin-1 letters and the no-break space (C2 A0, C3 85, C3 9B) are text.
+    clean = _form("Jl.\xa0Merdeka, caf\xe9 \xc5 \xdb \xa0\xa0".encode(), b"\xc2\x9b")
+    for size in range(1, 12):
+        assert _scan(clean, size) is None, size
+
+
 def test_an_empty_boundary_is_parsed_as_the_route_parses_it() -> None:
     body = b'--\r\nContent-Disposition: form-data; name="catatan"\r\n\r\nA\x00B\r\n----\r\n'
     scan = MultipartScan(b"")

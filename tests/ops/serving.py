@@ -31,8 +31,9 @@ def server_env(database_url: str, tmp_path: Path, **settings: str) -> dict[str, 
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Serve (schema already migrated) until the block ends; yields the base URL once healthy."""
+def serving(env: dict[str, str], log_path: Path, cwd: Path = ROOT) -> Iterator[str]:
+    """Serve (schema already migrated) until the block ends; yields the base URL once healthy.
+    `cwd` is the server's working folder, where it reads a `.env` file."""
     port = free_port()
     log = open(log_path, "wb")
     process = subprocess.Popen(
@@ -40,7 +41,7 @@ def serving(env: dict[str, str], log_path: Path) -> Iterator[str]:
         env=env,
         stdout=log,
         stderr=log,
-        cwd=ROOT,
+        cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
