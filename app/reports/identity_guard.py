@@ -4,7 +4,8 @@ reason carrying it is refused before anything is stored, and text that came from
 
 Matching looks through the ways a value is commonly (or evasively) written: text is folded first
 (compatibility forms such as a full-width at sign or digits, any script's decimal digits, combining marks
-and invisible format characters such as zero-width spaces or soft hyphens dropped, case folded),
+and invisible format characters such as zero-width spaces or soft hyphens dropped, case folded, and
+the Cyrillic and Greek letters drawn like a Latin one read as that letter: a Cyrillic Es (U+0421) for `C`),
 then digits separated only by punctuation or spaces count as one number, a name's words may be
 separated by any non-alphanumeric run, and an e-mail's `@` and dots may be written `(at)`/`[dot]`.
 """
@@ -29,6 +30,15 @@ _DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 # Letters by category that render as blank space (Hangul fillers): read as a space.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 _DIGITS = frozenset("0123456789")
+# Cyrillic and Greek letters drawn like a Latin one in common fonts, read as that letter (before
+# case folding: a capital may look like a Latin letter its small form does not, Greek Nu, N and v).
+_LOOKALIKES = str.maketrans(
+    "\u0410\u0412\u0415\u0405\u0406\u0408\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0423\u0425\u051a\u051c"
+    "\u0430\u0435\u0455\u0456\u0458\u04bb\u04cf\u0501\u043e\u0440\u0441\u0443\u051b\u051d\u0445"
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
+    "\u03b1\u03b5\u03b9\u03ba\u03bd\u03bf\u03c1\u03c4\u03c5\u03c7",
+    "ABESIJKMHOPCTYXQWaesijhldopcyqwxABEZHIKMNOPTYXaeikvoptux",
+)
 # A run of digits and the non-alphanumeric separators between them (no letter breaks it).
 _DIGIT_RUN = re.compile(r"[0-9](?:[\W_]*[0-9])*")
 _DIGIT_GROUP = re.compile(r"[0-9]+")
@@ -66,7 +76,7 @@ def _fold_char(char: str) -> Iterator[str]:
             yield " "
         elif unicodedata.category(part) not in _DROPPED_CATEGORIES:
             digit = unicodedata.decimal(part, None)
-            yield from str(digit) if digit is not None else part.casefold()
+            yield from str(digit) if digit is not None else part.translate(_LOOKALIKES).casefold()
 
 
 def _fold(text: str) -> _Folded:

@@ -36,6 +36,10 @@ def test_every_identity_value_is_masked_and_the_rest_kept() -> None:
         ("NIK: 6201/0144/0785/0003.", "NIK: [NIK]."),
         ("Bu Si\u00adti\u200b Rahmawati hadir", "Bu [nama pelapor] hadir"),
         ("Surel SITI.RAHMA\uff20EXAMPLE.ID ya", "Surel [email pelapor] ya"),
+        (
+            "Yth. \u0405\u0456t\u0456 R\u0430hm\u0430w\u0430ti, terima kasih",
+            "Yth. [nama pelapor], terima kasih",
+        ),
         ("surel siti.rahmawati@example.id", "surel [nama pelapor]@example.id"),
         ("NIK lain 3201 2345 6789 0123 juga", "NIK lain [NIK] juga"),
         ("Kontak siti.rahma@example.id / Siti Rahmawati", "Kontak [email pelapor] / [nama pelapor]"),

@@ -117,6 +117,22 @@ SPELLINGS = [
         "phone",
         "Hubungi 0812\u20105444\u2013 untuk jadwal, ruang 7788.",
     ),
+    # Cyrillic and Greek letters drawn like Latin ones (Es, Dze, Byelorussian I, A; Greek capitals).
+    (
+        "Terima kasih \u0405\u0456t\u0456 R\u0430hm\u0430w\u0430ti atas laporannya kemarin",
+        "name",
+        "Terima kasih \u0405\u0456t\u0456 Aisyah dan Bu R\u0430hm\u0430 atas bantuannya.",
+    ),
+    (
+        "TERIMA KASIH \u0405\u0399\u03a4\u0399 R\u0391\u0397M\u0391W\u0391\u03a4\u0399 ATAS LAPORANNYA",
+        "name",
+        "\u0421\u043f\u0430\u0441\u0438\u0431\u043e: \u039a\u0391\u039b\u0397\u039c\u0395\u03a1\u0391 bukan nama di sini.",
+    ),
+    (
+        "Hubungi \u0455iti.r\u0430hma@\u0435x\u0430mple.id untuk info lanjutan ya",
+        "email",
+        "Kontak \u0455iti.r\u0430hma.dinas@\u0435x\u0430mple.go.id untuk info lanjutan.",
+    ),
 ]
 
 
