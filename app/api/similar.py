@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.access.principals import Principal
 from app.api.deps import SessionDep, require_roles
@@ -25,7 +25,7 @@ FilerKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.intake))]
 class SimilarOut(BaseModel):
     """A report that may be the same matter (no content, no identity, never a secret one)."""
 
-    tracking_number: str
+    tracking_number: str | None = Field(description="null only for a report stored without one")
     title: str
     status: str
     status_label: str

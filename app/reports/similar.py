@@ -78,7 +78,7 @@ class SimilarReport:
     """A report that may be the same matter, with how alike and how far it is."""
 
     id: int
-    tracking_number: str
+    tracking_number: str | None
     title: str
     status: str
     created_at: datetime
@@ -255,7 +255,7 @@ def ranked_candidates(query: SimilarQuery, candidates: str) -> list[SimilarRepor
 def _report(row: dict[str, Any], score: float, far: float | None) -> SimilarReport:
     return SimilarReport(
         id=int(row["id"]),
-        tracking_number=str(row["tracking_number"]),
+        tracking_number=None if row["tracking_number"] is None else str(row["tracking_number"]),
         title=str(row["title"]),
         status=str(row["status"]),
         created_at=_aware(row["created_at"]),

@@ -176,3 +176,18 @@ async def test_on_postgresql_the_similar_index_answers_the_query(app: Any, test_
         assert "Index Scan using reports_fts_similar" in plan and "Order By" in plan, plan
         assert "category_id =" in plan and "created_at >=" in plan, plan
         assert ("latitude >=" in plan) is near, plan
+
+
+async def test_a_report_stored_without_a_tracking_number_is_listed_with_null(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    """The column allows it (rows written by other tools): null, never the text "None"."""
+    bare = await _file(client, keys, "Jalan berlubang di depan Pasar Indra Sari", location=_at(30))
+    async with app.state.runtime.sessions() as session:
+        await session.execute(update(Report).where(col(Report.id) == bare["id"]).values(tracking_number=None))
+        await session.commit()
+    query = {"title": "Jalan berlubang depan Pasar Indra Sari", "category_code": "INFRA"}
+    found = await _similar(client, keys, **query, lat=PASAR["latitude"], long=PASAR["longitude"])
+    assert [(f["tracking_number"], f["title"]) for f in found] == [(None, bare["title"])]
+    filed = await _file(client, keys, query["title"], location=_at(10))
+    assert [s["tracking_number"] for s in filed["similar"]] == [None]
