@@ -6,6 +6,8 @@ from __future__ import annotations
 import tracemalloc
 from typing import Any
 
+import pytest
+
 from app.core.input_guard import ControlCharacterGuard, MultipartScan
 
 BOUNDARY = "----WebKitFormBoundaryAbCdEf"
@@ -64,24 +66,26 @@ def test_a_field_or_file_named_with_a_refused_character_is_refused() -> None:
             assert _scan((part + f"--{BOUNDARY}--\r\n").encode(), 7) == "body", (name, filename)
 
 
-def test_u_fffe_and_u_ffff_are_found_however_the_chunks_split_their_bytes() -> None:
-    for character in ("\ufffe", "\uffff"):
-        dirty = _form(f"Lampu jalan mati {character} di depan sekolah".encode(), b"\xef\xbf\xbf")
+@pytest.mark.parametrize(
+    ("refused", "neighbours", "file_bytes"),
+    [
+        # U+FFFE, U+FFFF; their neighbours in UTF-8 (U+FFFD, U+FFBF, U+EFBF) are text.
+        (("\ufffe", "\uffff"), "a\ufffd b\uffbf c\uefbf \ufffd\ufffd", b"\xef\xbf\xbf"),
+        # C1 controls (C2 80 to C2 9F); Latin-1 letters and the no-break space (C2 A0, C3 85, C3 9B)
+        # are text.
+        (("\x80", "\x85", "\x9b", "\x9f"), "Jl.\xa0Merdeka, caf\xe9 \xc5 \xdb \xa0\xa0", b"\xc2\x9b"),
+    ],
+    ids=["fffe-ffff", "c1"],
+)
+def test_refused_characters_are_found_however_the_chunks_split_their_bytes(
+    refused: tuple[str, ...], neighbours: str, file_bytes: bytes
+) -> None:
+    """The file part holds the same bytes: a file's bytes are not looked at."""
+    for character in refused:
+        dirty = _form(f"Lampu jalan mati {character}[31m di depan sekolah".encode(), file_bytes)
         for size in range(1, 12):
             assert _scan(dirty, size) == "body.catatan", (character, size)
-    # Their neighbours in UTF-8 (U+FFFD, U+FFBF, U+EFBF) are text.
-    clean = _form("a\ufffd b\uffbf c\uefbf \ufffd\ufffd".encode(), b"\xef\xbf\xbf")
-    for size in range(1, 12):
-        assert _scan(clean, size) is None, size
-
-
-def test_c1_controls_are_found_however_the_chunks_split_their_bytes() -> None:
-    for character in ("\x80", "\x85", "\x9b", "\x9f"):
-        dirty = _form(f"Lampu jalan mati {character}[31m di depan sekolah".encode(), b"\xc2\x9b")
-        for size in range(1, 12):
-            assert _scan(dirty, size) == "body.catatan", (character, size)
-    # Latin-1 letters and the no-break space (C2 A0, C3 85, C3 9B) are text.
-    clean = _form("Jl.\xa0Merdeka, caf\xe9 \xc5 \xdb \xa0\xa0".encode(), b"\xc2\x9b")
+    clean = _form(neighbours.encode(), file_bytes)
     for size in range(1, 12):
         assert _scan(clean, size) is None, size
 
