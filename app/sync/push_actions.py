@@ -74,6 +74,7 @@ async def _file(
         is_anonymous=report.is_anonymous,
         is_secret=report.is_secret,
     )
+    await _end_transaction(session)
     receipt = await client.file_complaint(
         filing, tracking_number=report.tracking_number or "", may_exist=may_exist
     )
@@ -83,6 +84,8 @@ async def _file(
         .values(national_id=receipt.national_id, national_tracking_id=receipt.tracking_id)
         .execution_options(synchronize_session=False)
     )
+    # Recorded at once, as each follow-up is: a repeat of the job finds the report linked.
+    await session.commit()
 
 
 async def _follow_ups(
@@ -96,6 +99,7 @@ async def _follow_ups(
     pending = await _unposted_follow_ups(session, report)
     if not pending:
         return
+    await _end_transaction(session)
     already = await _posted_before(client, report, report.national_id) if may_exist else {}
     institution = settings.lapor_institution_id or 0
     for follow_up in pending:
@@ -156,11 +160,22 @@ async def _forward(
     target = settings.lapor_forward_to_institution_id
     if target is None:
         raise PushFailed("set LAPOR_FORWARD_TO_INSTITUTION_ID to forward reports upstream")
+    reason = await _forward_reason(session, report)
+    await _end_transaction(session)
     if may_exist:
         detail = await client.get_complaint(report.national_id)
         if detail.data.disposition_id not in (None, settings.lapor_institution_id):
             return  # the earlier attempt went through
-    reason = (
+    await client.reject_not_authority(
+        report.national_id,
+        to_institution_id=target,
+        description=reason or "Bukan kewenangan pemerintah kabupaten",
+    )
+
+
+async def _forward_reason(session: AsyncSession, report: Report) -> str | None:
+    """The reason of the report's latest move to forwarded."""
+    return (
         await session.execute(
             select(col(StatusEvent.reason))
             .where(
@@ -171,8 +186,10 @@ async def _forward(
             .limit(1)
         )
     ).scalar_one_or_none()
-    await client.reject_not_authority(
-        report.national_id,
-        to_institution_id=target,
-        description=reason or "Bukan kewenangan pemerintah kabupaten",
-    )
+
+
+async def _end_transaction(session: AsyncSession) -> None:
+    """End the reads' transaction before calling upstream: no transaction stays open across a
+    call that may take minutes (on SQLite it would hold the write lock from every other writer).
+    What the job writes after the call goes in a transaction of its own."""
+    await session.commit()
