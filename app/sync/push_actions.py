@@ -35,14 +35,24 @@ async def execute(session: AsyncSession, client: LaporClient, settings: Settings
     report = await session.get(Report, job.report_id)
     if report is None:
         raise PushFailed("the report no longer exists")
+    may_exist = tried_before(job)
     if job.kind == JobKind.file:
-        await _file(session, client, settings, report, may_exist=job.attempts > 1)
+        await _file(session, client, settings, report, may_exist=may_exist)
     elif job.kind == JobKind.follow_up:
-        await _follow_ups(session, client, settings, report, may_exist=job.attempts > 1)
+        await _follow_ups(session, client, settings, report, may_exist=may_exist)
     elif job.kind == JobKind.forward:
-        await _forward(session, client, settings, report, may_exist=job.attempts > 1)
+        await _forward(session, client, settings, report, may_exist=may_exist)
     else:
         raise PushFailed(f"unknown push job kind {job.kind!r}")
+
+
+def tried_before(job: PushJob) -> bool:
+    """Whether an earlier attempt may have reached upstream, so this one looks before it sends.
+
+    The count of attempts alone does not say it: a dead job retried through the API starts
+    again from none, and its last attempt may well have been stored with its answer lost.
+    Every failed attempt leaves its `last_error`, which a retry keeps."""
+    return job.attempts > 1 or job.last_error is not None
 
 
 async def _file(
