@@ -63,14 +63,7 @@ async def _file(
         return  # already linked (a pull found it by its tag)
     if settings.lapor_institution_id is None or settings.lapor_location_id is None:
         raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
-    category_id = settings.lapor_default_category_id
-    if report.category_id is not None:
-        national = (
-            await session.execute(
-                select(col(Category.national_category_id)).where(col(Category.id) == report.category_id)
-            )
-        ).scalar_one_or_none()
-        category_id = national or category_id
+    category_id = await _national_category(session, report) or settings.lapor_default_category_id
     if category_id is None:
         raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
     filing = ComplaintFiling(
@@ -96,6 +89,17 @@ async def _file(
     )
     # Recorded at once, as each follow-up is: a repeat of the job finds the report linked.
     await session.commit()
+
+
+async def _national_category(session: AsyncSession, report: Report) -> int | None:
+    """The national id of the report's category, if it has one."""
+    if report.category_id is None:
+        return None
+    return (
+        await session.execute(
+            select(col(Category.national_category_id)).where(col(Category.id) == report.category_id)
+        )
+    ).scalar_one_or_none()
 
 
 async def _follow_ups(
