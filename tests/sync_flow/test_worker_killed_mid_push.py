@@ -18,7 +18,9 @@ from sqlmodel import col
 
 from app.core.config import Settings
 from app.main import create_app
-from app.models import PushJob, Report
+from app.models import PushJob, Report, SyncRun
+from app.models.enums import SyncRunKind, SyncRunStatus
+from app.models.types import utcnow
 from lapor_mock.remote import RemoteMock
 from tests.helpers import make_keys, report_body
 from tests.sync.support import running_mock_server, service_env
@@ -53,13 +55,13 @@ async def _state(app: Any) -> tuple[Report, PushJob]:
 async def test_sigkill_between_sent_and_marked_sent_files_once(
     mock_server: RemoteMock, database_url: str, tmp_path: Path
 ) -> None:
-    # No pulls in this test: the filing can only be linked by the push job itself.
     env = service_env(database_url, mock_server, tmp_path, SYNC_LEASE_SECONDS="2")
     env["SYNC_PULL_INTERVAL_SECONDS"] = env["SYNC_SWEEP_INTERVAL_SECONDS"] = "3600"
     settings = Settings(database_url=database_url, attachment_dir=tmp_path / "attachments")
     app = create_app(settings.model_copy(update={"lapor_base_url": env["LAPOR_BASE_URL"]}))
     async with app.router.lifespan_context(app):
         keys = await make_keys(app)
+        await _pulled_just_now(app)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             filed = await client.post("/api/v1/reports", json=report_body(), headers=keys.intake)
@@ -86,6 +88,16 @@ async def test_sigkill_between_sent_and_marked_sent_files_once(
     (upstream,) = _ours(mock_server, number)
     assert report.national_id == upstream["id"] and job.status == "done"
     assert len(mock_server.received("/complaints/complaint", "POST")) == 1, "filed a second time"
+
+
+async def _pulled_just_now(app: Any) -> None:
+    """No pull is due for an hour: the filing can only be linked by the push job itself (a pull
+    would find it by its tag, which is no test of the push)."""
+    now = utcnow()
+    async with app.state.runtime.sessions() as session:
+        for kind in (SyncRunKind.pull, SyncRunKind.sweep):
+            session.add(SyncRun(kind=kind, status=SyncRunStatus.succeeded, started_at=now, finished_at=now))
+        await session.commit()
 
 
 async def _arrived(remote: RemoteMock, tracking_number: str) -> list[dict[str, Any]]:

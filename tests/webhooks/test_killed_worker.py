@@ -18,7 +18,7 @@ from tests.sync_flow.test_worker_process import ROOT, _start_worker, _wait_for_l
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import stored_deliveries
 
-LEASE = 4
+LEASE = 6
 
 
 def _worker_env(database_url: str, folder: Path) -> dict[str, str]:
@@ -28,7 +28,7 @@ def _worker_env(database_url: str, folder: Path) -> dict[str, str]:
         ATTACHMENT_DIR=str(folder / "attachments"),
         WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
         WEBHOOK_ALLOW_HTTP="true",
-        WEBHOOK_TIMEOUT_SECONDS="3",
+        WEBHOOK_TIMEOUT_SECONDS="5",
         WEBHOOK_LEASE_SECONDS=str(LEASE),
         WEBHOOK_POLL_SECONDS="0.05",
         PYTHONPATH=str(ROOT),
@@ -52,7 +52,7 @@ async def test_sigkill_with_a_webhook_in_flight_loses_nothing(
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    receiver.delays.append(10.0)  # the first request is taken and held: the worker waits for it
+    receiver.delays.append(15.0)  # the first request is taken and held: the worker waits for it
     await file_report(client, keys.intake)
     env, log = _worker_env(database_url, tmp_path), tmp_path / "worker.log"
 
