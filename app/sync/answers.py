@@ -26,6 +26,11 @@ M = TypeVar("M")
 
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
+MAX_RETRY_AFTER_SECONDS = 3600.0
+"""The longest `Retry-After` honoured: a longer one counts as an hour. A 429 holds back every
+call sharing the token and a push job waits at least that long, so an absurd value from the
+gateway (a day, or 10^12 seconds, past any date a job can be put back to) would stop the sync."""
+
 
 def read_results(response: httpx.Response, adapter: TypeAdapter[Envelope[M]]) -> M:
     """The `results` of a 2xx answer, or the error its status means."""
@@ -49,7 +54,8 @@ def error_for(response: httpx.Response) -> LaporError:
     where = _where(response)
     message = problem.get("message")
     text = f"{where}: {status} {message if isinstance(message, str) else ''}".rstrip()
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    asked = parse_retry_after(response.headers.get("Retry-After"))
+    retry_after = None if asked is None else min(asked, MAX_RETRY_AFTER_SECONDS)
     if status in (401, 403):
         return UnauthorizedError(text, status=status)
     if status == 404:

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import FromClause, Insert, and_, case, exists, insert, literal, or_, select, update
+from sqlalchemy import FromClause, Insert, and_, case, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
-from sqlmodel import col
 
 from app.core.backoff import Backoff
 from app.core.config import Settings
@@ -24,6 +22,7 @@ from app.reports.events import EventDraft, EventType, record_events
 from app.sync.client import LaporClient
 from app.sync.errors import LaporError, RateLimitedError, RejectedError, TransientError
 from app.sync.push_actions import PushFailed, PushNotYet, execute
+from app.sync.push_lease import Lease, PushLeases, held
 
 log = logging.getLogger("app.sync.push")
 PUSH_JITTER = 0.5
@@ -130,6 +129,7 @@ class Pusher:
         self.clock = clock
         self.worker_id = worker_id
         self.stop: asyncio.Event | None = None  # set by the worker: stop between jobs
+        self.leases = PushLeases(sessions, settings.sync_lease_seconds, clock)
         self.backoff = Backoff(
             base=settings.sync_push_base_delay_seconds,
             cap=settings.sync_push_max_delay_seconds,
@@ -140,109 +140,82 @@ class Pusher:
     async def run_once(self) -> int:
         """Claim a batch of due jobs and run each; on stop, give back the ones not started."""
         claimed = await self.claim()
-        for n, job_id in enumerate(claimed):
+        for n, lease in enumerate(claimed):
             if self.stop is not None and self.stop.is_set():
                 await self.release(claimed[n:])
                 return n
-            await self.run_job(job_id)
+            await self.run_job(lease)
         return len(claimed)
 
-    async def release(self, job_ids: list[int]) -> None:
+    async def claim(self) -> list[Lease]:
+        """Lease a batch of due jobs for this worker (see `app.sync.push_lease`)."""
+        return await self.leases.claim(self.batch_size)
+
+    async def release(self, leases: list[Lease]) -> None:
         """Give claimed, unstarted jobs back to the queue at once (their attempt not counted)."""
-        async with self.sessions() as session:
-            await session.execute(
-                update(PushJob)
-                .where(col(PushJob.id).in_(job_ids), col(PushJob.status) == JobStatus.running)
-                .values(
-                    status=JobStatus.pending,
-                    lease_until=None,
-                    attempts=PushJob.attempts - 1,
-                    updated_at=self.clock(),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            await session.commit()
-        log.info("released %d claimed push jobs on stop", len(job_ids))
+        await self.leases.release(leases)
 
-    async def claim(self) -> list[int]:
-        """Lease due jobs whose earlier jobs (same report) are all done; SKIP LOCKED on PostgreSQL."""
-        now = self.clock()
-        earlier = aliased(PushJob)
-        blocked = exists().where(
-            col(earlier.report_id) == col(PushJob.report_id),
-            col(earlier.id) < col(PushJob.id),
-            col(earlier.status) != JobStatus.done,
-        )
-        due = or_(
-            and_(col(PushJob.status) == JobStatus.pending, col(PushJob.next_attempt_at) <= now),
-            and_(col(PushJob.status) == JobStatus.running, col(PushJob.lease_until) < now),
-        )
-        query = select(col(PushJob.id)).where(due, ~blocked).order_by(col(PushJob.id)).limit(self.batch_size)
+    async def run_job(self, lease: Lease) -> None:
+        """Send one claimed job while holding its lease, and record how it went (done, retry
+        later, or dead); a job whose lease another worker took over is left to that worker."""
+        if not await self.leases.renew(lease):
+            log.info("push job %s was taken over after its lease ended; leaving it", lease.job_id)
+            return
         async with self.sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=PushJob)
-            ids = [int(i) for i in (await session.execute(query)).scalars() if i is not None]
-            if ids:
-                await session.execute(
-                    update(PushJob)
-                    .where(col(PushJob.id).in_(ids))
-                    .values(
-                        status=JobStatus.running,
-                        lease_until=now + timedelta(seconds=self.settings.sync_lease_seconds),
-                        attempts=PushJob.attempts + 1,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            await session.commit()
-        return ids
-
-    async def run_job(self, job_id: int) -> None:
-        """Send one claimed job and record how it went (done, retry later, or dead)."""
-        async with self.sessions() as session:
-            job = await session.get(PushJob, job_id)
-            if job is None or job.status != JobStatus.running:
+            job = await session.get(PushJob, lease.job_id)
+            if job is None:
                 return
+            await session.commit()  # no lock held while the lease keeper writes
             try:
-                await execute(session, self.client, self.settings, job)
+                async with self.leases.kept(lease):
+                    await execute(session, self.client, self.settings, job)
             except TransientError as exc:
                 await session.rollback()
-                await self._retry_or_bury(job_id, exc)
+                await self._retry_or_bury(lease, exc)
                 return
             except PushNotYet as exc:
                 await session.rollback()
-                await self._wait(job_id, str(exc))
+                await self._wait(lease, str(exc))
                 return
             except (LaporError, PushFailed) as exc:
                 await session.rollback()
-                await self._bury(job_id, describe_failure(exc))
+                await self._bury(lease, describe_failure(exc))
                 return
             except Exception as exc:
                 # Anything else (a clash in the database, a bug) is retried with back-off and
                 # dies after the last attempt like any failure: a job never stays `running`.
                 await session.rollback()
-                log.error("push job %s failed unexpectedly: %s", job_id, describe_failure(exc))
-                await self._retry_or_bury(job_id, exc)
+                log.error("push job %s failed unexpectedly: %s", lease.job_id, describe_failure(exc))
+                await self._retry_or_bury(lease, exc)
                 return
-            job.status = JobStatus.done
-            job.lease_until = None
-            job.last_error = None
-            job.updated_at = self.clock()
-            try:
-                await session.commit()
-            except Exception as exc:
-                await session.rollback()
-                log.error("push job %s could not be recorded done: %s", job_id, describe_failure(exc))
-                await self._retry_or_bury(job_id, exc)
+            await self._mark_done(session, lease)
 
-    async def _retry_or_bury(self, job_id: int, exc: Exception) -> None:
+    async def _mark_done(self, session: AsyncSession, lease: Lease) -> None:
+        """Record the job done with what it wrote, in one transaction (only while it is ours)."""
+        marked = await session.execute(
+            update(PushJob)
+            .where(held(lease))
+            .values(status=JobStatus.done, lease_until=None, last_error=None, updated_at=self.clock())
+            .execution_options(synchronize_session=False)
+        )
+        try:
+            await session.commit()
+        except Exception as exc:
+            await session.rollback()
+            log.error("push job %s could not be recorded done: %s", lease.job_id, describe_failure(exc))
+            await self._retry_or_bury(lease, exc)
+            return
+        if not marked.rowcount:  # type: ignore[attr-defined]
+            log.warning("push job %s was sent after its lease was lost", lease.job_id)
+
+    async def _retry_or_bury(self, lease: Lease, exc: Exception) -> None:
         async with self.sessions() as session:
-            job = await session.get(PushJob, job_id)
+            job = await _held_job(session, lease)
             if job is None:
                 return
             if job.attempts >= self.settings.sync_push_max_attempts:
                 await session.rollback()
-                await self._bury(job_id, describe_failure(exc))
+                await self._bury(lease, describe_failure(exc))
                 return
             retry_after = exc.retry_after if isinstance(exc, RateLimitedError) else None
             delay = self.backoff.wait(job.attempts, retry_after)
@@ -252,12 +225,12 @@ class Pusher:
             job.last_error = describe_failure(exc)[:2000]
             job.updated_at = self.clock()
             await session.commit()
-        log.info("push job %s (%s) will retry in %.1fs", job_id, type(exc).__name__, delay)
+        log.info("push job %s (%s) will retry in %.1fs", lease.job_id, type(exc).__name__, delay)
 
-    async def _wait(self, job_id: int, reason: str) -> None:
+    async def _wait(self, lease: Lease, reason: str) -> None:
         """Put a job back until the next pull may have changed things; the attempt is not counted."""
         async with self.sessions() as session:
-            job = await session.get(PushJob, job_id)
+            job = await _held_job(session, lease)
             if job is None:
                 return
             job.status = JobStatus.pending
@@ -268,10 +241,10 @@ class Pusher:
             job.updated_at = self.clock()
             await session.commit()
 
-    async def _bury(self, job_id: int, error: str) -> None:
+    async def _bury(self, lease: Lease, error: str) -> None:
         """Dead-letter a job with its last error, and tell the subscribers."""
         async with self.sessions() as session:
-            job = await session.get(PushJob, job_id)
+            job = await _held_job(session, lease)
             if job is None:
                 return
             job.status = JobStatus.dead
@@ -288,4 +261,12 @@ class Pusher:
             ).decode()
             await record_events(session, job.report_id, [EventType.sync_failed], payload, self.clock())
             await session.commit()
-        log.warning("push job %s is dead: %s", job_id, error.split(":")[0])
+        log.warning("push job %s is dead: %s", lease.job_id, error.split(":")[0])
+
+
+async def _held_job(session: AsyncSession, lease: Lease) -> PushJob | None:
+    """The job, if this lease still holds it (running, with the lease's token)."""
+    job = await session.get(PushJob, lease.job_id, populate_existing=True)
+    if job is None or job.status != JobStatus.running or job.lease_until != lease.until:
+        return None
+    return job

@@ -35,14 +35,24 @@ async def execute(session: AsyncSession, client: LaporClient, settings: Settings
     report = await session.get(Report, job.report_id)
     if report is None:
         raise PushFailed("the report no longer exists")
+    may_exist = tried_before(job)
     if job.kind == JobKind.file:
-        await _file(session, client, settings, report, may_exist=job.attempts > 1)
+        await _file(session, client, settings, report, may_exist=may_exist)
     elif job.kind == JobKind.follow_up:
-        await _follow_ups(session, client, settings, report, may_exist=job.attempts > 1)
+        await _follow_ups(session, client, settings, report, may_exist=may_exist)
     elif job.kind == JobKind.forward:
-        await _forward(session, client, settings, report, may_exist=job.attempts > 1)
+        await _forward(session, client, settings, report, may_exist=may_exist)
     else:
         raise PushFailed(f"unknown push job kind {job.kind!r}")
+
+
+def tried_before(job: PushJob) -> bool:
+    """Whether an earlier attempt may have reached upstream, so this one looks before it sends.
+
+    The count of attempts alone does not say it: a dead job retried through the API starts
+    again from none, and its last attempt may well have been stored with its answer lost.
+    Every failed attempt leaves its `last_error`, which a retry keeps."""
+    return job.attempts > 1 or job.last_error is not None
 
 
 async def _file(
@@ -53,14 +63,7 @@ async def _file(
         return  # already linked (a pull found it by its tag)
     if settings.lapor_institution_id is None or settings.lapor_location_id is None:
         raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
-    category_id = settings.lapor_default_category_id
-    if report.category_id is not None:
-        national = (
-            await session.execute(
-                select(col(Category.national_category_id)).where(col(Category.id) == report.category_id)
-            )
-        ).scalar_one_or_none()
-        category_id = national or category_id
+    category_id = await _national_category(session, report) or settings.lapor_default_category_id
     if category_id is None:
         raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
     filing = ComplaintFiling(
@@ -74,6 +77,7 @@ async def _file(
         is_anonymous=report.is_anonymous,
         is_secret=report.is_secret,
     )
+    await _end_transaction(session)
     receipt = await client.file_complaint(
         filing, tracking_number=report.tracking_number or "", may_exist=may_exist
     )
@@ -83,6 +87,19 @@ async def _file(
         .values(national_id=receipt.national_id, national_tracking_id=receipt.tracking_id)
         .execution_options(synchronize_session=False)
     )
+    # Recorded at once, as each follow-up is: a repeat of the job finds the report linked.
+    await session.commit()
+
+
+async def _national_category(session: AsyncSession, report: Report) -> int | None:
+    """The national id of the report's category, if it has one."""
+    if report.category_id is None:
+        return None
+    return (
+        await session.execute(
+            select(col(Category.national_category_id)).where(col(Category.id) == report.category_id)
+        )
+    ).scalar_one_or_none()
 
 
 async def _follow_ups(
@@ -96,6 +113,7 @@ async def _follow_ups(
     pending = await _unposted_follow_ups(session, report)
     if not pending:
         return
+    await _end_transaction(session)
     already = await _posted_before(client, report, report.national_id) if may_exist else {}
     institution = settings.lapor_institution_id or 0
     for follow_up in pending:
@@ -156,11 +174,22 @@ async def _forward(
     target = settings.lapor_forward_to_institution_id
     if target is None:
         raise PushFailed("set LAPOR_FORWARD_TO_INSTITUTION_ID to forward reports upstream")
+    reason = await _forward_reason(session, report)
+    await _end_transaction(session)
     if may_exist:
         detail = await client.get_complaint(report.national_id)
         if detail.data.disposition_id not in (None, settings.lapor_institution_id):
             return  # the earlier attempt went through
-    reason = (
+    await client.reject_not_authority(
+        report.national_id,
+        to_institution_id=target,
+        description=reason or "Bukan kewenangan pemerintah kabupaten",
+    )
+
+
+async def _forward_reason(session: AsyncSession, report: Report) -> str | None:
+    """The reason of the report's latest move to forwarded."""
+    return (
         await session.execute(
             select(col(StatusEvent.reason))
             .where(
@@ -171,8 +200,10 @@ async def _forward(
             .limit(1)
         )
     ).scalar_one_or_none()
-    await client.reject_not_authority(
-        report.national_id,
-        to_institution_id=target,
-        description=reason or "Bukan kewenangan pemerintah kabupaten",
-    )
+
+
+async def _end_transaction(session: AsyncSession) -> None:
+    """End the reads' transaction before calling upstream: no transaction stays open across a
+    call that may take minutes (on SQLite it would hold the write lock from every other writer).
+    What the job writes after the call goes in a transaction of its own."""
+    await session.commit()

@@ -85,3 +85,13 @@ async def test_a_rate_limited_job_waits_at_least_what_upstream_asked(rig: SyncRi
     assert (job.status, job.attempts) == ("pending", 1)
     assert job.next_attempt_at >= before + timedelta(seconds=600)
     assert "RateLimitedError" in (job.last_error or "")
+
+
+async def test_an_absurd_retry_after_puts_the_job_back_for_an_hour_at_most(rig: SyncRig) -> None:
+    await _followed_up_report(rig)
+    rig.mock.rate_limit_next(10**12, path="/complaints/complaint")
+    before = rig.clock()
+    await rig.pusher.run_once()
+    job = (await _jobs(rig))[0]
+    assert (job.status, job.attempts, job.lease_until) == ("pending", 1, None), "not left running"
+    assert before + timedelta(hours=1) <= job.next_attempt_at <= rig.clock() + timedelta(hours=1)

@@ -18,6 +18,7 @@ from app.models import DomainEvent, FollowUp, PushJob, Report, StatusEvent, Sync
 from app.sync.client import LaporClient
 from app.sync.jobs import PullSchedule
 from app.sync.push import Pusher
+from app.sync.push_lease import Lease
 from tests.helpers import make_keys, report_body
 from tests.sync_flow.conftest import REGENCY, SyncRig, _no_sleep
 
@@ -276,8 +277,8 @@ async def test_stopping_worker_gives_back_claimed_jobs(rig: SyncRig) -> None:
     rig.pusher.stop = stop
     real_run_job = rig.pusher.run_job
 
-    async def run_then_stop(job_id: int) -> None:
-        await real_run_job(job_id)
+    async def run_then_stop(lease: Lease) -> None:
+        await real_run_job(lease)
         stop.set()  # SIGTERM arrives while the batch is in flight
 
     rig.pusher.run_job = run_then_stop  # type: ignore[method-assign]

@@ -53,6 +53,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     status: int = 200
     answers: deque[Answer] = field(default_factory=deque)
+    # Seconds to hold the answer of the next requests back (the request is taken first).
+    delays: deque[float] = field(default_factory=deque)
     # Per-request override: given the parsed body, an answer or None for the default.
     rule: Callable[[dict[str, Any]], Answer | None] | None = None
     _server: uvicorn.Server | None = None
@@ -86,6 +88,8 @@ class Receiver:
             answer = self.rule(json.loads(body))
         status, extra, content = answer or (self.status, {}, b"ok")
         self.requests.append(Received(headers, body, verified, status, time.time()))
+        if self.delays:
+            await asyncio.sleep(self.delays.popleft())  # taken, but the answer comes late
         raw_headers = [(k.encode(), v.encode()) for k, v in extra.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": content})
