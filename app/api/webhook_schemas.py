@@ -110,7 +110,7 @@ class DeliveryPage(BaseModel):
 
 
 class ReplayRequest(BaseModel):
-    """Which failed deliveries to send again."""
+    """Since when to send again what did not reach the subscription."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -120,9 +120,12 @@ class ReplayRequest(BaseModel):
 
 
 class ReplayOut(BaseModel):
-    """How many failed deliveries were queued again."""
+    """How many deliveries were queued: all of them, and of those the events never delivered."""
 
-    replayed: int
+    replayed: int = Field(description="Deliveries queued: failed ones sent again plus `missed`")
+    missed: int = Field(
+        description="Events raised while the subscription was disabled, queued for the first time"
+    )
 
 
 def subscription_out(row: WebhookSubscription) -> SubscriptionOut:

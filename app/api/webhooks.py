@@ -186,9 +186,10 @@ async def redeliver(
     return delivery_out(await log.get_delivery(session, subscription_id, row.id or 0))
 
 
-@router.post(f"{PATH}/replay", response_model=ReplayOut, summary="Replay failed deliveries")
+@router.post(f"{PATH}/replay", response_model=ReplayOut, summary="Replay what did not reach a subscription")
 async def replay(subscription_id: IdPath, body: ReplayRequest, session: SessionDep, _: AdminKey) -> ReplayOut:
-    """Queue again every failed delivery of the subscription since a time, oldest first."""
-    count = await log.replay_failed(session, subscription_id, body.since)
+    """Queue every event since a time that did not reach the subscription: its failed deliveries
+    again, and the events raised while it was disabled for the first time, oldest first."""
+    queued = await log.replay(session, subscription_id, body.since)
     await session.commit()
-    return ReplayOut(replayed=count)
+    return ReplayOut(replayed=queued.failed + queued.missed, missed=queued.missed)

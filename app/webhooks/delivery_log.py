@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+import sqlalchemy as sa
+from sqlalchemy import exists, insert, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.core.errors import Conflict, NotFound
-from app.models import DeliveryStatus, DomainEvent, WebhookAttempt, WebhookDelivery
+from app.models import DeliveryStatus, DomainEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.models.types import utcnow
+from app.webhooks.fanout import NewMsgId, decode_event_types
 from app.webhooks.signing import new_msg_id
 from app.webhooks.subscriptions import get_subscription, reset_for_redelivery
 
@@ -114,11 +116,22 @@ async def redeliver_event(session: AsyncSession, subscription_id: int, event_id:
     return delivery
 
 
-async def replay_failed(session: AsyncSession, subscription_id: int, since: datetime) -> int:
-    """Send again every failed delivery of the subscription whose event happened at or after `since`."""
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay queued: failed deliveries sent again, and events never delivered at all."""
+
+    failed: int
+    missed: int
+
+
+async def replay(session: AsyncSession, subscription_id: int, since: datetime) -> Replayed:
+    """Queue every event of the subscription at or after `since` that did not reach it: each
+    failed delivery is sent again (same `webhook-id`), and each event it wants that has no
+    delivery to it (raised while it was disabled) gets one."""
     subscription = await get_subscription(session, subscription_id)
     if not subscription.active:
         raise Conflict("the subscription is disabled; enable it before replaying to it")
+    now = utcnow()
     result = await session.execute(
         update(WebhookDelivery)
         .where(
@@ -126,7 +139,42 @@ async def replay_failed(session: AsyncSession, subscription_id: int, since: date
             col(WebhookDelivery.status) == DeliveryStatus.failed.value,
             col(WebhookDelivery.created_at) >= since,
         )
-        .values(status=DeliveryStatus.pending.value, attempts=0, next_attempt_at=utcnow(), finished_at=None)
+        .values(status=DeliveryStatus.pending.value, attempts=0, next_attempt_at=now, finished_at=None)
         .execution_options(synchronize_session=False)
     )
+    missed = await _queue_missed(session, subscription, max(since, subscription.created_at), now)
+    return Replayed(failed=int(result.rowcount), missed=missed)  # type: ignore[attr-defined]
+
+
+async def _queue_missed(
+    session: AsyncSession, subscription: WebhookSubscription, since: datetime, now: datetime
+) -> int:
+    """A delivery, in event order, for each event since `since` of a type the subscription wants
+    that it has none for. Events before the subscription existed were never its to miss."""
+    events = DomainEvent.__table__  # type: ignore[attr-defined]
+    deliveries = WebhookDelivery.__table__  # type: ignore[attr-defined]
+    delivered = exists().where(
+        deliveries.c.subscription_id == subscription.id, deliveries.c.event_id == events.c.id
+    )
+    rows = (
+        sa.select(
+            literal(subscription.id),
+            events.c.id,
+            events.c.type,
+            events.c.report_id,
+            NewMsgId(),
+            literal(DeliveryStatus.pending.value),
+            literal(0),
+            literal(now, type_=deliveries.c.next_attempt_at.type),
+            events.c.created_at,
+        )
+        .where(events.c.created_at >= since, ~delivered)
+        .order_by(events.c.id)
+    )
+    wanted = decode_event_types(subscription.event_types)
+    if wanted is not None:
+        rows = rows.where(events.c.type.in_(wanted))
+    columns = ("subscription_id", "event_id", "event_type", "report_id", "msg_id", "status", "attempts")
+    names = (*columns, "next_attempt_at", "created_at")
+    result = await session.execute(insert(deliveries).from_select([deliveries.c[n] for n in names], rows))
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -146,7 +146,7 @@ async def test_exhausted_delivery_fails_then_replay_and_redeliver(
 
         receiver.status = 200
         replay = await client.post(f"{base}/replay", json={"since": since.isoformat()}, headers=keys.admin)
-        assert replay.json() == {"replayed": 1}
+        assert replay.json() == {"replayed": 1, "missed": 0}
         await deliver_due(job)
         assert receiver.requests[-1].status == 200 and receiver.requests[-1].msg_id == delivery.msg_id
 

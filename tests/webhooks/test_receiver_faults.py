@@ -70,7 +70,7 @@ async def test_a_receiver_down_for_days_ends_failed_visible_and_replay_delivers_
     receiver.start()
     try:
         replay = await client.post(f"{base}/replay", json={"since": since.isoformat()}, headers=keys.admin)
-        assert replay.json() == {"replayed": 2}
+        assert replay.json() == {"replayed": 2, "missed": 0}
         await deliver_due(job)
     finally:
         receiver.stop()
