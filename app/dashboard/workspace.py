@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.dashboard import queue, report_page, router
+from app.dashboard import download, queue, report_page, router
 
-ROUTERS: tuple[APIRouter, ...] = (router.router, queue.router, report_page.router)
+ROUTERS: tuple[APIRouter, ...] = (router.router, queue.router, report_page.router, download.router)
