@@ -61,6 +61,24 @@ FOREIGN = "Permintaan ditolak karena tidak berasal dari halaman ini atau tokenny
 WRONG = "Nama pengguna atau kata sandi salah."
 
 
+def refusal_page(exc: HTTPException | RequestValidationError) -> HTMLResponse:
+    """A page, not the API's JSON, for a request the route could not take: a malformed id in the
+    path is a page that does not exist (404), a field too long or of the wrong kind a 422, a body
+    that cannot be read its own status (400). Nothing has been changed."""
+    if isinstance(exc, HTTPException):
+        message = (
+            "Permintaan tidak dapat dibaca." if exc.status_code == 400 else "Permintaan tidak dapat diproses."
+        )
+        page = error_page(f"{message} Tidak ada yang diubah.")
+        return HTMLResponse(page, status_code=exc.status_code, headers=exc.headers)
+    errors = exc.errors()
+    if any(error.get("loc", ("",))[0] == "path" for error in errors):
+        return HTMLResponse(error_page("Halaman tidak ditemukan."), status_code=404)
+    names = sorted({str(error.get("loc", ("", ""))[-1]) for error in errors})
+    message = f"Isian tidak valid (misalnya terlalu panjang): {', '.join(names)}. Tidak ada yang diubah."
+    return HTMLResponse(error_page(message), status_code=422)
+
+
 class DashboardRoute(APIRoute):
     """A route whose every answer carries the security headers, and whose failures are a page."""
 
@@ -71,8 +89,8 @@ class DashboardRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except (HTTPException, RequestValidationError):
-                raise
+            except (HTTPException, RequestValidationError) as exc:
+                response = refusal_page(exc)
             except Exception as exc:
                 log.error("dashboard error: %s", type(exc).__name__, exc_info=exc)
                 message = "Terjadi kesalahan di server. Silakan coba lagi beberapa saat lagi."
