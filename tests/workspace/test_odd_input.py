@@ -92,3 +92,24 @@ async def test_overlong_fields_and_unreadable_bodies_are_refused_with_a_page(
         assert (await session.execute(select(Report.status).where(Report.id == rid))).scalar_one() == (
             "unverified"
         )
+
+
+async def test_unknown_addresses_and_wrong_methods_are_pages(client: httpx.AsyncClient, app: Any) -> None:
+    await sign_in_as(client, app, "coordinator")
+    for path in ("/dashboard/nope", "/dashboard/laporan", "/dashboard/laporan/1/lain", "/dashboard/..%2f"):
+        answer = await client.get(path)
+        assert answer.status_code == 404, path
+        assert "Halaman tidak ditemukan" in _is_a_workspace_page(answer).one("p", "galat").text
+    wrong = await client.get("/dashboard/keluar")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    _is_a_workspace_page(wrong)
+    token = form_token((await client.get("/dashboard/antrian")).text)
+    posted = await client.post("/dashboard/antrian", data={"csrf": token}, headers=ORIGIN)
+    assert posted.status_code == 405 and posted.headers["allow"] == "GET"
+    assert (await client.get("/dashboard/antrian")).status_code == 200  # still signed in
+    overview = await client.post("/dashboard", data={"csrf": token}, headers=ORIGIN)
+    assert overview.status_code == 405 and overview.headers["allow"] == "GET"
+    slash = await client.get("/dashboard/antrian/")
+    assert slash.status_code == 307 and slash.headers["location"] == "/dashboard/antrian"
+    assert (await client.get("/dashboard/")).headers["location"] == "/dashboard"
+    assert (await client.get("/api/v1/nope")).json()["error"] == "not_found"  # the API keeps its JSON
