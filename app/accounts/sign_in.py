@@ -16,6 +16,7 @@ from app.models import Account, SignInFailure
 from app.models.types import utcnow
 
 MAX_LOGIN_LENGTH = 254
+SCOPE_LENGTH = 200  # sign_in_failures.scope
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,16 @@ class Scopes:
     address: str
 
 
-def scopes(login: str, address: str) -> Scopes:
-    """The counter names of an attempt: the login as typed (normalised) and the client address."""
-    return Scopes(f"account:{normal_username(login)[:MAX_LOGIN_LENGTH]}", f"address:{address[:180]}")
+def scopes(login: str, address: str, account: Account | None = None) -> Scopes:
+    """The counter names of an attempt: the account (whichever of its names was typed) or, for no
+    account, the login as typed (normalised); and the client address."""
+    who = f"account:{account.id}" if account is not None else f"login:{normal_username(login)}"
+    return Scopes(who[:SCOPE_LENGTH], f"address:{address[: SCOPE_LENGTH - 8]}")
 
 
-async def _check_limit(session: AsyncSession, names: Scopes, policy: SignInPolicy) -> None:
+async def _check_limit(session: AsyncSession, names: Scopes, policy: SignInPolicy, own: int = 0) -> None:
+    """Raise `SignInLimited` when a counter holds more failures in the window than its limit
+    allows; `own` is how many of them are this attempt's (already counted)."""
     since = utcnow() - policy.window
     rows = (
         await session.execute(
@@ -69,36 +74,40 @@ async def _check_limit(session: AsyncSession, names: Scopes, policy: SignInPolic
     ).all()
     for scope, count, oldest in rows:
         limit = policy.per_account if scope == names.account else policy.per_address
-        if count >= limit:
+        if count - own >= limit:
             if isinstance(oldest, str):  # SQLite aggregates come back as text (naive UTC)
                 oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
             raise SignInLimited(max(int((oldest + policy.window - utcnow()).total_seconds()) + 1, 1))
 
 
-async def authenticate(
-    session: AsyncSession, login: str, password: str, address: str, policy: SignInPolicy
-) -> Account | None:
-    """The account a username or e-mail and password open, or None (the failure is counted).
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt under way, counted as a failure until its password proves right."""
 
-    Raises `SignInLimited` before checking the password while either counter is over its limit,
-    so even the right password is refused until the window has passed.
-    """
-    names = scopes(login, address)
-    await _check_limit(session, names, policy)
+    names: Scopes
+    account: Account | None
+    address_failure_id: int
+
+
+async def _account_named(session: AsyncSession, login: str) -> Account | None:
+    """The enabled account whose username or e-mail this is."""
     name = normal_username(login)
-    account = None
-    if name and len(name) <= MAX_LOGIN_LENGTH:
-        account = (
-            await session.execute(
-                select(Account).where(
-                    or_(col(Account.username) == name, col(Account.email) == name),
-                    col(Account.disabled_at).is_(None),
-                )
-            )
-        ).scalar_one_or_none()
-    if await verify_password(account.password_hash if account else None, password):
-        await session.execute(delete(SignInFailure).where(col(SignInFailure.scope) == names.account))
-        return account
+    if not name or len(name) > MAX_LOGIN_LENGTH:
+        return None
+    query = select(Account).where(
+        or_(col(Account.username) == name, col(Account.email) == name), col(Account.disabled_at).is_(None)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def begin_attempt(session: AsyncSession, login: str, address: str, policy: SignInPolicy) -> Attempt:
+    """Refuse (`SignInLimited`) while either counter is at its limit; otherwise count this attempt
+    as a failure before its password is checked. The caller commits before `finish_attempt`, so
+    attempts made at the same moment see each other and never check more passwords than allowed.
+    """
+    account = await _account_named(session, login)
+    names = scopes(login, address, account)
+    await _check_limit(session, names, policy)
     now = utcnow()
     # Old failures count for nothing: drop this attempt's expired ones as the new ones go in.
     await session.execute(
@@ -107,11 +116,31 @@ async def authenticate(
             col(SignInFailure.created_at) <= now - policy.window,
         )
     )
-    session.add_all(
-        [
-            SignInFailure(scope=names.account, created_at=now),
-            SignInFailure(scope=names.address, created_at=now),
-        ]
-    )
+    by_address = SignInFailure(scope=names.address, created_at=now)
+    session.add_all([SignInFailure(scope=names.account, created_at=now), by_address])
     await session.flush()
-    return None
+    return Attempt(names, account, by_address.id or 0)
+
+
+async def finish_attempt(
+    session: AsyncSession, attempt: Attempt, password: str, policy: SignInPolicy
+) -> Account | None:
+    """The account the password opens, or None (the attempt stays counted as a failure).
+
+    Raises `SignInLimited` if attempts made at the same time took a counter past its limit, so
+    even the right password is refused until the window has passed. On success the account's
+    failures, and this attempt's count against the address, are cleared.
+    """
+    await _check_limit(session, attempt.names, policy, own=1)
+    account = attempt.account
+    if not await verify_password(account.password_hash if account else None, password):
+        return None
+    await session.execute(
+        delete(SignInFailure).where(
+            or_(
+                col(SignInFailure.scope) == attempt.names.account,
+                col(SignInFailure.id) == attempt.address_failure_id,
+            )
+        )
+    )
+    return account

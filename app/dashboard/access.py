@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from app.accounts.sessions import Official, official_for
 from app.models.enums import Role
+from app.runtime.context import runtime_of
 
 SESSION_COOKIE = "lb_sesi"
 SIGN_IN_COOKIE = "lb_masuk"  # the sign-in form's CSRF token (no session yet)
@@ -39,8 +40,14 @@ def is_same_origin(request: Request) -> bool:
 
 
 def is_https(request: Request) -> bool:
-    """Whether the request came over https (the cookies are then marked Secure)."""
+    """Whether the request came over https."""
     return request.url.scheme == "https"
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether the workspace's cookies are marked Secure: over https, and always in production,
+    where a session cookie must never be sent over plain http."""
+    return is_https(request) or runtime_of(request.app).settings.environment == "production"
 
 
 def tokens_match(expected: str, given: str | None) -> bool:
@@ -61,7 +68,7 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
         value,
         max_age=max_age,
         path=COOKIE_PATH,
-        secure=is_https(request),
+        secure=secure_cookies(request),
         httponly=True,
         samesite="strict",
     )
@@ -75,7 +82,7 @@ def set_session_cookie(request: Request, response: Response, token: str, lifetim
 def forget(request: Request, response: Response) -> None:
     """Clear the session cookie in the browser (the session itself is ended server-side)."""
     response.delete_cookie(
-        SESSION_COOKIE, path=COOKIE_PATH, secure=is_https(request), httponly=True, samesite="strict"
+        SESSION_COOKIE, path=COOKIE_PATH, secure=secure_cookies(request), httponly=True, samesite="strict"
     )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -20,12 +20,18 @@ from app.access.principals import Principal
 from app.accounts.sessions import Official
 from app.api.attachments import read_limited
 from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
-from app.core.errors import AppError, Forbidden, NotFound, Unprocessable, VersionConflict
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable, VersionConflict
 from app.core.text_rules import clean_file_name
 from app.dashboard.access import WORK_ROLES
 from app.dashboard.guard import forged, official_or_answer
 from app.dashboard.pages import error_page
-from app.dashboard.report_view import ACTION_LABELS, SOURCE_LABELS, SimilarFinder, build_view
+from app.dashboard.report_view import (
+    ACTION_LABELS,
+    KNOWN_STATUSES,
+    SOURCE_LABELS,
+    SimilarFinder,
+    build_view,
+)
 from app.dashboard.router import DashboardRoute
 from app.dashboard.templating import render
 from app.models import Attachment, Category, Report
@@ -99,7 +105,8 @@ async def _page(
     return HTMLResponse(page, status_code=status_code)
 
 
-async def _visible(session: AsyncSession, official: Official, report_id: int) -> Report | None:
+async def visible_report(session: AsyncSession, official: Official, report_id: int) -> Report | None:
+    """The report if this official may see it; None for one that is not there or not theirs."""
     try:
         return await get_visible(session, official.principal, report_id=report_id)
     except NotFound:
@@ -114,7 +121,7 @@ async def show_report(
     found = await official_or_answer(request, session, READ_ROLES)
     if not isinstance(found, Official):
         return found
-    report = await _visible(session, found, report_id)
+    report = await visible_report(session, found, report_id)
     if report is None:
         return HTMLResponse(error_page(MISSING, found), status_code=404)
     notice = "Tindakan berhasil disimpan." if ok else None
@@ -127,6 +134,10 @@ def _move_for(official: Official, report: Report, action: Action, version: str) 
         raise Forbidden("peran Anda tidak dapat mengambil tindakan ini pada laporan ini")
     if version != str(report.version):
         raise VersionConflict("Laporan telah berubah sejak halaman dibuka. Muat ulang lalu coba lagi.")
+    if report.status not in KNOWN_STATUSES:
+        raise Conflict(
+            f"status laporan {report.status!r} tidak dikenal; tidak ada tindakan yang dapat diambil"
+        )
 
 
 async def _act(
@@ -142,7 +153,7 @@ async def _act(
         return found
     if (refused := forged(request, found, token)) is not None:
         return refused
-    report = await _visible(session, found, report_id)
+    report = await visible_report(session, found, report_id)
     if report is None:
         return HTMLResponse(error_page(MISSING, found), status_code=404)
     try:
@@ -263,32 +274,3 @@ def _remove(paths: list[Path]) -> None:
     """Delete stored files whose transaction did not commit."""
     for path in paths:
         path.unlink(missing_ok=True)
-
-
-@router.get("/{report_id}/lampiran/{attachment_id}")
-async def download(
-    report_id: IdPath, attachment_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    """An attachment of a report the official may see."""
-    found = await official_or_answer(request, session, READ_ROLES)
-    if not isinstance(found, Official):
-        return found
-    report = await _visible(session, found, report_id)
-    row = None
-    if report is not None:
-        row = (
-            await session.execute(
-                select(Attachment).where(
-                    col(Attachment.id) == attachment_id, col(Attachment.report_id) == report_id
-                )
-            )
-        ).scalar_one_or_none()
-    path = settings.attachment_dir / row.storage_key if row else None
-    if row is None or path is None or not path.is_file():
-        return HTMLResponse(error_page("Lampiran tidak ditemukan.", found), status_code=404)
-    return FileResponse(
-        path,
-        media_type=row.content_type,
-        filename=row.file_name,
-        headers={"X-Content-Type-Options": "nosniff"},
-    )

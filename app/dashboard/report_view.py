@@ -36,6 +36,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.archive: "Arsipkan",
 }
 SOURCE_LABELS = {"local": "lokal", "national": "LAPOR! nasional"}
+KNOWN_STATUSES = frozenset(s.value for s in ReportStatus)
 
 
 @dataclass
@@ -64,8 +65,8 @@ class ReportView:
 
 def allowed_actions(principal: Principal, report: Report) -> list[Action]:
     """The actions the status table allows now that this caller's role may take on this report."""
-    if not holds(principal, report):
-        return []
+    if not holds(principal, report) or report.status not in KNOWN_STATUSES:
+        return []  # a status this code does not know allows no move
     status = ReportStatus(report.status)
     return [a for a, rule in ACTION_RULES.items() if status in rule.sources and principal.role in rule.roles]
 

@@ -13,12 +13,14 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 
 from app.access.principals import principal_of_account
 from app.accounts.sessions import end_session, open_session
-from app.accounts.sign_in import SignInLimited, SignInPolicy, authenticate
+from app.accounts.sign_in import SignInLimited, SignInPolicy, begin_attempt, finish_attempt
 from app.api.deps import SessionDep, SettingsDep
+from app.core.config import Settings
 from app.dashboard.access import (
     OVERVIEW_ROLES,
     SIGN_IN_COOKIE,
@@ -33,6 +35,7 @@ from app.dashboard.access import (
 from app.dashboard.figures import PeriodError, gather, parse_period
 from app.dashboard.pages import SIGN_IN_PATH, dashboard_page, error_page, period_error_page
 from app.dashboard.templating import render
+from app.models import Account
 from app.models.enums import Role
 from app.models.types import utcnow
 from app.runtime.context import runtime_of
@@ -58,6 +61,24 @@ FOREIGN = "Permintaan ditolak karena tidak berasal dari halaman ini atau tokenny
 WRONG = "Nama pengguna atau kata sandi salah."
 
 
+def refusal_page(exc: HTTPException | RequestValidationError) -> HTMLResponse:
+    """A page, not the API's JSON, for a request the route could not take: a malformed id in the
+    path is a page that does not exist (404), a field too long or of the wrong kind a 422, a body
+    that cannot be read its own status (400). Nothing has been changed."""
+    if isinstance(exc, HTTPException):
+        message = (
+            "Permintaan tidak dapat dibaca." if exc.status_code == 400 else "Permintaan tidak dapat diproses."
+        )
+        page = error_page(f"{message} Tidak ada yang diubah.")
+        return HTMLResponse(page, status_code=exc.status_code, headers=exc.headers)
+    errors = exc.errors()
+    if any(error.get("loc", ("",))[0] == "path" for error in errors):
+        return HTMLResponse(error_page("Halaman tidak ditemukan."), status_code=404)
+    names = sorted({str(error.get("loc", ("", ""))[-1]) for error in errors})
+    message = f"Isian tidak valid (misalnya terlalu panjang): {', '.join(names)}. Tidak ada yang diubah."
+    return HTMLResponse(error_page(message), status_code=422)
+
+
 class DashboardRoute(APIRoute):
     """A route whose every answer carries the security headers, and whose failures are a page."""
 
@@ -68,8 +89,8 @@ class DashboardRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except (HTTPException, RequestValidationError):
-                raise
+            except (HTTPException, RequestValidationError) as exc:
+                response = refusal_page(exc)
             except Exception as exc:
                 log.error("dashboard error: %s", type(exc).__name__, exc_info=exc)
                 message = "Terjadi kesalahan di server. Silakan coba lagi beberapa saat lagi."
@@ -155,6 +176,31 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def _check_password(
+    request: Request, session: AsyncSession, settings: Settings, login: str, password: str
+) -> Account | Response:
+    """The account the password opens, or the page refusing it (wrong password or rate limited).
+
+    The attempt is counted and committed before its password is checked, so attempts made at the
+    same moment see each other (see `begin_attempt`)."""
+    policy = SignInPolicy.from_settings(settings)
+    try:
+        attempt = await begin_attempt(session, login, _client_address(request), policy)
+        await session.commit()
+        account = await finish_attempt(session, attempt, password, policy)
+    except SignInLimited as exc:
+        await session.commit()
+        minutes = max(exc.retry_after // 60, 1)
+        answer = sign_in_form(
+            request, 429, f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit."
+        )
+        answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
+    if account is None:
+        return sign_in_form(request, 401, WRONG, login=login)
+    return account
+
+
 @router.post("/masuk", response_class=HTMLResponse)
 async def sign_in(
     request: Request,
@@ -170,19 +216,9 @@ async def sign_in(
         return sign_in_form(request, 403, FOREIGN)
     if not pengguna.strip() or not sandi:
         return sign_in_form(request, 401, "Masukkan nama pengguna dan kata sandi.", login=pengguna)
-    try:
-        policy = SignInPolicy.from_settings(settings)
-        account = await authenticate(session, pengguna, sandi, _client_address(request), policy)
-    except SignInLimited as exc:
-        minutes = max(exc.retry_after // 60, 1)
-        answer = sign_in_form(
-            request, 429, f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit."
-        )
-        answer.headers["Retry-After"] = str(exc.retry_after)
-        return answer
-    if account is None:
-        await session.commit()  # the failure counts
-        return sign_in_form(request, 401, WRONG, login=pengguna)
+    account = await _check_password(request, session, settings, pengguna, sandi)
+    if not isinstance(account, Account):
+        return account
     lifetime = timedelta(hours=settings.workspace_session_hours)
     token = await open_session(session, account, lifetime)
     await session.commit()

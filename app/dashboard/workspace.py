@@ -1,9 +1,11 @@
-"""The workspace's routers, in the order the app includes them."""
+"""The workspace's routers, in the order the app includes them (the fallback last)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.dashboard import queue, report_page, router
+from app.dashboard import download, queue, report_page, router
+from app.dashboard.fallback import fallback_router
 
-ROUTERS: tuple[APIRouter, ...] = (router.router, queue.router, report_page.router)
+PAGES: tuple[APIRouter, ...] = (router.router, queue.router, report_page.router, download.router)
+ROUTERS: tuple[APIRouter, ...] = (*PAGES, fallback_router(PAGES))
