@@ -33,6 +33,7 @@ from app.core.config import Settings, get_settings
 from app.core.failures import UnexpectedErrors
 from app.core.input_guard import ControlCharacterGuard
 from app.core.observability import RequestTelemetry, configure_logging
+from app.dashboard.router import edge_page
 from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
 from app.open311.render import ROOT as OPEN311_ROOT
 from app.open311.render import edge_error
@@ -115,7 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """The edge, innermost first: input guard, body limit, unexpected errors, telemetry."""
-    shapes = {OPEN311_ROOT: edge_error}  # Open311's clients read its own error shape
+    # Open311's clients read its own error shape; the workspace's browsers a page.
+    shapes = {OPEN311_ROOT: edge_error, "/dashboard": edge_page}
     app.add_middleware(ControlCharacterGuard, shapes=shapes)  # inside BodyLimit: bodies are bounded
     app.add_middleware(
         BodyLimit,

@@ -20,6 +20,7 @@ from app.access.principals import principal_of_account
 from app.accounts.sessions import end_session, open_session
 from app.accounts.sign_in import SignInLimited, SignInPolicy, begin_attempt, finish_attempt
 from app.api.deps import SessionDep, SettingsDep
+from app.core.body_limit import Refusal
 from app.core.config import Settings
 from app.dashboard.access import (
     OVERVIEW_ROLES,
@@ -79,6 +80,31 @@ def refusal_page(exc: HTTPException | RequestValidationError) -> HTMLResponse:
     return HTMLResponse(error_page(message), status_code=422)
 
 
+_EDGE_MESSAGES = {
+    413: "Berkas atau isian terlalu besar.",
+    415: "Isian dikirim dalam penyandian yang tidak dapat dibaca.",
+    422: "Isian berisi karakter kendali yang tidak diizinkan",
+}
+
+
+def _secured(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    response.headers.setdefault("cache-control", "no-store")
+    return response
+
+
+def edge_page(path: str, refusal: Refusal) -> Response:
+    """A refusal of the edge (`app.core.body_limit.refuse`: a body too large, a refused character,
+    a charset it cannot read) to a workspace address, as a page with the workspace's headers
+    instead of the API's JSON; its status stays, and the fields it names are said."""
+    message = _EDGE_MESSAGES.get(refusal.status, "Permintaan tidak dapat dibaca.")
+    named = sorted({f["field"].rpartition(".")[2] for f in refusal.body.get("fields", [])})
+    if refusal.status == 422:
+        message = f"{message}: {', '.join(named)}." if named else f"{message}."
+    return _secured(HTMLResponse(error_page(f"{message} Tidak ada yang diubah."), status_code=refusal.status))
+
+
 class DashboardRoute(APIRoute):
     """A route whose every answer carries the security headers, and whose failures are a page."""
 
@@ -95,10 +121,7 @@ class DashboardRoute(APIRoute):
                 log.error("dashboard error: %s", type(exc).__name__, exc_info=exc)
                 message = "Terjadi kesalahan di server. Silakan coba lagi beberapa saat lagi."
                 response = HTMLResponse(error_page(message), status_code=500)
-            for name, value in SECURITY_HEADERS.items():
-                response.headers[name] = value
-            response.headers.setdefault("cache-control", "no-store")
-            return response
+            return _secured(response)
 
         return guarded
 

@@ -33,6 +33,11 @@ def _assert_control_refused(response: httpx.Response, where: str) -> None:
         description = assert_open311_refused(response)
         assert "control character" in description and f"(in {where.partition('.')[2] or where}" in description
         return
+    if response.request.url.path.startswith("/dashboard"):  # the workspace's browsers get a page
+        assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert f"yang tidak diizinkan: {where.rpartition('.')[2]}" in response.text, response.text
+        return
     body = assert_refused(response)
     assert body["error"] == "validation_error", body
     assert body["fields"][0]["type"] == "control_character", body

@@ -113,3 +113,33 @@ async def test_unknown_addresses_and_wrong_methods_are_pages(client: httpx.Async
     assert slash.status_code == 307 and slash.headers["location"] == "/dashboard/antrian"
     assert (await client.get("/dashboard/")).headers["location"] == "/dashboard"
     assert (await client.get("/api/v1/nope")).json()["error"] == "not_found"  # the API keeps its JSON
+
+
+async def test_the_edge_refuses_workspace_requests_with_a_page(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    """The checks in front of every route (body size, refused characters, charsets) answer the
+    workspace's browsers with a page carrying its headers, not the API's JSON."""
+    rid = (await file_report(client, keys.intake))["id"]
+    await sign_in_as(client, app, "coordinator")
+    token = form_token((await client.get(f"/dashboard/laporan/{rid}")).text)
+    control = await client.get("/dashboard/antrian", params={"q": "jalan\x00rusak"})
+    assert control.status_code == 422
+    assert "yang tidak diizinkan: q." in _is_a_workspace_page(control).one("p", "galat").text
+    form = {"csrf": token, "aksi": "verify", "versi": "1", "alasan": "ok\x9b31m"}
+    posted = await client.post(f"/dashboard/laporan/{rid}/aksi", data=form, headers=ORIGIN)
+    assert posted.status_code == 422
+    assert "alasan" in _is_a_workspace_page(posted).one("p", "galat").text
+    huge = b"x" * (app.state.runtime.settings.max_attachment_bytes + 128 * 1024)
+    upload = await client.post(
+        f"/dashboard/laporan/{rid}/tindak-lanjut",
+        data={"csrf": token, "isi": "Sudah ditangani"},
+        files={"berkas": ("foto.png", huge, "image/png")},
+        headers=ORIGIN,
+    )
+    assert upload.status_code == 413
+    assert "terlalu besar" in _is_a_workspace_page(upload).one("p", "galat").text
+    async with app.state.runtime.sessions() as session:
+        assert (await session.execute(select(Report.status).where(Report.id == rid))).scalar_one() == (
+            "unverified"
+        )
