@@ -93,7 +93,23 @@ class WorkingCalendar:
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """Working days after the day of `start` up to and including the day of `end`."""
-        first, last = self.local_date(start), self.local_date(end)
+        return self._working_days_in(self.local_date(start), self.local_date(end))
+
+    def working_days_into_count(self, due: datetime, working_days: int, end: datetime) -> int:
+        """Working days from the start of a count of `working_days` that falls due at `due`, to the
+        day of `end`: what `working_days_between(start, end)` gives, without knowing `start`.
+
+        The count's last working day holds exactly `working_days` of them after its start's day,
+        so ending later adds the working days past it, and ending earlier takes those left off.
+        """
+        due_day = self.local_date(due - timedelta(microseconds=1))  # due: the end of that day
+        end_day = self.local_date(end)
+        if end_day >= due_day:
+            return working_days + self._working_days_in(due_day, end_day)
+        return max(0, working_days - self._working_days_in(end_day, due_day))
+
+    def _working_days_in(self, first: date, last: date) -> int:
+        """Working days after `first` up to and including `last`."""
         if last <= first:
             return 0
         return sum(

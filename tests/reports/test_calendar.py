@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -102,3 +102,16 @@ def test_no_warning_for_listed_years_or_configured_ones(caplog: pytest.LogCaptur
     # The operator listed 2028's days off: 12 Jan is one, so 11, 13, 14 Jan.
     assert configured.due_after(wib(2028, 1, 10, 9), 3) == wib(2028, 1, 15).astimezone(UTC)
     assert [r for r in caplog.records if r.name == "app.calendar"] == []
+
+
+def test_working_days_into_count_matches_counting_from_the_start() -> None:
+    # Starts around Idul Fitri 2026, Christmas and weekends; ends before, at and after the due day.
+    for first in (date(2026, 3, 13), date(2026, 12, 18)):
+        for start_offset in range(0, 12):
+            start = wib(first.year, first.month, first.day, 10) + timedelta(days=start_offset)
+            for n in (1, 3, 5):
+                due = calendar.due_after(start, n)
+                for end_offset in range(0, 25):
+                    end = start + timedelta(days=end_offset, hours=3)
+                    expected = calendar.working_days_between(start, end)
+                    assert calendar.working_days_into_count(due, n, end) == expected, (start, n, end)
