@@ -240,3 +240,33 @@ def test_follow_up_working_days_count_from_the_last_restart(
     # A report never dispositioned here (pulled in progress) still counts from its receipt.
     pulled = Report(**fields, channel="lapor", created_at=first)
     assert policy.on_move(pulled, Action.follow_up, _wib(2026, 11, 4, 9))["follow_up_working_days"] == 2
+
+
+async def test_overdue_at_the_deadline_is_not_yet(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+    report = await file_report(client, keys.intake)
+    due = _at(report["deadlines"]["disposition_due_at"])
+    assert due is not None
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: due)
+    assert await watch.run_once() == 0, "a milestone reached exactly at its deadline is on time"
+    assert await _overdue_events(app) == []
+
+
+async def test_follow_up_overdue_again_after_a_reopening(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    report = await bring_to(client, keys, "disposed")
+    await _set_due(app, report["id"], follow_up_due_at=utcnow() - timedelta(hours=1))
+    clock = {"now": utcnow()}
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: clock["now"])
+    assert await watch.run_once() == 1
+    await _move(client, keys, report["id"], "follow-ups", FOLLOW_UP)
+    reopened = await _move(client, keys, report["id"], "reopen")
+    due = _at(reopened["deadlines"]["follow_up_due_at"])
+    assert due is not None and due > clock["now"]
+    clock["now"] = due
+    assert await watch.run_once() == 0
+    clock["now"] = due + timedelta(minutes=1)
+    assert await watch.run_once() == 1, "the count restarted by the reopening is a new breach"
+    assert await watch.run_once() == 0
+    events = [e for e in await _overdue_events(app) if e["deadline"] == "follow_up"]
+    assert [e["status_after"] for e in events] == ["disposed", "in_progress"]
