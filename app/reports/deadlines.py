@@ -81,10 +81,9 @@ class SlaPolicy:
         if action is Action.send_back:
             return {"follow_up_due_at": None}
         if action is Action.follow_up:
-            since = report.disposed_at or report.created_at
             return {
                 "followed_up_at": now,
-                "follow_up_working_days": self.calendar.working_days_between(since, now),
+                "follow_up_working_days": self._follow_up_working_days(report, now),
                 "auto_complete_at": self.calendar.due_after(now, self.auto_complete_working_days),
             }
         if action is Action.reopen:
@@ -95,6 +94,16 @@ class SlaPolicy:
         if action in (Action.complete, Action.archive, Action.reject, Action.forward):
             return {"auto_complete_at": None}
         return {}
+
+    def _follow_up_working_days(self, report: Report, now: datetime) -> int:
+        """Working days the follow-up took, from the start of the follow-up count it answers: the
+        last disposition or reopening (whose due time the report carries), not the first
+        disposition, which may have gone to another agency or preceded an objection."""
+        if report.follow_up_due_at is not None:
+            return self.calendar.working_days_into_count(
+                report.follow_up_due_at, self.follow_up_working_days, now
+            )
+        return self.calendar.working_days_between(report.disposed_at or report.created_at, now)
 
 
 def breached(deadline: Deadline, now: datetime) -> ColumnElement[bool]:

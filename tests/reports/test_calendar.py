@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.reports import calendar as calendar_module
 from app.reports.calendar import WorkingCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -77,3 +79,39 @@ def test_working_days_between() -> None:
     assert calendar.working_days_between(wib(2026, 3, 17, 9), wib(2026, 3, 27, 9)) == 3
     assert calendar.working_days_between(wib(2026, 11, 27, 9), wib(2026, 11, 27, 17)) == 0
     assert calendar.working_days_between(wib(2026, 11, 27, 9), wib(2026, 11, 30, 8)) == 1
+
+
+def test_year_without_listed_collective_leave_falls_back_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    # 2028's collective leave is not decreed yet: the count falls back to public holidays (and
+    # EXTRA_DAYS_OFF), and says so once, rather than giving a date silently too early.
+    calendar_module._warn_unlisted.cache_clear()
+    caplog.set_level(logging.WARNING, logger="app.calendar")
+    assert calendar_module.collective_leave_listed(2027) and not calendar_module.collective_leave_listed(2028)
+    # Received Monday 10 Jan 2028: 11, 12, 13 Jan (no holiday listed that week).
+    assert calendar.due_after(wib(2028, 1, 10, 9), 3) == wib(2028, 1, 14).astimezone(UTC)
+    calendar.due_after(wib(2028, 1, 17, 9), 3)
+    warned = [r.getMessage() for r in caplog.records if r.name == "app.calendar"]
+    assert len(warned) == 1 and "2028" in warned[0] and "EXTRA_DAYS_OFF" in warned[0]
+
+
+def test_no_warning_for_listed_years_or_configured_ones(caplog: pytest.LogCaptureFixture) -> None:
+    calendar_module._warn_unlisted.cache_clear()
+    caplog.set_level(logging.WARNING, logger="app.calendar")
+    calendar.due_after(wib(2026, 3, 17, 9), 3)
+    configured = WorkingCalendar(WIB, frozenset({date(2028, 1, 12)}))
+    # The operator listed 2028's days off: 12 Jan is one, so 11, 13, 14 Jan.
+    assert configured.due_after(wib(2028, 1, 10, 9), 3) == wib(2028, 1, 15).astimezone(UTC)
+    assert [r for r in caplog.records if r.name == "app.calendar"] == []
+
+
+def test_working_days_into_count_matches_counting_from_the_start() -> None:
+    # Starts around Idul Fitri 2026, Christmas and weekends; ends before, at and after the due day.
+    for first in (date(2026, 3, 13), date(2026, 12, 18)):
+        for start_offset in range(0, 12):
+            start = wib(first.year, first.month, first.day, 10) + timedelta(days=start_offset)
+            for n in (1, 3, 5):
+                due = calendar.due_after(start, n)
+                for end_offset in range(0, 25):
+                    end = start + timedelta(days=end_offset, hours=3)
+                    expected = calendar.working_days_between(start, end)
+                    assert calendar.working_days_into_count(due, n, end) == expected, (start, n, end)

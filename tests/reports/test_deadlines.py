@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -201,3 +202,71 @@ async def test_objection_stops_automatic_completion(client: httpx.AsyncClient, k
     await watch.run_once()
     current = (await client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert current["status"] == "in_progress"
+
+
+def _wib(*args: int) -> datetime:
+    return datetime(*args).replace(tzinfo=ZoneInfo("Asia/Jakarta")).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("restart", "followed_up", "days"),
+    [
+        # Sent back by the first agency, dispositioned again on Monday 16 Nov to another: the
+        # follow-up on Wednesday 18 Nov took that agency 2 working days, not 12 since 2 Nov.
+        ("dispose", (2026, 11, 18, 10), 2),
+        # Followed up, the reporter objected on Friday 20 Nov: the second follow-up on Tuesday
+        # 24 Nov took 2 working days from the reopening.
+        ("reopen", (2026, 11, 24, 10), 2),
+        # Late: the count from the restart ran out on Monday 23 Nov; followed up on 27 Nov.
+        ("dispose", (2026, 11, 27, 10), 9),
+    ],
+)
+def test_follow_up_working_days_count_from_the_last_restart(
+    restart: str, followed_up: tuple[int, ...], days: int
+) -> None:
+    from app.models import Report
+    from app.reports.calendar import WorkingCalendar
+    from app.reports.transitions import Action
+
+    policy = SlaPolicy(calendar=WorkingCalendar(ZoneInfo("Asia/Jakarta")))
+    first = _wib(2026, 11, 2, 9)
+    fields = {"kind": "complaint", "title": "t", "content": "c", "status": "disposed", "origin": "local"}
+    report = Report(**fields, channel="web", created_at=first)
+    report.disposed_at = first
+    restart_at = _wib(2026, 11, 16, 9) if restart == "dispose" else _wib(2026, 11, 20, 9)
+    report.follow_up_due_at = policy.on_move(report, Action(restart), restart_at)["follow_up_due_at"]
+    changes = policy.on_move(report, Action.follow_up, _wib(*followed_up))
+    assert changes["follow_up_working_days"] == days
+    # A report never dispositioned here (pulled in progress) still counts from its receipt.
+    pulled = Report(**fields, channel="lapor", created_at=first)
+    assert policy.on_move(pulled, Action.follow_up, _wib(2026, 11, 4, 9))["follow_up_working_days"] == 2
+
+
+async def test_overdue_at_the_deadline_is_not_yet(client: httpx.AsyncClient, keys: Keys, app: Any) -> None:
+    report = await file_report(client, keys.intake)
+    due = _at(report["deadlines"]["disposition_due_at"])
+    assert due is not None
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: due)
+    assert await watch.run_once() == 0, "a milestone reached exactly at its deadline is on time"
+    assert await _overdue_events(app) == []
+
+
+async def test_follow_up_overdue_again_after_a_reopening(
+    client: httpx.AsyncClient, keys: Keys, app: Any
+) -> None:
+    report = await bring_to(client, keys, "disposed")
+    await _set_due(app, report["id"], follow_up_due_at=utcnow() - timedelta(hours=1))
+    clock = {"now": utcnow()}
+    watch = DeadlineWatch(app.state.runtime.sessions, app.state.runtime.sla, clock=lambda: clock["now"])
+    assert await watch.run_once() == 1
+    await _move(client, keys, report["id"], "follow-ups", FOLLOW_UP)
+    reopened = await _move(client, keys, report["id"], "reopen")
+    due = _at(reopened["deadlines"]["follow_up_due_at"])
+    assert due is not None and due > clock["now"]
+    clock["now"] = due
+    assert await watch.run_once() == 0
+    clock["now"] = due + timedelta(minutes=1)
+    assert await watch.run_once() == 1, "the count restarted by the reopening is a new breach"
+    assert await watch.run_once() == 0
+    events = [e for e in await _overdue_events(app) if e["deadline"] == "follow_up"]
+    assert [e["status_after"] for e in events] == ["disposed", "in_progress"]
