@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     )
     environment: str = Field("development", pattern="^(development|production)$")
     secret_key: SecretStr = Field(
-        SecretStr(DEFAULT_SECRET_KEY), description="Derives the reporters' lookup codes; must be set in production"
+        SecretStr(DEFAULT_SECRET_KEY),
+        description="Derives the reporters' lookup codes; must be set in production",
     )
 
     # --- national LAPOR (app/sync) ---
