@@ -141,7 +141,7 @@ def _values(
         "is_secret": yes if report.is_secret else no,
         "agency": agencies.get(report.agency_id),
         "status": word(_STATUS_WORDS, report.status),
-        "status_label": STATUS_LABELS.get(ReportStatus(report.status), report.status),
+        "status_label": _status_label(report.status),
         "origin": word(ORIGIN_LABELS, report.origin),
         "national_tracking_id": report.national_tracking_id,
         "created_at": _local(report.created_at, tz),
@@ -171,3 +171,11 @@ def csv_chunk(rows: Iterable[list[Any]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([[safe_cell(v) for v in row] for row in rows])
     return buffer.getvalue().encode()
+
+
+def _status_label(status: str) -> str:
+    """The Indonesian label of a status; a status this code does not know, as stored."""
+    try:
+        return STATUS_LABELS[ReportStatus(status)]
+    except ValueError:
+        return status

@@ -61,3 +61,19 @@ def test_migrate_with_a_bad_setting_says_so_in_one_line(database_url: str) -> No
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "DB_POOL_SIZE" in lines[0], done.stderr
+
+
+async def test_a_status_this_code_does_not_know_is_exported_as_stored(
+    app: Any, client: httpx.AsyncClient, keys: Keys
+) -> None:
+    """A row written by a newer version (or by hand) does not break the export: its status is
+    printed as stored, in both languages."""
+    report = await bring_to(client, keys, "verified")
+    async with app.state.runtime.sessions() as session:
+        await session.execute(
+            update(Report).where(col(Report.id) == report["id"]).values(status="ditinjau_ulang")
+        )
+        await session.commit()
+    for lang, label in (("id", "Keterangan Status"), ("en", "Status label")):
+        (row,) = _rows(await client.get(f"/api/v1/reports/export?lang={lang}", headers=keys.admin))
+        assert row["Status"] == row[label] == "ditinjau_ulang", row
