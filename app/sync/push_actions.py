@@ -15,6 +15,7 @@ from app.models.enums import EventSource, JobKind, ReportKind, ReportStatus
 from app.sync.apply import MARKER, follow_up_marker
 from app.sync.client import LaporClient
 from app.sync.mapping import CLASSIFICATION_BY_KIND
+from app.sync.resolution import link_found_filing, pending_resolution, start_filing_afresh
 from app.sync.wire import ComplaintFiling, FollowUpPosting
 
 
@@ -37,7 +38,7 @@ async def execute(session: AsyncSession, client: LaporClient, settings: Settings
         raise PushFailed("the report no longer exists")
     may_exist = tried_before(job)
     if job.kind == JobKind.file:
-        await _file(session, client, settings, report, may_exist=may_exist)
+        await _file(session, client, settings, report, job, may_exist=may_exist)
     elif job.kind == JobKind.follow_up:
         await _follow_ups(session, client, settings, report, may_exist=may_exist)
     elif job.kind == JobKind.forward:
@@ -56,9 +57,20 @@ def tried_before(job: PushJob) -> bool:
 
 
 async def _file(
-    session: AsyncSession, client: LaporClient, settings: Settings, report: Report, *, may_exist: bool
+    session: AsyncSession,
+    client: LaporClient,
+    settings: Settings,
+    report: Report,
+    job: PushJob,
+    *,
+    may_exist: bool,
 ) -> None:
-    """File a local report upstream (looked up by its tracking number first when in doubt)."""
+    """File a local report upstream (looked up by its tracking number first when in doubt), or
+    act on an official's resolution of an uncertain filing (`app.sync.resolution`)."""
+    resolution = pending_resolution(job)
+    if resolution is not None and resolution.national_id is not None:
+        await link_found_filing(session, client, job, report, resolution.national_id)
+        return
     if report.national_id is not None:
         return  # already linked (a pull found it by its tag)
     if settings.lapor_institution_id is None or settings.lapor_location_id is None:
@@ -77,6 +89,9 @@ async def _file(
         is_anonymous=report.is_anonymous,
         is_secret=report.is_secret,
     )
+    if resolution is not None:  # an official found nothing upstream: file without looking, once
+        await start_filing_afresh(session, job)
+        may_exist = False
     await _end_transaction(session)
     receipt = await client.file_complaint(
         filing, tracking_number=report.tracking_number or "", may_exist=may_exist
