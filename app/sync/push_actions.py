@@ -73,22 +73,7 @@ async def _file(
         return
     if report.national_id is not None:
         return  # already linked (a pull found it by its tag)
-    if settings.lapor_institution_id is None or settings.lapor_location_id is None:
-        raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
-    category_id = await _national_category(session, report) or settings.lapor_default_category_id
-    if category_id is None:
-        raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
-    filing = ComplaintFiling(
-        title=report.title,
-        content=report.content,
-        classification_id=CLASSIFICATION_BY_KIND[ReportKind(report.kind)],
-        disposition_id=settings.lapor_institution_id,
-        category_id=category_id,
-        location_id=settings.lapor_location_id,
-        date_of_incident=report.incident_date or report.created_at.astimezone(UTC).date(),
-        is_anonymous=report.is_anonymous,
-        is_secret=report.is_secret,
-    )
+    filing = await _filing(session, settings, report)
     if resolution is not None:  # an official found nothing upstream: file without looking, once
         await start_filing_afresh(session, job)
         may_exist = False
@@ -104,6 +89,26 @@ async def _file(
     )
     # Recorded at once, as each follow-up is: a repeat of the job finds the report linked.
     await session.commit()
+
+
+async def _filing(session: AsyncSession, settings: Settings, report: Report) -> ComplaintFiling:
+    """The report as filed upstream (its tracking number is tagged on by the client)."""
+    if settings.lapor_institution_id is None or settings.lapor_location_id is None:
+        raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
+    category_id = await _national_category(session, report) or settings.lapor_default_category_id
+    if category_id is None:
+        raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
+    return ComplaintFiling(
+        title=report.title,
+        content=report.content,
+        classification_id=CLASSIFICATION_BY_KIND[ReportKind(report.kind)],
+        disposition_id=settings.lapor_institution_id,
+        category_id=category_id,
+        location_id=settings.lapor_location_id,
+        date_of_incident=report.incident_date or report.created_at.astimezone(UTC).date(),
+        is_anonymous=report.is_anonymous,
+        is_secret=report.is_secret,
+    )
 
 
 async def _national_category(session: AsyncSession, report: Report) -> int | None:
