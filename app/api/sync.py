@@ -1,22 +1,24 @@
-"""Sync endpoints: ask for a run, see the state of the sync, see and retry dead push jobs."""
+"""Sync endpoints: ask for a run, see the state of the sync, see, retry and resolve dead push jobs."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal, Self
 
+import orjson
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 from sqlalchemy import func, select, update
 from sqlmodel import col
 
 from app.access.principals import Principal
 from app.api.deps import IdPath, SessionDep, require_roles
 from app.core.errors import Conflict, NotFound
-from app.models import PushJob, SyncCursor, SyncRun
+from app.models import PushJob, Report, SyncCursor, SyncRun
 from app.models.enums import JobStatus, Role, SyncRunKind, SyncRunStatus
 from app.models.types import utcnow
 from app.sync.cursor import PULL_CURSOR
+from app.sync.resolution import Resolution, encode, resolutions_of, why_not_resolvable
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 SyncKey = Annotated[Principal, Depends(require_roles(Role.admin, Role.coordinator))]
@@ -51,6 +53,34 @@ class RunOut(BaseModel):
     finished_at: datetime | None
 
 
+class ResolveRequest(BaseModel):
+    """What an official found upstream about an uncertain filing: exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    national_id: StrictInt | None = Field(
+        None, ge=1, le=2**31 - 1, description="the national complaint found carrying the tracking number"
+    )
+    not_filed: Literal[True] | None = Field(None, description="`true`: the filing is not upstream")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.national_id is None) == (self.not_filed is None):
+            raise ValueError("give exactly one of `national_id` and `not_filed: true`")
+        return self
+
+
+class ResolutionOut(BaseModel):
+    """An official's decision about an uncertain filing and how it ended."""
+
+    decision: str = Field(description="`national_id` (found upstream) or `not_filed`")
+    national_id: int | None
+    by: str
+    at: datetime
+    state: str = Field(description="`requested` (the worker has yet to act), `applied` or `refused`")
+    error: str | None = Field(description="why a `refused` decision did not hold upstream")
+
+
 class JobOut(BaseModel):
     """A push job."""
 
@@ -61,8 +91,15 @@ class JobOut(BaseModel):
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
+    resolutions: list[ResolutionOut] = Field(description="officials' decisions about an uncertain filing")
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("resolutions", mode="before")
+    @classmethod
+    def _decode(cls, value: object) -> object:
+        """The column holds a JSON list (or nothing)."""
+        return orjson.loads(value) if isinstance(value, str) else value or []
 
 
 class StatusOut(BaseModel):
@@ -173,3 +210,52 @@ async def retry_job(job_id: IdPath, session: SessionDep, _: SyncKey) -> JobOut:
     await session.commit()
     await session.refresh(job)
     return _job(job)
+
+
+@router.post("/jobs/{job_id}/resolve", response_model=JobOut, summary="Resolve an uncertain filing")
+async def resolve_job(
+    job_id: IdPath, body: ResolveRequest, session: SessionDep, principal: SyncKey
+) -> JobOut:
+    """Say what was found upstream about a dead filing that could not be looked up: the national
+    complaint carrying its tracking number (`national_id`; the worker reads it back and links it
+    only if its tags carry the tracking number) or that it is not there (`not_filed`; the worker
+    files it once, without looking first). The job is queued again with the decision recorded."""
+    job = await session.get(PushJob, job_id)
+    if job is None:
+        raise NotFound(f"no push job {job_id}")
+    refusal = why_not_resolvable(job, await session.get(Report, job.report_id))
+    if refusal is not None:
+        raise Conflict(refusal, extra={"current_status": job.status})
+    if body.national_id is not None:
+        await _refuse_if_linked(session, body.national_id)
+    decision = Resolution(
+        decision="national_id" if body.national_id is not None else "not_filed",
+        by=principal.actor,
+        at=utcnow().isoformat(),
+        national_id=body.national_id,
+    )
+    now = utcnow()
+    queued = await session.execute(
+        update(PushJob)
+        .where(col(PushJob.id) == job_id, col(PushJob.status) == JobStatus.dead)
+        .values(status=JobStatus.pending, attempts=0, next_attempt_at=now, updated_at=now)
+        .values(resolutions=encode([*resolutions_of(job), decision]))
+        .execution_options(synchronize_session=False)
+    )
+    if not queued.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"push job {job_id} changed meanwhile; look again")
+    await session.commit()
+    await session.refresh(job)
+    return _job(job)
+
+
+async def _refuse_if_linked(session: SessionDep, national_id: int) -> None:
+    """A national complaint already linked to a report cannot be this filing."""
+    holder = (
+        await session.execute(select(col(Report.id)).where(col(Report.national_id) == national_id))
+    ).scalar_one_or_none()
+    if holder is not None:
+        raise Conflict(
+            f"national complaint {national_id} is already linked to report {holder}",
+            extra={"report_id": holder},
+        )

@@ -23,6 +23,7 @@ from app.sync.client import LaporClient
 from app.sync.errors import LaporError, RateLimitedError, RejectedError, TransientError
 from app.sync.push_actions import PushFailed, PushNotYet, execute
 from app.sync.push_lease import Lease, PushLeases, held
+from app.sync.resolution import ResolutionRefused
 
 log = logging.getLogger("app.sync.push")
 PUSH_JITTER = 0.5
@@ -36,7 +37,7 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, RejectedError) and exc.field_errors:
         fields = "; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in sorted(exc.field_errors.items()))
         return f"{type(exc).__name__}: {exc} (HTTP {exc.status}; {fields})"
-    if isinstance(exc, (LaporError, PushFailed, PushNotYet)):
+    if isinstance(exc, (LaporError, PushFailed, PushNotYet, ResolutionRefused)):
         status = f" (HTTP {exc.status})" if isinstance(exc, LaporError) and exc.status else ""
         return f"{type(exc).__name__}: {exc}{status}"
     return refusal_summary(exc)
@@ -177,7 +178,7 @@ class Pusher:
                 await session.rollback()
                 await self._wait(lease, str(exc))
                 return
-            except (LaporError, PushFailed) as exc:
+            except (LaporError, PushFailed, ResolutionRefused) as exc:
                 await session.rollback()
                 await self._bury(lease, describe_failure(exc))
                 return

@@ -15,6 +15,7 @@ from app.models.enums import EventSource, JobKind, ReportKind, ReportStatus
 from app.sync.apply import MARKER, follow_up_marker
 from app.sync.client import LaporClient
 from app.sync.mapping import CLASSIFICATION_BY_KIND
+from app.sync.resolution import link_found_filing, pending_resolution, start_filing_afresh
 from app.sync.wire import ComplaintFiling, FollowUpPosting
 
 
@@ -37,7 +38,7 @@ async def execute(session: AsyncSession, client: LaporClient, settings: Settings
         raise PushFailed("the report no longer exists")
     may_exist = tried_before(job)
     if job.kind == JobKind.file:
-        await _file(session, client, settings, report, may_exist=may_exist)
+        await _file(session, client, settings, report, job, may_exist=may_exist)
     elif job.kind == JobKind.follow_up:
         await _follow_ups(session, client, settings, report, may_exist=may_exist)
     elif job.kind == JobKind.forward:
@@ -56,27 +57,26 @@ def tried_before(job: PushJob) -> bool:
 
 
 async def _file(
-    session: AsyncSession, client: LaporClient, settings: Settings, report: Report, *, may_exist: bool
+    session: AsyncSession,
+    client: LaporClient,
+    settings: Settings,
+    report: Report,
+    job: PushJob,
+    *,
+    may_exist: bool,
 ) -> None:
-    """File a local report upstream (looked up by its tracking number first when in doubt)."""
+    """File a local report upstream (looked up by its tracking number first when in doubt), or
+    act on an official's resolution of an uncertain filing (`app.sync.resolution`)."""
+    resolution = pending_resolution(job)
+    if resolution is not None and resolution.national_id is not None:
+        await link_found_filing(session, client, job, report, resolution.national_id)
+        return
     if report.national_id is not None:
         return  # already linked (a pull found it by its tag)
-    if settings.lapor_institution_id is None or settings.lapor_location_id is None:
-        raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
-    category_id = await _national_category(session, report) or settings.lapor_default_category_id
-    if category_id is None:
-        raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
-    filing = ComplaintFiling(
-        title=report.title,
-        content=report.content,
-        classification_id=CLASSIFICATION_BY_KIND[ReportKind(report.kind)],
-        disposition_id=settings.lapor_institution_id,
-        category_id=category_id,
-        location_id=settings.lapor_location_id,
-        date_of_incident=report.incident_date or report.created_at.astimezone(UTC).date(),
-        is_anonymous=report.is_anonymous,
-        is_secret=report.is_secret,
-    )
+    filing = await _filing(session, settings, report)
+    if resolution is not None:  # an official found nothing upstream: file without looking, once
+        await start_filing_afresh(session, job)
+        may_exist = False
     await _end_transaction(session)
     receipt = await client.file_complaint(
         filing, tracking_number=report.tracking_number or "", may_exist=may_exist
@@ -89,6 +89,26 @@ async def _file(
     )
     # Recorded at once, as each follow-up is: a repeat of the job finds the report linked.
     await session.commit()
+
+
+async def _filing(session: AsyncSession, settings: Settings, report: Report) -> ComplaintFiling:
+    """The report as filed upstream (its tracking number is tagged on by the client)."""
+    if settings.lapor_institution_id is None or settings.lapor_location_id is None:
+        raise PushFailed("set LAPOR_INSTITUTION_ID and LAPOR_LOCATION_ID to file reports upstream")
+    category_id = await _national_category(session, report) or settings.lapor_default_category_id
+    if category_id is None:
+        raise PushFailed("the report's category has no national id and LAPOR_DEFAULT_CATEGORY_ID is not set")
+    return ComplaintFiling(
+        title=report.title,
+        content=report.content,
+        classification_id=CLASSIFICATION_BY_KIND[ReportKind(report.kind)],
+        disposition_id=settings.lapor_institution_id,
+        category_id=category_id,
+        location_id=settings.lapor_location_id,
+        date_of_incident=report.incident_date or report.created_at.astimezone(UTC).date(),
+        is_anonymous=report.is_anonymous,
+        is_secret=report.is_secret,
+    )
 
 
 async def _national_category(session: AsyncSession, report: Report) -> int | None:
