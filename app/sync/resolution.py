@@ -93,13 +93,19 @@ def why_not_resolvable(job: PushJob, report: Report | None) -> str | None:
 async def _record(session: AsyncSession, job: PushJob, state: State, error: str | None = None) -> None:
     """Write how the job's pending decision ended (the caller commits)."""
     recorded = resolutions_of(job)
-    recorded[-1].state = state
-    recorded[-1].error = error
+    await _write(session, job.id or 0, recorded, state, error)
     job.resolutions = encode(recorded)
+
+
+async def _write(
+    session: AsyncSession, job_id: int, recorded: list[Resolution], state: State, error: str | None
+) -> None:
+    """Mark the last of the job's decisions `state` (with `error`) and store them all."""
+    recorded[-1].state, recorded[-1].error = state, error
     await session.execute(
         update(PushJob)
-        .where(col(PushJob.id) == job.id)
-        .values(resolutions=job.resolutions)
+        .where(col(PushJob.id) == job_id)
+        .values(resolutions=encode(recorded))
         .execution_options(synchronize_session=False)
     )
 
@@ -147,8 +153,10 @@ async def link_found_filing(
 
 
 async def _refuse(session: AsyncSession, job: PushJob, reason: str) -> NoReturn:
-    """Record the decision refused, then end the attempt (the job goes dead, still resolvable)."""
+    """Record the decision refused, then end the attempt (the job goes dead, still resolvable).
+    The job's decisions are read before the rollback, which expires what the session loaded."""
+    job_id, recorded = job.id or 0, resolutions_of(job)
     await session.rollback()
-    await _record(session, job, "refused", reason)
+    await _write(session, job_id, recorded, "refused", reason)
     await session.commit()
     raise ResolutionRefused(reason)

@@ -208,3 +208,24 @@ async def test_only_an_uncertain_dead_filing_can_be_resolved(rig: SyncRig, keys:
     assert answer.status_code == 409 and "not a filing" in answer.json()["detail"], answer.text
     assert all(j["resolutions"] == [] and j["status"] == "dead" for j in await _dead_jobs(rig, keys))
     assert rig.mock.complaints() == []
+
+
+async def test_one_national_id_given_for_two_filings_links_only_the_first(rig: SyncRig, keys: Keys) -> None:
+    """Both decisions pass the API (the complaint was not linked yet); the worker links the first
+    and refuses the second, even where the complaint's tags name both filings."""
+    first, first_job = await _filed_uncertain(rig, keys)
+    (complaint,) = rig.mock.complaints()
+    second = (await rig.client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
+    rig.mock.drop_next(times=10, path=FILED, method="POST")
+    await rig.drain()
+    rig.mock.clear_faults()
+    second_job = next(j["id"] for j in await _dead_jobs(rig, keys) if j["id"] != first_job)
+    rig.mock.state.complaint(complaint["id"]).tags.append(second["tracking_number"])
+    for job_id in (first_job, second_job):
+        assert (await _resolve(rig, keys, job_id, {"national_id": complaint["id"]})).status_code == 200
+    await rig.drain()
+    assert await _national_id(rig, keys, first["id"]) == complaint["id"]
+    assert await _national_id(rig, keys, second["id"]) is None
+    (job,) = await _dead_jobs(rig, keys)
+    assert job["id"] == second_job and f"linked to report {first['id']}" in job["last_error"], job
+    assert job["resolutions"][-1]["state"] == "refused"
