@@ -16,7 +16,7 @@ from app.models.report import (
     Reporter,
     StatusEvent,
 )
-from app.models.sync import PushJob, SyncCursor, SyncRun
+from app.models.sync import NationalRegistration, PushJob, SyncCursor, SyncRun
 from app.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "DomainEvent",
     "FollowUp",
     "IdempotencyRecord",
+    "NationalRegistration",
     "PublicRateCounter",
     "PushJob",
     "RateCounter",

@@ -113,6 +113,15 @@ class SyncRunKind(StrEnum):
     """Everything changed since a date, whatever the cursor says."""
 
 
+class RegistrationState(StrEnum):
+    """Where an official's registration of a national complaint stands."""
+
+    requested = "requested"
+    """Recorded; the worker's next pull reads it."""
+    applied = "applied"
+    refused = "refused"
+
+
 class SyncRunStatus(StrEnum):
     """Where a sync run stands."""
 

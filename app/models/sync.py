@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from app.models.enums import JobStatus
+from app.models.enums import JobStatus, RegistrationState
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -68,3 +68,37 @@ class PushJob(SQLModel, table=True):
     """JSON list of what officials decided about an uncertain filing (`app.sync.resolution`)."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+_REQUESTED = text(f"state = '{RegistrationState.requested.value}'")
+
+
+class NationalRegistration(SQLModel, table=True):
+    """A national complaint an official saw dispositioned to us upstream, for the pull to import.
+
+    In poll mode the pull only reads complaints the store already links; this is how one filed
+    by a citizen on national LAPOR becomes known (`app.sync.registration`).
+    """
+
+    __tablename__ = "national_registrations"
+    __table_args__ = (
+        Index("ix_national_registrations_state", "state", "id"),
+        # One waiting registration per national complaint (a refused one may be registered again).
+        Index(
+            "uq_national_registrations_requested",
+            "national_id",
+            unique=True,
+            postgresql_where=_REQUESTED,
+            sqlite_where=_REQUESTED,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    national_id: int
+    state: str = Field(default=RegistrationState.requested.value, max_length=16)
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, sa_type=Text)
+    """Why a `refused` registration was not imported."""
+    report_id: int | None = Field(default=None, foreign_key="reports.id", ondelete="SET NULL")
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
