@@ -34,6 +34,7 @@ from app.sync.errors import NotFoundError, RejectedError
 from app.sync.growth import PlannerStatistics
 from app.sync.pipeline import Pipeline, Sessions
 from app.sync.poll import Poller
+from app.sync.registration import Registrar
 from app.sync.runs import RunLog, pull_lock
 from app.sync.wire import NationalComplaint
 
@@ -64,6 +65,7 @@ class Puller:
         self.overlap = timedelta(seconds=settings.sync_overlap_seconds)
         self.interval = timedelta(seconds=settings.sync_pull_interval_seconds)
         self.poller = Poller(sessions, client, settings, clock=clock)
+        self.registrar = Registrar(sessions, client, clock=clock)
         self.cursor = PullCursor(sessions, clock)
         self.runs = RunLog(sessions, clock)
         self.stop: asyncio.Event | None = None
@@ -79,6 +81,8 @@ class Puller:
         if not self.client.has_list_call:
             return await self.poll(run_id)
         async with pull_lock(self.sessions), self.runs.recorded(SyncRunKind.pull, run_id) as run:
+            async with self.sessions() as session:
+                await self._import_registered(run, await self._context(session))
             await self._pull_changes(run)
         return run
 
@@ -87,8 +91,15 @@ class Puller:
         async with pull_lock(self.sessions), self.runs.recorded(SyncRunKind.pull, run_id) as run:
             async with self.sessions() as session:
                 context = await self._context(session)
+            await self._import_registered(run, context)
             await self.poller.run(run, context, self.stopping)
         return run
+
+    async def _import_registered(self, run: SyncRun, context: ApplyContext) -> None:
+        """Import the complaints officials registered (`app.sync.registration`); each one linked
+        counts as just polled, so the poll schedule takes it from here."""
+        for national_id in await self.registrar.run(run, context, self.stopping):
+            self.poller.polled[national_id] = self.clock()
 
     async def backfill(self, since: datetime, progress: Callable[[int], None] | None = None) -> SyncRun:
         """Everything changed since a date, whatever the cursor says (the cursor only moves forward)."""
