@@ -82,7 +82,8 @@ class Puller:
             return await self.poll(run_id)
         async with pull_lock(self.sessions), self.runs.recorded(SyncRunKind.pull, run_id) as run:
             async with self.sessions() as session:
-                await self._import_registered(run, await self._context(session))
+                context = await self._context(session)
+            await self._import_registered(run, context)
             await self._pull_changes(run)
         return run
 
