@@ -93,7 +93,9 @@ async def _pull(rig: SyncRig, **advance: float) -> Any:
     return run
 
 
-async def test_a_registered_citizen_complaint_is_imported_once_and_then_polled(rig: SyncRig, keys: Keys) -> None:
+async def test_a_registered_citizen_complaint_is_imported_once_and_then_polled(
+    rig: SyncRig, keys: Keys
+) -> None:
     national_id = _citizen_complaint(rig)
     await _pull(rig)
     assert await _stored(rig, national_id) is None, "a poll cannot discover it"
@@ -161,13 +163,15 @@ async def test_one_dispositioned_elsewhere_or_unknown_is_refused_and_imports_not
 
 
 async def test_a_national_failure_leaves_it_requested_and_the_next_pull_imports_it(
-    rig: SyncRig, keys: Keys, rig_settings: Any
+    rig: SyncRig, keys: Keys
 ) -> None:
     # The breaker would stay open on the real clock: this test is about the registration.
     rig.puller.client.breaker.failure_threshold = 10_000
     national_id = _citizen_complaint(rig)
     assert (await _register(rig, keys, {"national_id": national_id})).status_code == 202
-    rig.mock.add_fault("status", status=503, path=f"/complaints/{national_id}/complaint", method="GET", times=None)
+    rig.mock.add_fault(
+        "status", status=503, path=f"/complaints/{national_id}/complaint", method="GET", times=None
+    )
     run = await _pull(rig)
     assert run.errors == 1 and run.created == 0
     assert rig.mock.received(f"/complaints/{national_id}/complaint"), "it was asked"
