@@ -92,6 +92,14 @@ class Registrar:
                 )
                 run.errors += 1
                 break
+            except Exception as exc:  # one registration must not stop the polls
+                # Left requested: a clash in the database may pass; its class says what it was.
+                log.warning(
+                    "registered national complaint %s could not be applied (%s); it stays requested",
+                    waiting.national_id,
+                    type(exc).__name__,
+                )
+                run.errors += 1
         return linked
 
     async def _waiting(self) -> list[Waiting]:
