@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from app.api.deps import SessionDep
-from app.api.sync import SyncKey
+from app.api.sync import SyncKey, refuse_if_linked
 from app.core.errors import Conflict
-from app.models import NationalRegistration, Report
+from app.models import NationalRegistration
 from app.models.enums import RegistrationState
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
@@ -86,14 +86,7 @@ async def list_registrations(
 
 async def _refuse_if_known(session: SessionDep, national_id: int) -> None:
     """A complaint already linked to a report, or registered and still waiting, is not registered again."""
-    holder = (
-        await session.execute(select(col(Report.id)).where(col(Report.national_id) == national_id))
-    ).scalar_one_or_none()
-    if holder is not None:
-        raise Conflict(
-            f"national complaint {national_id} is already linked to report {holder}",
-            extra={"report_id": holder},
-        )
+    await refuse_if_linked(session, national_id)
     waiting = (
         await session.execute(
             select(col(NationalRegistration.id)).where(

@@ -227,7 +227,7 @@ async def resolve_job(
     if refusal is not None:
         raise Conflict(refusal, extra={"current_status": job.status})
     if body.national_id is not None:
-        await _refuse_if_linked(session, body.national_id)
+        await refuse_if_linked(session, body.national_id)
     decision = Resolution(
         decision="national_id" if body.national_id is not None else "not_filed",
         by=principal.actor,
@@ -249,8 +249,8 @@ async def resolve_job(
     return _job(job)
 
 
-async def _refuse_if_linked(session: SessionDep, national_id: int) -> None:
-    """A national complaint already linked to a report cannot be this filing."""
+async def refuse_if_linked(session: SessionDep, national_id: int) -> None:
+    """409 when a national complaint is already linked to a report (it cannot be linked again)."""
     holder = (
         await session.execute(select(col(Report.id)).where(col(Report.national_id) == national_id))
     ).scalar_one_or_none()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.models import Agency, Category, Report
 from tests.helpers import Keys
+from tests.stats.support import report_at
 
 WIB = ZoneInfo("Asia/Jakarta")
 PAST = datetime(2025, 6, 1, tzinfo=UTC)  # deadlines long gone by
@@ -177,18 +178,7 @@ async def test_month_boundary_in_local_time(client: httpx.AsyncClient, keys: Key
     # Filed 23:30 WIB on 31 October (16:30 UTC): October's; 00:00 WIB on 1 November: November's.
     async with app.state.runtime.sessions() as session:
         for created in (_wib(2026, 10, 31, 23, 30), _wib(2026, 11, 1, 0, 0), _wib(2026, 11, 30, 23, 59, 59)):
-            session.add(
-                Report(
-                    kind="complaint",
-                    title="Laporan batas bulan",
-                    content="Isi laporan batas bulan dalam waktu setempat.",
-                    channel="web",
-                    status="unverified",
-                    origin="local",
-                    created_at=created,
-                    updated_at=created,
-                )
-            )
+            session.add(report_at(created, "Laporan batas bulan"))
         await session.commit()
     october = (
         await client.get("/api/v1/stats/summary?from=2026-10-31&to=2026-10-31", headers=keys.viewer)

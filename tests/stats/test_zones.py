@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.core.config import Settings
-from app.models import Report
 from tests.helpers import Keys
+from tests.stats.support import report_at
 
 WIT = ZoneInfo("Asia/Jayapura")
 
@@ -30,18 +30,7 @@ async def test_months_and_range_in_the_regency_zone(client: httpx.AsyncClient, k
         # 23:30 WIT on 31 October is October's; 00:30 WIT on 1 November (still 31 October in
         # Jakarta, 15:30 UTC) is November's.
         for created in (_wit(2026, 10, 31, 23, 30), _wit(2026, 11, 1, 0, 30)):
-            session.add(
-                Report(
-                    kind="aspiration",
-                    title="Laporan zona waktu timur",
-                    content="Isi laporan untuk menguji batas bulan dalam WIT.",
-                    channel="web",
-                    status="unverified",
-                    origin="local",
-                    created_at=created,
-                    updated_at=created,
-                )
-            )
+            session.add(report_at(created, "Laporan zona waktu timur", kind="aspiration"))
         await session.commit()
     summary = (
         await client.get("/api/v1/stats/summary?from=2026-10-01&to=2026-11-30", headers=keys.viewer)
