@@ -53,6 +53,11 @@ class SyncRig:
     pusher: Pusher
     clock: Clock
 
+    async def jobs(self) -> list[PushJob]:
+        """Every push job, oldest first."""
+        async with self.app.state.runtime.sessions() as session:
+            return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
+
     async def drain(self, rounds: int = 60) -> None:
         """Push until nothing is pending (moving the clock past every back-off)."""
         for _ in range(rounds):

@@ -7,12 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
 import app.sync.push as push_module
-from app.models import PushJob
 from tests.helpers import Keys, make_keys, report_body
 from tests.sync_flow.conftest import SyncRig
 
@@ -23,11 +20,6 @@ async def _followed_up_report(rig: SyncRig) -> Keys:
     for action, body in (("verify", {}), ("dispose", {"agency_code": "DPUPR"})):
         await rig.client.post(f"/api/v1/reports/{report['id']}/{action}", json=body, headers=keys.admin)
     return keys
-
-
-async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.runtime.sessions() as session:
-        return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
 
 
 async def test_a_push_job_failing_unexpectedly_backs_off_then_dies(
@@ -43,13 +35,13 @@ async def test_a_push_job_failing_unexpectedly_backs_off_then_dies(
 
     monkeypatch.setattr(push_module, "execute", clashing)
     await rig.pusher.run_once()
-    job = (await _jobs(rig))[0]
+    job = (await rig.jobs())[0]
     assert job.status == "pending" and job.attempts == 1, "retried with back-off, not left running"
     assert job.last_error == "IntegrityError" and "6201014407850003" not in (job.last_error or "")
     for _ in range(rig.pusher.settings.sync_push_max_attempts + 2):
         rig.clock.advance(hours=2)
         await rig.pusher.run_once()
-    job = (await _jobs(rig))[0]
+    job = (await rig.jobs())[0]
     assert job.status == "dead" and calls == rig.pusher.settings.sync_push_max_attempts
 
 
@@ -58,7 +50,7 @@ async def test_a_dead_job_says_what_upstream_answered(rig: SyncRig) -> None:
     problem = '{"message": "data tidak valid", "errors": {"title": ["terlalu pendek"]}}'
     rig.mock.fail_next(422, path="/complaints/complaint", method="POST", body=problem)
     await rig.pusher.run_once()
-    job = (await _jobs(rig))[0]
+    job = (await rig.jobs())[0]
     assert job.status == "dead"
     assert "HTTP 422" in (job.last_error or "") and "title: terlalu pendek" in (job.last_error or "")
 
@@ -70,7 +62,7 @@ async def test_a_failed_job_backs_off_within_the_push_settings(rig: SyncRig) -> 
     before = rig.clock()
     await rig.pusher.run_once()
     after = rig.clock()
-    job = (await _jobs(rig))[0]
+    job = (await rig.jobs())[0]
     assert (job.status, job.attempts) == ("pending", 1)
     base = timedelta(seconds=rig.pusher.settings.sync_push_base_delay_seconds)
     assert before + base / 2 <= job.next_attempt_at <= after + base
@@ -81,7 +73,7 @@ async def test_a_rate_limited_job_waits_at_least_what_upstream_asked(rig: SyncRi
     rig.mock.rate_limit_next(600, path="/complaints/complaint")
     before = rig.clock()
     await rig.pusher.run_once()
-    job = (await _jobs(rig))[0]
+    job = (await rig.jobs())[0]
     assert (job.status, job.attempts) == ("pending", 1)
     assert job.next_attempt_at >= before + timedelta(seconds=600)
     assert "RateLimitedError" in (job.last_error or "")
@@ -92,6 +84,6 @@ async def test_an_absurd_retry_after_puts_the_job_back_for_an_hour_at_most(rig: 
     rig.mock.rate_limit_next(10**12, path="/complaints/complaint")
     before = rig.clock()
     await rig.pusher.run_once()
-    job = (await _jobs(rig))[0]
+    job = (await rig.jobs())[0]
     assert (job.status, job.attempts, job.lease_until) == ("pending", 1, None), "not left running"
     assert before + timedelta(hours=1) <= job.next_attempt_at <= rig.clock() + timedelta(hours=1)

@@ -7,13 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-from sqlmodel import col
 
-from app.models import PushJob
 from tests.helpers import Keys, make_keys
-from tests.sync_flow.conftest import REGENCY, SyncRig
-from tests.sync_flow.test_push_lost_answers import FOLLOW_UP, _pulled_and_followed_up
+from tests.sync_flow.conftest import SyncRig
+from tests.sync_flow.support import FOLLOW_UP, pulled, pulled_and_followed_up
 
 FAULTS: dict[str, dict[str, Any]] = {
     "5xx": {"kind": "status", "status": 503},
@@ -24,24 +21,16 @@ FAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.runtime.sessions() as session:
-        return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
-
-
 async def _forwarded(rig: SyncRig, keys: Keys) -> int:
-    national_id = rig.mock.add_complaint(
-        title="Listrik padam di Desa Kumpai Batu",
-        content="Listrik padam sejak kemarin malam, urusan PLN dan bukan pemerintah kabupaten.",
-        classification_id=1,
+    national_id, report = await pulled(
+        rig,
+        keys,
+        "Listrik padam di Desa Kumpai Batu",
+        "Listrik padam sejak kemarin malam, urusan PLN dan bukan pemerintah kabupaten.",
     )
-    rig.mock.verify(national_id)
-    rig.mock.dispose(national_id, REGENCY)
-    await rig.pull()
-    (pulled,) = (await rig.client.get("/api/v1/reports", headers=keys.admin)).json()["items"]
     body = {"reason": "Kewenangan PLN, bukan pemerintah kabupaten"}
     answer = await rig.client.post(
-        f"/api/v1/reports/{pulled['id']}/forward", json=body, headers=keys.coordinator
+        f"/api/v1/reports/{report['id']}/forward", json=body, headers=keys.coordinator
     )
     assert answer.status_code == 200, answer.text
     return national_id
@@ -50,11 +39,11 @@ async def _forwarded(rig: SyncRig, keys: Keys) -> int:
 @pytest.mark.parametrize("fault", list(FAULTS))
 async def test_a_follow_up_is_posted_once_whatever_fails(rig: SyncRig, fault: str) -> None:
     keys = await make_keys(rig.app)
-    national_id = await _pulled_and_followed_up(rig, keys)
+    national_id = await pulled_and_followed_up(rig, keys)
     rig.mock.add_fault(**FAULTS[fault], path="/complaints/followup/add", method="POST")
     await rig.drain()
     assert next(r.fault for r in rig.mock.received("/complaints/followup/add")) == FAULTS[fault]["kind"]
-    assert [j.status for j in await _jobs(rig)] == ["done"]
+    assert [j.status for j in await rig.jobs()] == ["done"]
     upstream = rig.mock.state.complaint(national_id).follow_ups
     assert [f.content.split("\n")[0] for f in upstream] == [FOLLOW_UP]
 
@@ -66,7 +55,7 @@ async def test_a_forward_is_made_once_whatever_fails(rig: SyncRig, fault: str) -
     rig.mock.add_fault(**FAULTS[fault], path="/complaints/process/*/reject", method="POST")
     await rig.drain()
     assert next(r.fault for r in rig.mock.received("/complaints/process/*")) == FAULTS[fault]["kind"]
-    assert [j.status for j in await _jobs(rig)] == ["done"]
+    assert [j.status for j in await rig.jobs()] == ["done"]
     stored = [
         r
         for r in rig.mock.received("/complaints/process/*")

@@ -7,10 +7,6 @@ import asyncio
 import time
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
-from app.models import PushJob
 from app.sync.client import LaporClient
 from app.sync.push import Pusher
 from tests.helpers import Keys, make_keys, report_body
@@ -18,11 +14,6 @@ from tests.sync.support import FakeClock
 from tests.sync_flow.conftest import SyncRig
 
 LEASE = 2.5  # renewed every third of it: a loaded machine may run the renewal late
-
-
-async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.runtime.sessions() as session:
-        return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
 
 
 async def _file_reports(rig: SyncRig, count: int) -> Keys:
@@ -35,7 +26,7 @@ async def _file_reports(rig: SyncRig, count: int) -> Keys:
 
 async def _until_running(rig: SyncRig) -> None:
     deadline = time.monotonic() + 10
-    while [j.status for j in await _jobs(rig)] != ["running"]:
+    while [j.status for j in await rig.jobs()] != ["running"]:
         assert time.monotonic() < deadline, "the slow worker never claimed the job"
         await asyncio.sleep(0.01)  # polling interval, bounded by the deadline
 
@@ -77,7 +68,7 @@ async def test_a_slow_worker_keeps_its_lease_and_the_filing_is_sent_once(
     assert taken_over == 0, "another worker ran a job whose worker was only slow"
     assert len(rig.mock.received("/complaints/complaint", "POST")) == 1
     assert len(rig.mock.complaints()) == 1, "one local report, one national complaint"
-    assert [(j.status, j.attempts) for j in await _jobs(rig)] == [("done", 1), ("pending", 0)]
+    assert [(j.status, j.attempts) for j in await rig.jobs()] == [("done", 1), ("pending", 0)]
 
 
 async def test_a_claim_taken_over_after_its_lease_is_not_run_by_its_first_holder(rig: SyncRig) -> None:
@@ -92,7 +83,7 @@ async def test_a_claim_taken_over_after_its_lease_is_not_run_by_its_first_holder
     await second.run_job(fresh[0])
     assert len(rig.mock.received("/complaints/complaint", "POST")) == 1
     assert len(rig.mock.complaints()) == 1
-    assert [j.status for j in await _jobs(rig)] == ["done"]
+    assert [j.status for j in await rig.jobs()] == ["done"]
 
 
 async def test_a_stale_holder_does_not_put_back_a_job_another_worker_holds(rig: SyncRig) -> None:
@@ -102,8 +93,8 @@ async def test_a_stale_holder_does_not_put_back_a_job_another_worker_holds(rig: 
     rig.clock.advance(seconds=LEASE + 1)
     fresh = await second.claim()
     await first.release(stale)  # the stale holder is told to stop: it gives back only what it holds
-    (job,) = await _jobs(rig)
+    (job,) = await rig.jobs()
     assert (job.status, job.attempts) == ("running", 2), "the job is still the second worker's"
     await second.run_job(fresh[0])
-    assert [(j.status, j.attempts) for j in await _jobs(rig)] == [("done", 2)]
+    assert [(j.status, j.attempts) for j in await rig.jobs()] == [("done", 2)]
     assert len(rig.mock.complaints()) == 1

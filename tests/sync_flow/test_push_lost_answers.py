@@ -5,20 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
-
-from app.models import PushJob
 from app.sync.push import Pusher
 from tests.helpers import Keys, make_keys, report_body
-from tests.sync_flow.conftest import REGENCY, SyncRig
-
-FOLLOW_UP = "Saluran sudah dibersihkan oleh petugas kecamatan hari ini."
-
-
-async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.runtime.sessions() as session:
-        return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
+from tests.sync_flow.conftest import SyncRig
+from tests.sync_flow.support import FOLLOW_UP, pulled_and_followed_up
 
 
 def _one_attempt(rig: SyncRig) -> Pusher:
@@ -28,7 +18,7 @@ def _one_attempt(rig: SyncRig) -> Pusher:
 
 
 async def _retry_dead_job(rig: SyncRig, keys: Keys) -> None:
-    (dead,) = [j for j in await _jobs(rig) if j.status == "dead"]
+    (dead,) = [j for j in await rig.jobs() if j.status == "dead"]
     answer = await rig.client.post(f"/api/v1/sync/jobs/{dead.id}/retry", headers=keys.coordinator)
     assert answer.status_code == 200, answer.text
 
@@ -42,48 +32,28 @@ async def test_a_filing_dead_after_its_answer_was_lost_is_found_not_filed_again_
     rig.mock.fail_next(404, path="/complaints", method="GET")  # the look-up fails: the job dies
     pusher = _one_attempt(rig)
     await pusher.run_once()
-    assert [j.status for j in await _jobs(rig)] == ["dead"]
+    assert [j.status for j in await rig.jobs()] == ["dead"]
     assert len(rig.mock.complaints()) == 1
     await _retry_dead_job(rig, keys)
     await pusher.run_once()
-    assert [(j.status, j.last_error) for j in await _jobs(rig)] == [("done", None)]
+    assert [(j.status, j.last_error) for j in await rig.jobs()] == [("done", None)]
     assert len(rig.mock.received("/complaints/complaint", "POST")) == 1, "filed a second time"
     (complaint,) = rig.mock.complaints()
     report = (await rig.client.get("/api/v1/reports/1", headers=keys.admin)).json()
     assert report["national"]["id"] == complaint["id"]
 
 
-async def _pulled_and_followed_up(rig: SyncRig, keys: Keys) -> int:
-    national_id = rig.mock.add_complaint(
-        title="Saluran air tersumbat di Jl. Iskandar",
-        content="Saluran air tersumbat sampah sehingga jalan tergenang setiap hujan turun.",
-        classification_id=1,
-    )
-    rig.mock.verify(national_id)
-    rig.mock.dispose(national_id, REGENCY)
-    await rig.pull()
-    (pulled,) = (await rig.client.get("/api/v1/reports", headers=keys.admin)).json()["items"]
-    for action, body, headers in (
-        ("dispose", {"agency_code": "DPUPR"}, keys.coordinator),
-        ("take-up", {}, keys.agency),
-        ("follow-ups", {"content": FOLLOW_UP}, keys.agency),
-    ):
-        answer = await rig.client.post(f"/api/v1/reports/{pulled['id']}/{action}", json=body, headers=headers)
-        assert answer.status_code in (200, 201), answer.text
-    return national_id
-
-
 async def test_a_follow_up_dead_after_its_answer_was_lost_is_not_posted_again_on_retry(
     rig: SyncRig,
 ) -> None:
     keys = await make_keys(rig.app)
-    national_id = await _pulled_and_followed_up(rig, keys)
+    national_id = await pulled_and_followed_up(rig, keys)
     rig.mock.lose_answer_next(path="/complaints/followup/add")
     pusher = _one_attempt(rig)
     await pusher.run_once()
-    assert [j.status for j in await _jobs(rig)] == ["dead"]
+    assert [j.status for j in await rig.jobs()] == ["dead"]
     await _retry_dead_job(rig, keys)
     await pusher.run_once()
-    assert [j.status for j in await _jobs(rig)] == ["done"]
+    assert [j.status for j in await rig.jobs()] == ["done"]
     upstream: list[Any] = rig.mock.state.complaint(national_id).follow_ups
     assert [f.content.split("\n")[0] for f in upstream] == [FOLLOW_UP], "posted a second time"

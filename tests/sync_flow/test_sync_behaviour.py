@@ -25,11 +25,6 @@ from tests.sync_flow.conftest import REGENCY, SyncRig, _no_sleep
 FOLLOW_UP = "Sudah ditangani oleh petugas lapangan pada hari ini juga."
 
 
-async def _jobs(rig: SyncRig) -> list[PushJob]:
-    async with rig.app.state.runtime.sessions() as session:
-        return list((await session.execute(select(PushJob).order_by(col(PushJob.id)))).scalars())
-
-
 async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(rig: SyncRig) -> None:
     keys = await make_keys(rig.app)
     report = (await rig.client.post("/api/v1/reports", json=report_body(), headers=keys.intake)).json()
@@ -42,7 +37,7 @@ async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(ri
     rig.mock.fail_next(422, path="/complaints/complaint", method="POST")
     await rig.pusher.run_once()
     await rig.pusher.run_once()
-    jobs = await _jobs(rig)
+    jobs = await rig.jobs()
     assert [(j.kind, j.status) for j in jobs] == [("file", "dead"), ("follow_up", "pending")]
     assert "Rejected" in (jobs[0].last_error or "")
     assert rig.mock.received("/complaints/followup/add") == [], "a later job never overtakes an earlier one"
@@ -67,7 +62,7 @@ async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(ri
     assert again.status_code == 409
     await rig.pusher.run_once()
     await rig.pusher.run_once()
-    jobs = await _jobs(rig)
+    jobs = await rig.jobs()
     assert [(j.kind, j.status) for j in jobs] == [("file", "done"), ("follow_up", "pending")]
     assert "not dispositioned" in (jobs[1].last_error or ""), "it waits for upstream, without dying"
     national_id = (await rig.client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()[
@@ -77,7 +72,7 @@ async def test_rejected_filing_goes_dead_blocks_later_jobs_and_can_be_retried(ri
     rig.mock.dispose(national_id, REGENCY)
     await rig.pull()
     await rig.drain()
-    assert [(j.kind, j.status) for j in await _jobs(rig)] == [("file", "done"), ("follow_up", "done")]
+    assert [(j.kind, j.status) for j in await rig.jobs()] == [("file", "done"), ("follow_up", "done")]
     [posted] = rig.mock.received("/complaints/followup/add", "POST")
     # Posted as integrators of the real gateway post it (and as the probe checks it): multipart.
     assert posted.headers["content-type"].startswith("multipart/form-data")
@@ -242,7 +237,7 @@ async def test_several_pushers_share_the_jobs_each_sent_once(rig: SyncRig, rig_s
     filings = rig.mock.received("/complaints/complaint", "POST")
     assert len(filings) == 24, "every filing sent exactly once"
     assert len(rig.mock.complaints()) == 24
-    assert {j.status for j in await _jobs(rig)} == {"done"}
+    assert {j.status for j in await rig.jobs()} == {"done"}
     async with rig.app.state.runtime.sessions() as session:
         claims = (await session.execute(select(PushJob.attempts))).scalars().all()
     assert set(claims) == {1}, "no job was claimed twice"
@@ -283,7 +278,7 @@ async def test_stopping_worker_gives_back_claimed_jobs(rig: SyncRig) -> None:
 
     rig.pusher.run_job = run_then_stop  # type: ignore[method-assign]
     assert await rig.pusher.run_once() == 1
-    jobs = await _jobs(rig)
+    jobs = await rig.jobs()
     assert [(j.status, j.attempts, j.lease_until) for j in jobs] == [
         ("done", 1, None),
         ("pending", 0, None),
