@@ -34,11 +34,17 @@ class RegistrationOut(BaseModel):
     id: int
     national_id: int
     state: str = Field(
-        description="`requested` (the next pull reads it), `applied` (imported or already linked) or `refused`"
+        description="`requested` (the next pull reads it), `applied` (imported or already linked), `refused`"
+        " (not ours, or unknown upstream) or `failed` (could not be applied after several attempts)"
     )
     requested_by: str
     requested_at: datetime
-    error: str | None = Field(description="why a `refused` registration was not imported")
+    error: str | None = Field(description="why a `refused` or `failed` registration was not imported")
+    attempts: int = Field(description="how many pulls have tried it")
+    last_attempt_at: datetime | None
+    last_failure: str | None = Field(
+        description="what went wrong the last time it was tried and left waiting (e.g. national LAPOR's 503)"
+    )
     report_id: int | None = Field(description="the local report, once applied")
     finished_at: datetime | None
 

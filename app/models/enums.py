@@ -120,6 +120,9 @@ class RegistrationState(StrEnum):
     """Recorded; the worker's next pull reads it."""
     applied = "applied"
     refused = "refused"
+    """Not to be imported here (not dispositioned to us, unknown upstream); `error` says why."""
+    failed = "failed"
+    """Read, but could not be applied in the database after several attempts; `error` says why."""
 
 
 class SyncRunStatus(StrEnum):

@@ -99,6 +99,11 @@ class NationalRegistration(SQLModel, table=True):
     requested_by: str = Field(max_length=64)
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     error: str | None = Field(default=None, sa_type=Text)
-    """Why a `refused` registration was not imported."""
+    """Why a `refused` or `failed` registration was not imported."""
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """How many pulls tried to read and apply it."""
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_failure: str | None = Field(default=None, sa_type=Text)
+    """What went wrong the last time it was tried and left waiting (no personal data: a class, a status)."""
     report_id: int | None = Field(default=None, foreign_key="reports.id", ondelete="SET NULL")
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -7,7 +7,9 @@ pull, which holds the national client and its call budget, reads each waiting re
 (`GET /complaints/{id}/complaint` and its follow-ups) and, when the complaint is dispositioned to
 `LAPOR_INSTITUTION_ID`, applies it exactly as a pulled complaint is applied; from then on the
 poll schedule keeps it current. Otherwise the registration ends `refused` with the reason and
-nothing is imported. A temporary failure upstream leaves it `requested` for the next pull.
+nothing is imported. A temporary failure upstream leaves it `requested` for the next pull; each
+attempt is counted on it, the least recently tried are read first (so a few that keep failing never
+starve the rest), and one that fails to apply in the database five times ends `failed`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -31,6 +34,8 @@ from app.sync.wire import ComplaintDetail
 log = logging.getLogger("app.sync.registration")
 REGISTRATIONS_PER_RUN = 20
 """How many waiting registrations one pull reads at most (the rest wait for the next)."""
+FAILURES_BEFORE_GIVING_UP = 5
+"""Failed attempts to apply a registration in the database after which it ends `failed`."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,25 @@ class Waiting:
 
     id: int
     national_id: int
+    attempts: int = 0
+
+
+def _update_waiting(waiting: Waiting) -> Update:
+    """An update of a registration that only touches it while it is still waiting."""
+    return (
+        update(NationalRegistration)
+        .where(
+            col(NationalRegistration.id) == waiting.id,
+            col(NationalRegistration.state) == RegistrationState.requested,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _upstream_failure(exc: LaporError) -> str:
+    """What a national failure was, without its message (which may echo what national LAPOR sent)."""
+    status = f" HTTP {exc.status}" if exc.status is not None else ""
+    return f"national LAPOR did not answer usefully ({type(exc).__name__}{status})"
 
 
 class Refused(Exception):
@@ -70,10 +94,12 @@ class Registrar:
         self.clock = clock
 
     async def run(self, run: SyncRun, context: ApplyContext, stopping: Callable[[], bool]) -> list[int]:
-        """Act on the waiting registrations, oldest first; the national ids now linked locally.
+        """Act on the waiting registrations, least recently tried first; the national ids now linked.
 
         A failure upstream that may pass (a 5xx, a timeout, the breaker open, bad credentials)
-        leaves this registration and the rest `requested` for the next pull.
+        is noted on the registration and leaves it and the rest `requested` for the next pull. A
+        failure applying one in the database is noted and the others go on; after
+        `FAILURES_BEFORE_GIVING_UP` of them it ends `failed`.
         """
         linked: list[int] = []
         for waiting in await self._waiting():
@@ -85,32 +111,58 @@ class Registrar:
             except Refused as refusal:
                 await self._finish(waiting, RegistrationState.refused, error=str(refusal))
             except LaporError as exc:
-                log.warning(
-                    "registered national complaint %s not read now (%s); it stays requested",
-                    waiting.national_id,
-                    type(exc).__name__,
-                )
                 run.errors += 1
+                await self._note_failure(waiting, _upstream_failure(exc), may_give_up=False)
                 break
             except Exception as exc:  # one registration must not stop the polls
-                # Left requested: a clash in the database may pass; its class says what it was.
-                log.warning(
-                    "registered national complaint %s could not be applied (%s); it stays requested",
-                    waiting.national_id,
-                    type(exc).__name__,
-                )
                 run.errors += 1
+                await self._note_failure(
+                    waiting, f"applying it failed ({type(exc).__name__})", may_give_up=True
+                )
         return linked
 
     async def _waiting(self) -> list[Waiting]:
+        """Waiting registrations, never tried first, then the least recently tried."""
+        tried = col(NationalRegistration.last_attempt_at)
         async with self.sessions() as session:
             rows = await session.execute(
-                select(col(NationalRegistration.id), col(NationalRegistration.national_id))
+                select(
+                    col(NationalRegistration.id),
+                    col(NationalRegistration.national_id),
+                    col(NationalRegistration.attempts),
+                )
                 .where(col(NationalRegistration.state) == RegistrationState.requested)
-                .order_by(col(NationalRegistration.id))
+                .order_by(tried.is_not(None), tried, col(NationalRegistration.id))
                 .limit(REGISTRATIONS_PER_RUN)
             )
-            return [Waiting(registration_id or 0, national_id) for registration_id, national_id in rows]
+            return [
+                Waiting(registration_id or 0, national_id, attempts)
+                for registration_id, national_id, attempts in rows
+            ]
+
+    async def _note_failure(self, waiting: Waiting, failure: str, *, may_give_up: bool) -> None:
+        """Count a failed attempt on a waiting registration; give up on it when that was the last."""
+        attempts = waiting.attempts + 1
+        log.warning(
+            "registered national complaint %s not imported now (attempt %s: %s)",
+            waiting.national_id,
+            attempts,
+            failure,
+        )
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_attempt_at": self.clock(),
+            "last_failure": failure,
+        }
+        if may_give_up and attempts >= FAILURES_BEFORE_GIVING_UP:
+            values |= {
+                "state": RegistrationState.failed.value,
+                "error": f"{failure} in {attempts} attempts; see the worker's log, then register it again",
+                "finished_at": self.clock(),
+            }
+        async with self.sessions() as session:
+            await session.execute(_update_waiting(waiting).values(**values))
+            await session.commit()
 
     async def _import(self, waiting: Waiting, run: SyncRun, context: ApplyContext) -> bool:
         """Read the complaint and apply it when it is ours (True); raise `Refused` when it is not."""
@@ -181,12 +233,14 @@ class Registrar:
         report_id: int | None = None,
     ) -> None:
         """How a registration ended (the caller commits); only a waiting one changes."""
+        now = self.clock()
         await session.execute(
-            update(NationalRegistration)
-            .where(
-                col(NationalRegistration.id) == waiting.id,
-                col(NationalRegistration.state) == RegistrationState.requested,
+            _update_waiting(waiting).values(
+                state=state.value,
+                error=error,
+                report_id=report_id,
+                finished_at=now,
+                attempts=waiting.attempts + 1,
+                last_attempt_at=now,
             )
-            .values(state=state.value, error=error, report_id=report_id, finished_at=self.clock())
-            .execution_options(synchronize_session=False)
         )
