@@ -6,8 +6,9 @@ Matching looks through the ways a value is commonly (or evasively) written: text
 (compatibility forms such as a full-width at sign or digits, any script's decimal digits, combining marks
 and invisible format characters such as zero-width spaces or soft hyphens dropped, case folded, and
 the Cyrillic and Greek letters drawn like a Latin one read as that letter: a Cyrillic Es (U+0421) for `C`),
-then digits separated only by punctuation or spaces count as one number, a name's words may be
-separated by any non-alphanumeric run, and an e-mail's `@` and dots may be written `(at)`/`[dot]`.
+then digits separated only by punctuation or spaces count as one number, a name's words (and an
+address's) may be separated by any non-alphanumeric run, and an e-mail's `@` and dots may be written
+`(at)`/`[dot]`. An address counts where it is precise (`_MIN_ADDRESS_WORDS`, below).
 """
 
 from __future__ import annotations
@@ -49,8 +50,18 @@ _PHONE_PREFIXES = ("620", "62", "0")  # written before the national number: +62 
 _AT = r"(?:\s*(?:@|[(\[{<]\s*at\s*[)\]}>])\s*|\s+at\s+)"
 _DOT = r"(?:\s*(?:\.|[(\[{<]\s*(?:dot|titik)\s*[)\]}>])\s*|\s+(?:dot|titik)\s+)"
 # What a masked value reads as, per field (the text is in Bahasa Indonesia, like the workspace).
-MASKS = {"nik": "[NIK]", "email": "[email pelapor]", "phone": "[telepon pelapor]", "name": "[nama pelapor]"}
-_FIELD_ORDER = ("nik", "email", "phone", "name")
+MASKS = {
+    "nik": "[NIK]",
+    "email": "[email pelapor]",
+    "phone": "[telepon pelapor]",
+    "address": "[alamat pelapor]",
+    "name": "[nama pelapor]",
+}
+_FIELD_ORDER = ("nik", "email", "phone", "address", "name")
+# An address (or its first part, up to a comma) is matched when it names a place this precisely: a
+# number (a house, an RT/RW) and at least three words. "Kelurahan Raja, Pangkalan Bun" alone names a
+# neighbourhood a follow-up may well mention; "Jl. Iskandar No. 12" names the reporter's door.
+_MIN_ADDRESS_WORDS = 3
 
 Span = tuple[int, int, str]
 """Where a value is in the original text (start, end) and which identity field it is."""
@@ -166,11 +177,27 @@ def _email_pattern(email: str) -> str:
     return "".join(_AT if c == "@" else _DOT if c == "." else re.escape(c) for c in folded)
 
 
+def _words_pattern(words: list[str]) -> str:
+    """These words in order, separated by any non-alphanumeric run, not inside longer words."""
+    return r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?![^\W_])"
+
+
 def _name_pattern(name: str) -> str | None:
     words = re.findall(r"[^\W_]+", _fold(name).text)
     if not words or len(" ".join(words)) < 3:
         return None
-    return r"(?<![^\W_])" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?![^\W_])"
+    return _words_pattern(words)
+
+
+def _address_patterns(address: str) -> list[str]:
+    """The whole address and its first part (a street and number), each where it is precise enough."""
+    folded = _fold(address).text
+    patterns: list[str] = []
+    for part in dict.fromkeys((folded, re.split(r"[,;\n]", folded, maxsplit=1)[0])):
+        words = re.findall(r"[^\W_]+", part)
+        if len(words) >= _MIN_ADDRESS_WORDS and any(c in _DIGITS for c in part):
+            patterns.append(_words_pattern(words))
+    return patterns
 
 
 def _reporter_spans(folded: _Folded, reporter: Reporter) -> list[Span]:
@@ -183,6 +210,8 @@ def _reporter_spans(folded: _Folded, reporter: Reporter) -> list[Span]:
     phone = _national_digits(reporter.phone or "")
     if len(phone) >= _MIN_PHONE_DIGITS:
         spans += _digit_spans(folded, phone, "phone", _PHONE_PREFIXES)
+    for address in _address_patterns(reporter.address or ""):
+        spans += _pattern_spans(folded, address, "address")
     name = _name_pattern(reporter.name or "")
     if name is not None:
         spans += _pattern_spans(folded, name, "name")
