@@ -144,7 +144,9 @@ async def test_a_complaint_national_lapor_keeps_failing_on_does_not_block_the_ne
     path = f"/complaints/{broken}/complaint"
     rig.mock.add_fault("status", status=503, path=path, method="GET", times=None)
     run = await _pull(rig)
-    assert run.errors == 1 and await _imported(rig, fine) == 0, "a national failure stops this pull's registrations"
+    assert run.errors == 1 and await _imported(rig, fine) == 0, (
+        "a national failure stops this pull's registrations"
+    )
     row = (await _by_national_id(rig, keys))[broken]
     assert (row["state"], row["attempts"]) == ("requested", 1)
     assert "HTTP 503" in row["last_failure"] and row["error"] is None
