@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         30, ge=0, description="Public status lookups a minute per client address; 0 turns it off"
     )
     idempotency_ttl_hours: int = Field(72, ge=1)
+    reporter_retention_days: int = Field(
+        0,
+        ge=0,
+        le=36_500,
+        description="Days a closed report keeps its reporter's identity after its last change; 0 keeps it",
+    )
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|debug|info|warning|error)$")
     log_format: str = Field("json", pattern="^(json|text)$")
 

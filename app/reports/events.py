@@ -25,6 +25,7 @@ class EventType(StrEnum):
     report_followed_up = "report.followed_up"
     report_overdue = "report.overdue"
     report_marked_duplicate = "report.marked_duplicate"
+    report_reporter_erased = "report.reporter_erased"
     sync_conflict = "sync.conflict"
     sync_failed = "sync.failed"
 
