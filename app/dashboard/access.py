@@ -20,6 +20,8 @@ SIGN_IN_COOKIE = "lb_masuk"  # the sign-in form's CSRF token (no session yet)
 COOKIE_PATH = "/dashboard"
 OVERVIEW_ROLES = frozenset({Role.viewer, Role.coordinator, Role.admin})
 WORK_ROLES = frozenset({Role.coordinator, Role.admin, Role.agency})
+ERASE_ROLES = frozenset({Role.coordinator, Role.admin})
+"""Who may erase a reporter's identity (app.reports.erasure), as through the API."""
 
 
 def own_origin(request: Request) -> str:

@@ -22,7 +22,7 @@ from app.api.attachments import read_limited
 from app.api.deps import IdPath, SessionDep, SettingsDep, SlaDep
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, Unprocessable, VersionConflict
 from app.core.text_rules import clean_file_name
-from app.dashboard.access import WORK_ROLES
+from app.dashboard.access import ERASE_ROLES, WORK_ROLES
 from app.dashboard.guard import forged, official_or_answer
 from app.dashboard.pages import error_page
 from app.dashboard.report_view import (
@@ -101,6 +101,7 @@ async def _page(
         sources=SOURCE_LABELS,
         channels=CHANNEL_LABELS,
         Action=Action,
+        may_erase=official.principal.role in ERASE_ROLES,
     )
     return HTMLResponse(page, status_code=status_code)
 
@@ -140,7 +141,7 @@ def _move_for(official: Official, report: Report, action: Action, version: str) 
         )
 
 
-async def _act(
+async def act_on(
     request: Request,
     session: AsyncSession,
     sla: SlaPolicy,
@@ -148,6 +149,8 @@ async def _act(
     token: str,
     act: Callable[[Official, Report], Awaitable[None]],
 ) -> Response:
+    """Run one form's change on a report this official may see, checked for a forged form first;
+    back to the page with a notice (303), or the page with the refusal and nothing written."""
     found = await official_or_answer(request, session, WORK_ROLES)
     if not isinstance(found, Official):
         return found
@@ -204,7 +207,7 @@ async def take_action(
         )
         await apply_action(session, report, move, sla)
 
-    return await _act(request, session, sla, report_id, csrf, act)
+    return await act_on(request, session, sla, report_id, csrf, act)
 
 
 async def _attach(
@@ -254,7 +257,7 @@ async def post_follow_up(
             await _attach(session, report_id, stored, berkas.filename if berkas else None, official)
 
     try:
-        answer = await _act(request, session, sla, report_id, csrf, act)
+        answer = await act_on(request, session, sla, report_id, csrf, act)
     except BaseException:
         _remove(stored_paths)
         raise

@@ -15,6 +15,7 @@ from app.access.principals import Principal
 from app.models import Agency, Attachment, Category, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import ReportStatus
 from app.reports.access import can_see_identity, holds
+from app.reports.erasure import ERASE_REPORTER
 from app.reports.identity_guard import mask_identity
 from app.reports.similar import SimilarReport
 from app.reports.transitions import ACTION_RULES, Action
@@ -57,6 +58,11 @@ class ReportView:
     """Whether follow-ups and reasons (which may come from national LAPOR) are shown with the
     identity masked: for a caller not entitled to it."""
     stored_reporter: Reporter | None = None
+
+    @property
+    def identity_erased(self) -> bool:
+        """Whether the reporter's identity was erased (app.reports.erasure): the history says so."""
+        return any(event.action == ERASE_REPORTER for event, _ in self.history)
 
     def shown(self, text: str) -> str:
         """A follow-up's or a reason's text as this caller may read it."""
