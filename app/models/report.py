@@ -62,6 +62,8 @@ class Report(SQLModel, table=True):
     disposed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     followed_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     follow_up_working_days: int | None = None
+    follow_up_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the follow-up count now running began (the last disposition or reopening)."""
     # The public lookup (app.public): the reporter's code, hashed; the report this one repeats.
     lookup_code_hash: str | None = Field(default=None, max_length=128)
     duplicate_of_id: int | None = Field(default=None, foreign_key="reports.id")

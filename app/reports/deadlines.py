@@ -73,13 +73,14 @@ class SlaPolicy:
         """The deadline and milestone columns a move changes."""
         if action is Action.dispose:
             changes: dict[str, Any] = {
-                "follow_up_due_at": self.calendar.due_after(now, self.follow_up_working_days)
+                "follow_up_due_at": self.calendar.due_after(now, self.follow_up_working_days),
+                "follow_up_started_at": now,
             }
             if report.disposed_at is None:
                 changes["disposed_at"] = now
             return changes
         if action is Action.send_back:
-            return {"follow_up_due_at": None}
+            return {"follow_up_due_at": None, "follow_up_started_at": None}
         if action is Action.follow_up:
             return {
                 "followed_up_at": now,
@@ -90,6 +91,7 @@ class SlaPolicy:
             return {
                 "auto_complete_at": None,
                 "follow_up_due_at": self.calendar.due_after(now, self.follow_up_working_days),
+                "follow_up_started_at": now,
             }
         if action in (Action.complete, Action.archive, Action.reject, Action.forward):
             return {"auto_complete_at": None}
@@ -98,7 +100,12 @@ class SlaPolicy:
     def _follow_up_working_days(self, report: Report, now: datetime) -> int:
         """Working days the follow-up took, from the start of the follow-up count it answers: the
         last disposition or reopening (whose due time the report carries), not the first
-        disposition, which may have gone to another agency or preceded an objection."""
+        disposition, which may have gone to another agency or preceded an objection. Counted from
+        the stored start, so a change of `SLA_FOLLOW_UP_WORKING_DAYS` meanwhile does not move it;
+        a report that entered its count before the start was stored (migration 0016) infers it
+        from its due time."""
+        if report.follow_up_started_at is not None:
+            return self.calendar.working_days_between(report.follow_up_started_at, now)
         if report.follow_up_due_at is not None:
             return self.calendar.working_days_into_count(
                 report.follow_up_due_at, self.follow_up_working_days, now
