@@ -38,8 +38,9 @@ from app.core.observability import RequestTelemetry, configure_logging
 from app.dashboard.router import edge_page
 from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
 from app.open311.render import ROOT as OPEN311_ROOT
-from app.open311.render import edge_error
+from app.open311.render import edge_error, install_error_handler
 from app.open311.router import router as open311_router
+from app.public.page import edge_page as lacak_edge_page
 from app.public.router import router as public_router
 from app.runtime.context import running
 from app.runtime.heap import settle_heap
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
+    install_error_handler(app)  # Open311's 404 and 405 in its own shape
     for router in ROUTERS:
         app.include_router(router)
     _add_middleware(app, settings)
@@ -120,8 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """The edge, innermost first: input guard, body limit, unexpected errors, telemetry."""
-    # Open311's clients read its own error shape; the workspace's browsers a page.
-    shapes = {OPEN311_ROOT: edge_error, "/dashboard": edge_page}
+    # Open311's clients read its own error shape; the workspace's and /lacak's browsers a page.
+    shapes = {OPEN311_ROOT: edge_error, "/dashboard": edge_page, "/lacak": lacak_edge_page}
     app.add_middleware(ControlCharacterGuard, shapes=shapes)  # inside BodyLimit: bodies are bounded
     app.add_middleware(
         BodyLimit,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -32,6 +34,7 @@ KNOWN_FIELDS = frozenset(
     }
 )  # fmt: skip
 TITLE_MAX = 200
+_DEGREES = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # The form's name for each field of the REST API's body that the request becomes.
 FORM_NAMES = {
     "title": "attribute[title] (by default the description's first line)",
@@ -46,24 +49,34 @@ FORM_NAMES = {
 }
 
 
-def text_form(form: FormData) -> None:
-    """Refuse a form with a file part (400): every field of a request is text."""
-    for name, value in form.multi_items():
-        if not isinstance(value, str):
-            raise Open311Error(400, f"{name!r} must be a text field, not a file")
-
-
 def _coordinates(form: FormData) -> tuple[float | None, float | None]:
     lat, long = form.get("lat"), form.get("long")
     if lat is None and long is None:
         return None, None
-    try:
-        point = float(str(lat)), float(str(long))
-    except ValueError:
-        raise Open311Error(400, "lat and long must both be decimal degrees") from None
+    # Plain decimals only: float() would also take "1_0" (10), Arabic-Indic digits, "nan" and "1e2".
+    if not all(_DEGREES.fullmatch(str(value or "").strip()) for value in (lat, long)):
+        raise Open311Error(400, "lat and long must both be decimal degrees, e.g. -2.6836 and 111.6259")
+    point = float(str(lat)), float(str(long))
     if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
         raise Open311Error(400, "lat or long is out of range")
     return point
+
+
+def _media_url(form: FormData) -> str | None:
+    """An absolute http(s) URL with a host and no blank, or None; 400 for anything else."""
+    url = _text(form, "media_url", 500)
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a malformed host (`http://[::1`) or port
+        usable = False
+    if not usable or any(char.isspace() for char in url):
+        raise Open311Error(
+            400, "media_url must be an http(s) URL with a host, e.g. https://example.id/foto.jpg"
+        )
+    return url
 
 
 def _attributes(form: FormData) -> dict[str, str]:
@@ -126,9 +139,7 @@ async def _new_report(session: AsyncSession, form: FormData) -> tuple[NewReport,
     address = _text(form, "address_string", 500)
     if lat is None and address is None:
         raise Open311Error(400, "give lat and long, or address_string")
-    media_url = _text(form, "media_url", 500)
-    if media_url is not None and not media_url.startswith(("https://", "http://")):
-        raise Open311Error(400, "media_url must be an http(s) URL")
+    media_url = _media_url(form)
     code = str(form.get("service_code", "")).strip()
     if not code:
         raise Open311Error(400, "service_code is required")

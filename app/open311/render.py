@@ -6,8 +6,10 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import orjson
-from fastapi import Response
+from fastapi import FastAPI, Request, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.error_handlers import on_http
 from app.core.body_limit import Refusal
 from app.core.text_rules import xml_text
 
@@ -101,3 +103,27 @@ def edge_error(path: str, refusal: Refusal) -> Response:
     description = f"{detail} (in {', '.join(named)})" if named else detail
     status = 400 if refusal.status == 422 else refusal.status
     return error_answer(path.rpartition(".")[2], Open311Error(status, description))
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own answers (no route for the path, a method the path does not take) in the
+    spec's shape and the suffix's format under `ROOT`, with their headers (`Allow` for a 405);
+    elsewhere the REST API's (`app.api.error_handlers.on_http`)."""
+    path = request.url.path
+    if not path.startswith(ROOT) or not isinstance(exc, StarletteHTTPException):
+        return await on_http(request, exc)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        description = f"{request.method} is not allowed on {path}; allowed: {allowed}"
+    elif exc.status_code == 404:
+        description = f"no resource {path}: see {ROOT}v2/discovery.json"
+    else:
+        description = str(exc.detail)
+    refused = error_answer(path.rpartition(".")[2], Open311Error(exc.status_code, description))
+    refused.headers.update(exc.headers or {})
+    return refused
+
+
+def install_error_handler(app: FastAPI) -> None:
+    """Answer Starlette's errors under `ROOT` in the spec's shape (after `install_error_handlers`)."""
+    app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.api.report_schemas import status_label
-from app.models import Agency, Category, FollowUp, Report, StatusEvent
+from app.models import Agency, Category, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import CLOSED_STATUSES, ReportStatus
 from app.open311.render import Open311Error
 from app.reports.identity_guard import mask_identity, reporters_of
@@ -97,8 +97,11 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return moment.astimezone(tz).isoformat() if moment is not None else None
 
 
-def request_shape(row: Any, tz: ZoneInfo, fallback_agency: str, extensions: bool) -> dict[str, Any]:
-    """One service request in the spec's fields (and `extended_attributes` when asked)."""
+def request_shape(
+    row: Any, tz: ZoneInfo, fallback_agency: str, extensions: bool, reporter: Reporter | None = None
+) -> dict[str, Any]:
+    """One service request in the spec's fields (and `extended_attributes` when asked); the
+    reporter's identity (and any NIK-shaped number) in its texts masked."""
     report: Report = row[0]
     shape: dict[str, Any] = {
         "service_request_id": report.tracking_number,
@@ -106,7 +109,7 @@ def request_shape(row: Any, tz: ZoneInfo, fallback_agency: str, extensions: bool
         "status_notes": status_label(report.status) or report.status,
         "service_name": row[2] or "",
         "service_code": row[1] or "",
-        "description": report.content,
+        "description": mask_identity(report.content, reporter),
         "agency_responsible": row.agency_name or fallback_agency,
         "service_notice": "",
         "requested_datetime": _when(report.created_at, tz),
@@ -121,7 +124,7 @@ def request_shape(row: Any, tz: ZoneInfo, fallback_agency: str, extensions: bool
     }
     if extensions:
         shape["extended_attributes"] = {
-            "title": report.title,
+            "title": mask_identity(report.title, reporter),
             "kind": report.kind,
             "local_status": report.status,
             "local_status_label": status_label(report.status) or report.status,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,6 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlmodel import col
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.access.rate_limit import count_request
 from app.api.deps import SessionDep, known_principal
@@ -19,8 +17,10 @@ from app.core.config import Settings
 from app.core.errors import AppError
 from app.models import Report
 from app.models.enums import Role
-from app.models.types import EARLIEST, LATEST, storable_instant, utcnow
-from app.open311.filing import file_request, text_form
+from app.models.types import utcnow
+from app.open311.filing import file_request
+from app.open311.form import read_form
+from app.open311.params import flag, listed, moment, once_each, whole_number
 from app.open311.render import ROOT, Open311Error, answer, checked_format, error_answer
 from app.open311.requests import (
     RequestFilter,
@@ -31,6 +31,7 @@ from app.open311.requests import (
     statuses_of,
 )
 from app.open311.services import active_category, active_services, definition
+from app.reports.identity_guard import reporters_of
 from app.runtime.context import runtime_of
 
 
@@ -67,6 +68,7 @@ async def _answered(request: Request, fmt: str, build: Callable[[Settings], Awai
     settings: Settings = request.app.state.runtime.settings
     try:
         checked_format(fmt)
+        once_each(request.query_params)
         jurisdiction = request.query_params.get("jurisdiction_id")
         if jurisdiction is not None and jurisdiction != settings.open311_jurisdiction_id:
             raise Open311Error(404, f"unknown jurisdiction_id {jurisdiction!r}")
@@ -77,34 +79,6 @@ async def _answered(request: Request, fmt: str, build: Callable[[Settings], Awai
         refused = error_answer(fmt, Open311Error(error.status_code, error.detail))
         refused.headers.update(error.headers)
         return refused
-
-
-def _moment(params: Any, name: str) -> datetime | None:
-    raw = params.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00Z") from None
-    if moment.tzinfo is None:
-        raise Open311Error(400, f"{name} needs an offset (Z or +07:00)")
-    if not storable_instant(moment):
-        raise Open311Error(400, f"{name} must lie between {EARLIEST.date()} and {LATEST.date()}")
-    return moment
-
-
-def _number(params: Any, name: str, default: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= high:
-        raise Open311Error(400, f"{name} must be a whole number from 1 to {high}")
-    return int(raw)
-
-
-def _listed(params: Any, name: str) -> list[str]:
-    return [part.strip() for part in (params.get(name) or "").split(",") if part.strip()]
 
 
 @router.get("/discovery.{fmt}", summary="Open311 discovery")
@@ -149,24 +123,33 @@ async def service_requests(request: Request, fmt: str, session: SessionDep) -> R
     async def build(settings: Settings) -> Response:
         params = request.query_params
         wanted = RequestFilter(
-            numbers=_listed(params, "service_request_id"),
-            service_codes=_listed(params, "service_code"),
-            statuses=statuses_of(_listed(params, "status")) if params.get("status") else [],
-            start=_moment(params, "start_date"),
-            end=_moment(params, "end_date"),
-            updated_after=_moment(params, "updated_after"),
-            page=_number(params, "page", 1, 1_000_000),
-            page_size=_number(params, "page_size", settings.page_size_default, settings.page_size_max),
+            numbers=listed(params, "service_request_id"),
+            service_codes=listed(params, "service_code"),
+            statuses=statuses_of(listed(params, "status")) if params.get("status") else [],
+            start=moment(params, "start_date"),
+            end=moment(params, "end_date"),
+            updated_after=moment(params, "updated_after"),
+            page=whole_number(params, "page", 1, 1_000_000),
+            page_size=whole_number(params, "page_size", settings.page_size_default, settings.page_size_max),
         )
+        extensions = flag(params, "extensions")
         rows = await find_requests(session, wanted, utcnow())
-        return _requests_answer(fmt, rows, settings, params.get("extensions") == "true")
+        return await _requests_answer(session, fmt, rows, settings, extensions)
 
     return await _answered(request, fmt, build)
 
 
-def _requests_answer(fmt: str, rows: list[Any], settings: Settings, extensions: bool) -> Response:
+async def _requests_answer(
+    session: SessionDep, fmt: str, rows: list[Any], settings: Settings, extensions: bool
+) -> Response:
     tz = ZoneInfo(settings.timezone)
-    shapes = [request_shape(row, tz, settings.open311_agency_name, extensions) for row in rows]
+    # A description may name its reporter (text from national LAPOR, a channel's transcript):
+    # Open311 is public, so the reporter's identity in it is masked for everyone.
+    reporters = await reporters_of(session, [row[0].id for row in rows])
+    shapes = [
+        request_shape(row, tz, settings.open311_agency_name, extensions, reporters.get(row[0].id))
+        for row in rows
+    ]
     return answer(fmt, "service_requests", shapes)
 
 
@@ -175,10 +158,11 @@ async def service_request(request: Request, number: str, fmt: str, session: Sess
     """One request, as a list of one."""
 
     async def build(settings: Settings) -> Response:
+        extensions = flag(request.query_params, "extensions")
         rows = await find_requests(session, RequestFilter(numbers=[number]), utcnow())
         if not rows:
             raise Open311Error(404, f"no service request {number!r}")
-        return _requests_answer(fmt, rows, settings, request.query_params.get("extensions") == "true")
+        return await _requests_answer(session, fmt, rows, settings, extensions)
 
     return await _answered(request, fmt, build)
 
@@ -193,11 +177,7 @@ async def create_service_request(request: Request, fmt: str, session: SessionDep
     """File a report from a form-encoded request; `api_key` is an intake or admin key."""
 
     async def build(settings: Settings) -> Response:
-        try:
-            form = await request.form()
-        except StarletteHTTPException as refused:  # a body that is not a form
-            raise Open311Error(400, str(refused.detail)) from None
-        text_form(form)
+        form = await read_form(request)
         raw_key = str(form.get("api_key") or "")
         try:
             principal = await known_principal(runtime_of(request.app), raw_key, session) if raw_key else None
@@ -247,7 +227,7 @@ async def service_request_updates(request: Request, fmt: str, session: SessionDe
 
     async def build(settings: Settings) -> Response:
         params = request.query_params
-        start, end = date_range(_moment(params, "start_date"), _moment(params, "end_date"), utcnow())
+        start, end = date_range(moment(params, "start_date"), moment(params, "end_date"), utcnow())
         updates = await find_updates(session, start, end, ZoneInfo(settings.timezone))
         return answer(fmt, "service_request_updates", updates)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -17,6 +18,9 @@ from app.reports.lookup_code import lookup_code_matches
 
 # One answer for "no such number" and "not visible without the code".
 NOT_FOUND = "no report with this tracking number is visible; check the number and the lookup code"
+# A stored code's form no code can match (its digest is not hexadecimal), checked in place of a
+# missing one (`public_view`): the same work as a real check.
+_NO_CODE = "0" * 16 + "$" + "-" * 64
 
 
 class PublicDeadlines(BaseModel):
@@ -52,12 +56,26 @@ class PublicReportOut(BaseModel):
     follow_ups: list[PublicFollowUp] | None = None
 
 
-async def public_view(session: AsyncSession, number: str, code: str | None) -> PublicReportOut:
+def tracking_key(typed: str) -> str | None:
+    """A tracking number as people type it, as stored: compatibility forms folded (full-width
+    letters and digits from a phone's keyboard), any dash read as `-`, blanks around it dropped,
+    upper case. None when something other than ASCII is left: no stored number matches it."""
+    folded = unicodedata.normalize("NFKC", typed).strip()
+    folded = "".join(
+        "-" if unicodedata.category(char) == "Pd" or char == "\u2212" else char for char in folded
+    )
+    return folded.upper() if folded.isascii() else None
+
+
+async def public_view(session: AsyncSession, typed: str, code: str | None) -> PublicReportOut:
     """The public answer for a tracking number; `NotFound` alike for unknown and not visible."""
-    report = await _by(session, col(Report.tracking_number) == number)
+    number = tracking_key(typed)
+    report = await _by(session, col(Report.tracking_number) == number) if number else None
+    # The code is checked whether or not the number is known, so the time an answer takes does
+    # not tell an unknown number from a secret report.
+    with_code = lookup_code_matches(code, (report.lookup_code_hash if report else None) or _NO_CODE)
     if report is None:
         raise NotFound(NOT_FOUND)
-    with_code = lookup_code_matches(code, report.lookup_code_hash)
     if report.is_secret and not with_code:
         raise NotFound(NOT_FOUND)
     original = (
@@ -65,7 +83,7 @@ async def public_view(session: AsyncSession, number: str, code: str | None) -> P
     )
     shown = original or report  # a duplicate shows where the original stands
     out = PublicReportOut(
-        tracking_number=report.tracking_number or number,
+        tracking_number=report.tracking_number or typed,
         status=shown.status,
         status_label=status_label(shown.status) or shown.status,
         filed_at=report.created_at,

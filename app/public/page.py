@@ -6,7 +6,24 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from app.core.body_limit import Refusal
 from app.public.lookup import PublicReportOut
+
+# Like the workspace's pages (and stricter: this page loads nothing, so nothing may be loaded);
+# never cached, as a result may hold follow-ups the code opened.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+UNREADABLE = "Isian tidak dapat dibaca. Nomor laporan wajib diisi, paling banyak 40 karakter."
 
 _PAGE = """<!doctype html>
 <html lang="id"><head><meta charset="utf-8">
@@ -75,3 +92,22 @@ def result_html(out: PublicReportOut, tz: ZoneInfo) -> str:
 def message_html(text: str) -> str:
     """A message in place of a result (not found, too many lookups)."""
     return f'<p id="pesan" role="alert">{escape(text)}</p>'
+
+
+def secured(response: Response) -> Response:
+    """The response with the page's security headers."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def refused_page(status: int, text: str = UNREADABLE) -> Response:
+    """The form again with a message, for input the lookup could not read."""
+    return secured(HTMLResponse(lacak_page(result=message_html(text)), status_code=status))
+
+
+def edge_page(path: str, refusal: Refusal) -> Response:
+    """A refusal of the edge (`app.core.body_limit.refuse`: a refused character, a body too
+    large, a charset it cannot read) to `/lacak`, as the page instead of the API's JSON."""
+    if refusal.status == 422:
+        return refused_page(422, "Isian berisi karakter yang tidak diizinkan. Periksa nomor laporan.")
+    return refused_page(refusal.status)
