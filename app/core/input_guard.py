@@ -3,11 +3,12 @@ in the path, the query or a JSON or form body, judged exactly as the framework w
 wherever FastAPI parses JSON (every `+json` type; read as the route reads it where orjson refuses
 it), a form wherever Starlette parses one (its header parser, its test for a file part). Where it
 cannot tell what the route will read, it refuses: two `Content-Type` headers, a JSON body that is
-not UTF-8, a multipart form in another charset."""
+not UTF-8, a form in another charset or whose text is not UTF-8. A url-encoded body's raw
+non-ASCII bytes are passed on percent-escaped (`app.core.form_text.utf8_form`), so the route reads
+them as UTF-8, not as Latin-1."""
 
 from __future__ import annotations
 
-import codecs
 import email.message
 import json
 from collections.abc import Callable
@@ -21,20 +22,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.body_limit import Refusal, Shapes, refuse
 from app.core.errors import error_body
+from app.core.form_text import (
+    form_charset_refusal,
+    form_refusal,
+    form_text,
+    refused_character,
+    utf8_form,
+)
 from app.core.text_rules import REFUSED_UTF8, UTF8_CARRY, has_control
 
 TWO_TYPES = Refusal(400, error_body("bad_request", "the request has more than one Content-Type header"))
 NOT_UTF8 = Refusal(415, error_body("unsupported_media_type", "a JSON body must be UTF-8 without a BOM"))
-OTHER_CHARSET = Refusal(415, error_body("unsupported_media_type", "a multipart form's charset must be utf-8"))
 TOO_DEEP = Refusal(400, error_body("malformed_json", "the body is not valid JSON: it nests too deeply"))
-_FORM_CHARSETS = ("utf-8", "ascii")  # as codecs names them (`UTF8`, `us-ascii`... are these too)
-_DETAIL = "control characters (such as NUL or U+009B), U+FFFE, U+FFFF and lone surrogates are not allowed in a request"
-
-
-def refused_character(field: str) -> Refusal:
-    """The `422` for a refused character; `field` says where (`query.q`, `body.content`...)."""
-    problem = {"field": field, "message": "contains a control character", "type": "control_character"}
-    return Refusal(422, error_body("validation_error", _DETAIL, fields=[problem]))
 
 
 def _query_refusal(scope: Scope) -> Refusal | None:
@@ -57,19 +56,6 @@ def body_kind(content_type: str) -> str | None:
         return "json"
     media_type = parse_options_header(content_type)[0]
     return {b"multipart/form-data": "multipart", b"application/x-www-form-urlencoded": "form"}.get(media_type)
-
-
-def _form_charset_refusal(params: dict[bytes, bytes]) -> Refusal | None:
-    """Starlette decodes a multipart form's text with the charset the client names, after our scan
-    of its bytes: any other than UTF-8 (or ASCII) could turn clean bytes into refused text."""
-    charset = params.get(b"charset")
-    if charset is None:
-        return None
-    try:
-        name = codecs.lookup(charset.decode("latin-1")).name
-    except LookupError:
-        return OTHER_CHARSET
-    return None if name in _FORM_CHARSETS else OTHER_CHARSET
 
 
 def _json_refusal(body: bytes) -> Refusal | None:
@@ -111,14 +97,6 @@ def _refused_location(document: Any) -> str | None:
             pending.extend((item, f"{location}.{key}") for key, item in reversed(value.items()))
         elif isinstance(value, list):
             pending.extend((item, f"{location}.{n}") for n, item in reversed(list(enumerate(value))))
-    return None
-
-
-def _form_refusal(body: bytes) -> Refusal | None:
-    # As Starlette reads it: bytes as Latin-1, then each %-escape run as UTF-8.
-    for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
-        if has_control(name) or has_control(value):
-            return refused_character(f"body.{name}" if not has_control(name) else "body")
     return None
 
 
@@ -182,7 +160,7 @@ class MultipartScan:
     def _headers_finished(self) -> None:
         options = parse_options_header(self._disposition)[1]
         self._text = b"filename" not in options  # Starlette's own test
-        if self.fault is None and has_control(_form_text(options.get(b"name", b"")), inline=True):
+        if self.fault is None and has_control(form_text(options.get(b"name", b"")), inline=True):
             self.fault = "body"
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
@@ -194,16 +172,8 @@ class MultipartScan:
         self._tail = (self._tail + data[max(start, end - UTF8_CARRY) : end])[-UTF8_CARRY:]
 
     def _location(self) -> str:
-        name = _form_text(parse_options_header(self._disposition)[1].get(b"name", b""))
+        name = form_text(parse_options_header(self._disposition)[1].get(b"name", b""))
         return f"body.{name}" if name else "body"
-
-
-def _form_text(raw: bytes) -> str:
-    """A form's bytes as Starlette decodes them (UTF-8; Latin-1 where that fails)."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 class ControlCharacterGuard:
@@ -223,8 +193,8 @@ class ControlCharacterGuard:
         content_type = types[0].decode("latin-1") if types else ""
         kind = body_kind(content_type) if content_type else None
         refusal = _query_refusal(scope) or (TWO_TYPES if len(types) > 1 else None)
-        if refusal is None and kind == "multipart":
-            refusal = _form_charset_refusal(parse_options_header(content_type)[1])
+        if refusal is None and kind in ("multipart", "form"):
+            refusal = form_charset_refusal(parse_options_header(content_type)[1])
         if refusal is not None:
             await refuse(scope, send, refusal, self.shapes)
             return
@@ -248,9 +218,13 @@ async def _read_body(
         messages, ended = await _read_messages(receive, scan.feed)
         return messages, ended, refused_character(scan.fault) if scan.fault is not None else None
     messages, ended = await _read_messages(receive)
+    if not ended:
+        return messages, ended, None
     body = b"".join(message.get("body", b"") for message in messages)
-    check = _json_refusal if kind == "json" else _form_refusal
-    return messages, ended, check(body) if ended else None
+    if kind == "json":
+        return messages, ended, _json_refusal(body)
+    body = utf8_form(body)
+    return [{"type": "http.request", "body": body, "more_body": False}], ended, form_refusal(body)
 
 
 async def _read_messages(

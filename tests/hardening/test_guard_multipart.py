@@ -13,7 +13,7 @@ from tests.hardening.support import assert_open311_refused, assert_refused, stor
 from tests.helpers import Keys, file_report
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-CHARSET_DETAIL = "a multipart form's charset must be utf-8"
+CHARSET_DETAIL = "a form's charset must be UTF-8"
 CHARSET_REFUSED = {"error": "unsupported_media_type", "detail": CHARSET_DETAIL}
 
 
