@@ -1,7 +1,12 @@
-"""Reading LAPOR's answers: the `results` of a success, or the error of the tree a failure means."""
+"""Reading LAPOR's answers: the `results` of a success, or the error of the tree a failure means.
+
+A 2xx body this adapter cannot read (not JSON, not the promised shape) is a `BadAnswerError`,
+whatever went wrong inside: no other exception leaves `read_results`.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -37,14 +42,33 @@ def read_results(response: httpx.Response, adapter: TypeAdapter[Envelope[M]]) ->
     status = response.status_code
     if 200 <= status < 300:
         try:
-            return adapter.validate_json(response.content).results
-        except ValidationError as exc:
+            return _validated(adapter, response.content).results
+        except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:  # ValidationError is one
             raise BadAnswerError(
                 f"{_where(response)}: answer is not the promised JSON ({_summary(exc)})",
                 status=status,
                 snippet=_snippet(response),
             ) from exc
     raise error_for(response)
+
+
+def _validated(adapter: TypeAdapter[Envelope[M]], content: bytes) -> Envelope[M]:
+    """The body read by the fast JSON parser; when that one refuses it, read again by Python's.
+
+    The fast parser refuses a lone surrogate (`"\\ud800"`, which some gateways write for a broken
+    emoji), bytes that are not UTF-8, and `NaN`: one odd character would then keep a real
+    complaint out for good. Python's parser takes them; the models clean the text.
+    """
+    try:
+        return adapter.validate_json(content)
+    except ValidationError as exc:
+        if not any(e["type"] == "json_invalid" for e in exc.errors(include_input=False)):
+            raise
+        try:
+            body = json.loads(content.decode("utf-8", errors="replace"))
+        except (ValueError, RecursionError):
+            raise exc from None
+        return adapter.validate_python(body)
 
 
 def error_for(response: httpx.Response) -> LaporError:
@@ -105,8 +129,10 @@ def _snippet(response: httpx.Response) -> str:
     return "" if "json" in kind else response.text[:200]
 
 
-def _summary(error: ValidationError) -> str:
+def _summary(error: Exception) -> str:
     """Where and what, without the input values (which may hold personal data)."""
+    if not isinstance(error, ValidationError):
+        return type(error).__name__
     parts = [
         f"{'.'.join(str(p) for p in e['loc'])}: {e['type']}" for e in error.errors(include_input=False)[:3]
     ]

@@ -21,14 +21,16 @@ from app.reports.national import apply_national_status, create_pulled_reports
 from app.reports.versioning import compare_and_set
 from app.sync.history import national_history
 from app.sync.mapping import (
+    complaint_status_code,
     detail_is_forwarded,
     follow_up_values,
     log_status_code,
     national_link,
+    once_each,
     pulled_report,
     target_for_existing,
 )
-from app.sync.wire import ComplaintDetail, NationalFollowUp, wire_int
+from app.sync.wire import ComplaintDetail, NationalFollowUp
 
 # What push appends to a follow-up it posts, so a pull can recognise it even if the answer
 # carrying its national id was lost.
@@ -172,7 +174,7 @@ async def _apply_log(
     ]
     if not detail.data_logs and str(detail.data.status_code) != (report.national_status_code or ""):
         # No log at all: fall back on the complaint's own status, once per change of code.
-        code = wire_int(detail.data.status_code)
+        code = complaint_status_code(detail.data)
         steps = [(code, detail_is_forwarded(detail, None, ctx.institution_id), None)]
     for code, forwarded, reason in steps:
         target = target_for_existing(report, code, forwarded=forwarded)
@@ -208,6 +210,7 @@ async def _withhold_identity(session: AsyncSession, report: Report, detail: Comp
 
 async def _store_follow_ups(session: AsyncSession, report: Report, follow_ups: list[NationalFollowUp]) -> int:
     """Store each national follow-up once; recognise our own posts coming back."""
+    follow_ups = once_each(follow_ups)  # a repeated one would clash with itself in the store
     if not follow_ups:
         return 0
     ids = [f.id for f in follow_ups]

@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.sync.breaker import CircuitBreaker
 from app.sync.call_budget import TokenBucket
 from app.sync.errors import FilingUncertainError, NotFoundError, TransientError
+from app.sync.paging import PageWalk
 from app.sync.retry import RetryPolicy
 from app.sync.timing import Clock, Sleep, monotonic, real_sleep
 from app.sync.transport import Transport
@@ -280,12 +281,14 @@ class LaporClient:
 
 
 async def _items(fetch: Callable[[int], Awaitable[Page[T]]]) -> AsyncIterator[T]:
-    """The items of page 1, 2, ... until LAPOR says there is no next page."""
-    number = 1
+    """The items of page 1, 2, ... until LAPOR says there is no next page (or loops: `PageWalk`)."""
+    walk, number = PageWalk("a paged list"), 1
     while True:
         page = await fetch(number)
+        if not walk.is_new(page):
+            return
         for item in page.data:
             yield item
-        if not page.has_next or not page.data:
+        if not walk.goes_on(page):
             return
         number += 1

@@ -32,6 +32,7 @@ from app.sync.client import LaporClient
 from app.sync.cursor import PullCursor
 from app.sync.errors import NotFoundError, RejectedError
 from app.sync.growth import PlannerStatistics
+from app.sync.paging import PageWalk
 from app.sync.pipeline import Pipeline, Sessions
 from app.sync.poll import Poller
 from app.sync.registration import Registrar
@@ -195,14 +196,16 @@ class Puller:
 
     async def _listed_pages(self, since: datetime | None) -> AsyncIterator[list[NationalComplaint]]:
         """The complaints dispositioned to us changed since then, a page at a time."""
-        number = 1
+        walk, number = PageWalk("GET /complaints"), 1
         while True:
             page = await self.client.list_complaints(
                 updated_since=since, disposition_id=self.client.institution_id, page=number
             )
+            if not walk.is_new(page):
+                return
             if page.data:
                 yield page.data
-            if not page.has_next or not page.data:
+            if not walk.goes_on(page):
                 return
             number += 1
 

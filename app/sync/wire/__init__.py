@@ -18,6 +18,8 @@ from app.sync.wire.conventions import (
     format_wire_datetime,
     parse_wire_date,
     parse_wire_datetime,
+    read_wire_date,
+    read_wire_datetime,
     wire_int,
 )
 from app.sync.wire.incoming import (
@@ -27,8 +29,6 @@ from app.sync.wire.incoming import (
     ComplaintDetail,
     ComplaintPage,
     Envelope,
-    FiledComplaint,
-    FiledRef,
     FollowUpAttachment,
     FollowUpPage,
     Institution,
@@ -38,16 +38,20 @@ from app.sync.wire.incoming import (
     NationalComplaint,
     NationalFollowUp,
     Page,
-    PostedFollowUp,
-    PostedRef,
-    RejectedComplaint,
     Reporter,
     StatusRef,
-    UploadedDoc,
-    UploadedDocs,
     WireModel,
 )
 from app.sync.wire.outgoing import ComplaintFiling, FollowUpPosting
+from app.sync.wire.replies import (
+    FiledComplaint,
+    FiledRef,
+    PostedFollowUp,
+    PostedRef,
+    RejectedComplaint,
+    UploadedDoc,
+    UploadedDocs,
+)
 
 __all__ = [
     "PLACEHOLDER",
@@ -87,5 +91,7 @@ __all__ = [
     "format_wire_datetime",
     "parse_wire_date",
     "parse_wire_datetime",
+    "read_wire_date",
+    "read_wire_datetime",
     "wire_int",
 ]

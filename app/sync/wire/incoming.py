@@ -1,6 +1,9 @@
 """What national LAPOR answers: the `results` envelope, pages, complaints, logs and follow-ups.
 
-Fields these models do not know are kept (`model_extra`), and status codes are kept raw.
+Fields these models do not know are kept (`model_extra`), and status codes are kept raw. The
+models bend to what gateways send (docs/national-api.md, "What the adapter accepts"): text is
+cleaned, numbers may come as text and text as numbers, a list may be null or a PHP object; what
+they cannot read is a `ValidationError`, which `app.sync.answers` turns into a `BadAnswerError`.
 """
 
 from __future__ import annotations
@@ -9,9 +12,21 @@ import json
 import re
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
 
-from app.sync.wire.conventions import WireBool, WireDate, WireDateTime, wire_int
+from app.sync.wire.conventions import (
+    ContactText,
+    OptionalWireText,
+    WireBool,
+    WireDate,
+    WireDateTime,
+    WireId,
+    WireRef,
+    WireText,
+    WireTrackingId,
+    clean_text,
+    wire_int,
+)
 
 T = TypeVar("T")
 
@@ -22,6 +37,20 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+def listed(value: object) -> object:
+    """A list as gateways send one: null is empty, and a PHP array with gaps in its keys (a JSON
+    object `{"0": …, "2": …}`) is its values in the order of their keys."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: (wire_int(k) is None, wire_int(k) or 0, str(k)))
+        return [value[k] for k in keys]
+    return value
+
+
+Listed = BeforeValidator(listed)
+
+
 class Envelope(WireModel, Generic[T]):
     """Every success body: `{"results": ...}` (a body without `results` is read as its own results)."""
 
@@ -30,19 +59,33 @@ class Envelope(WireModel, Generic[T]):
     @model_validator(mode="before")
     @classmethod
     def _unwrapped(cls, body: object) -> object:
-        # Some gateways answer a filing with `{"complaint_id": ...}` at the top: read it as results.
-        if isinstance(body, dict) and "results" not in body:
+        # Some gateways answer a filing with `{"complaint_id": ...}` at the top: read it as results;
+        # a bare list is the items of a page.
+        if (isinstance(body, dict) and "results" not in body) or isinstance(body, list):
             return {"results": body}
         return body
 
 
-class Page(WireModel, Generic[T]):
-    """One page of a list."""
+def _next_page(value: object) -> str | None:
+    """Only whether there is a next page is read from `next_page_url` (it is never followed)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return None if isinstance(value, bool) or wire_int(value) is None else str(value)
 
-    data: list[T]
-    next_page_url: str | None = None
-    current_page: int | None = None
-    total: int | None = None
+
+class Page(WireModel, Generic[T]):
+    """One page of a list (a bare list, or `data: null`, is read as a page; counts that are no
+    numbers are None: nothing relies on them)."""
+
+    data: Annotated[list[T], Listed]
+    next_page_url: Annotated[str | None, PlainValidator(_next_page)] = None
+    current_page: WireRef = None
+    total: WireRef = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _items_alone(cls, body: object) -> object:
+        return {"data": body} if isinstance(body, list) else body
 
     @property
     def has_next(self) -> bool:
@@ -53,29 +96,48 @@ class Page(WireModel, Generic[T]):
 class Institution(WireModel):
     """An institution complaints can be dispositioned to."""
 
-    id: int
-    name: str
+    id: WireId
+    name: WireText
 
 
 class Category(WireModel):
     """A national complaint category."""
 
-    id: int
-    name: str
+    id: WireId
+    name: WireText
+
+
+def named(value: object, key: str) -> object:
+    """A reference object that some gateways send as a bare value: text under `key`, a number as `id`."""
+    if isinstance(value, str):
+        return {key: value}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"id": value}
+    return value
 
 
 class InstitutionRef(WireModel):
-    """An institution as named inside a log entry."""
+    """An institution as named inside a log entry (a bare name or id is read as one)."""
 
-    id: int | None = None
-    name: str | None = None
+    id: WireRef = None
+    name: OptionalWireText = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: object) -> object:
+        return named(value, "name")
 
 
 class StatusRef(WireModel):
-    """A status as named inside a log entry."""
+    """A status as named inside a log entry (a bare name is read as one)."""
 
-    name: str | None = None
-    color: str | None = None
+    name: OptionalWireText = None
+    color: OptionalWireText = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: object) -> object:
+        return named(value, "name")
 
 
 class LogEntry(WireModel):
@@ -83,7 +145,7 @@ class LogEntry(WireModel):
 
     institution_from: InstitutionRef | None = None
     institution_to: InstitutionRef | None = None
-    content: str | None = None
+    content: OptionalWireText = None
     status_old: StatusRef | None = None
     status_new: StatusRef | None = None
     date: WireDateTime | None = None
@@ -92,29 +154,47 @@ class LogEntry(WireModel):
 class Reporter(WireModel):
     """The citizen behind a complaint: personal data, never logged (hidden from repr)."""
 
-    name: str | None = Field(default=None, repr=False)
-    email: str | None = Field(default=None, repr=False)
-    phone: str | None = Field(default=None, repr=False)
+    name: ContactText = Field(default=None, repr=False)
+    email: ContactText = Field(default=None, repr=False)
+    phone: ContactText = Field(default=None, repr=False)
+
+
+def _raw_code(value: object) -> int | str | None:
+    """A status code kept as sent: a number, or text (cleaned); anything else is no code."""
+    if isinstance(value, str):
+        return clean_text(value)
+    number = wire_int(value) if isinstance(value, int | float) else None
+    return number if number is not None and number < 10**16 else None
+
+
+_TAG_SEPARATORS = re.compile(r"[,;|\s]+")
+
+
+def _tags_text(value: object) -> object:
+    """`tags_raw` as text; a list of tags (some gateways send one) is joined with commas."""
+    if isinstance(value, list) and all(isinstance(tag, str | int) for tag in value):
+        return ",".join(str(tag) for tag in value)
+    return value
 
 
 class NationalComplaint(WireModel):
     """A complaint as national LAPOR shows it; `status_code` is kept as sent."""
 
-    id: int
-    tracking_id: str
-    title: str = ""
-    content: str = ""
-    classification_id: int | None = None
-    category_id: int | None = None
-    location_id: int | None = None
-    channel: int | None = None
-    disposition_id: int | None = None
-    disposition_name: str | None = None
-    status_code: int | str | None = None
-    status_name: str | None = None
+    id: WireId
+    tracking_id: WireTrackingId = ""
+    title: WireText = ""
+    content: WireText = ""
+    classification_id: WireRef = None
+    category_id: WireRef = None
+    location_id: WireRef = None
+    channel: WireRef = None
+    disposition_id: WireRef = None
+    disposition_name: OptionalWireText = None
+    status_code: Annotated[int | str | None, PlainValidator(_raw_code)] = None
+    status_name: OptionalWireText = None
     is_anonymous: WireBool = False
     is_secret: WireBool = False
-    tags_raw: str | None = None
+    tags_raw: Annotated[OptionalWireText, BeforeValidator(_tags_text)] = None
     date_of_incident: WireDate | None = None
     created_at: WireDateTime | None = None
     updated_at: WireDateTime | None = None
@@ -122,22 +202,29 @@ class NationalComplaint(WireModel):
 
     @property
     def tags(self) -> list[str]:
-        """`tags_raw` split on commas, blanks dropped."""
-        return [tag.strip() for tag in (self.tags_raw or "").split(",") if tag.strip()]
+        """`tags_raw` split on commas (or semicolons, bars, blanks: they only serve to find our
+        tracking number among them), blanks and a leading `#` dropped."""
+        return [tag.lstrip("#") for tag in _TAG_SEPARATORS.split(self.tags_raw or "") if tag.lstrip("#")]
 
 
 class ComplaintDetail(WireModel):
     """One complaint with its national log."""
 
     data: NationalComplaint
-    data_logs: list[LogEntry] = []
+    data_logs: Annotated[list[LogEntry], Listed] = []
 
 
 class FollowUpAttachment(WireModel):
-    """A file attached to a follow-up."""
+    """A file attached to a follow-up (a bare path is read as one)."""
 
-    path: str
-    file_name: str | None = None
+    path: OptionalWireText = None
+    file_name: OptionalWireText = None
+    extension: OptionalWireText = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: object) -> object:
+        return named(value, "path")
 
 
 def _json_text(value: object) -> object:
@@ -145,8 +232,8 @@ def _json_text(value: object) -> object:
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except ValueError:
-            return value
+        except (ValueError, RecursionError):
+            return clean_text(value)
     return value
 
 
@@ -156,16 +243,16 @@ PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 class NationalFollowUp(WireModel):
     """A follow-up (tindak lanjut) as national LAPOR shows it."""
 
-    id: int
-    institution_from_name: str | None = None
-    institution_to_name: str | None = None
-    template_code: str | int | None = None
-    template_content: str | None = None
-    content: str | None = None
+    id: WireId
+    institution_from_name: OptionalWireText = None
+    institution_to_name: OptionalWireText = None
+    template_code: OptionalWireText = None
+    template_content: OptionalWireText = None
+    content: OptionalWireText = None
     status_old: StatusRef | None = None
     status_new: StatusRef | None = None
     data: Annotated[object, PlainValidator(_json_text)] = None
-    attachments: list[FollowUpAttachment] = []
+    attachments: Annotated[list[FollowUpAttachment], Listed] = []
     created_at: WireDateTime | None = None
 
     def text(self) -> str:
@@ -178,72 +265,6 @@ class NationalFollowUp(WireModel):
         }
         raw = self.content or self.template_content or ""
         return PLACEHOLDER.sub(lambda m: names.get(m[1]) or m[0], raw)
-
-
-class FiledRef(WireModel):
-    """The ids LAPOR gives a complaint it has just stored."""
-
-    id: int
-    tracking_id: str | None = None
-
-
-class FiledComplaint(WireModel):
-    """The answer to filing a complaint: its id under `complaint_id`, `data.complaint_id` or `complaint.id`."""
-
-    complaint: FiledRef | None = None
-    complaint_id: int | None = None
-    data: dict[str, object] | None = None
-
-    @property
-    def national_id(self) -> int:
-        """The new complaint's id, from whichever of the three shapes the gateway used."""
-        nested = (self.data or {}).get("complaint_id")
-        for candidate in (self.complaint_id, nested, self.complaint.id if self.complaint else None):
-            number = wire_int(candidate)
-            if number is not None:
-                return number
-        raise ValueError("the filing answer names no complaint id")
-
-    @property
-    def tracking_id(self) -> str:
-        """The national tracking id, when the answer gives one (else empty)."""
-        nested = (self.data or {}).get("tracking_id")
-        return (self.complaint.tracking_id if self.complaint else None) or (str(nested) if nested else "")
-
-    @model_validator(mode="after")
-    def _names_an_id(self) -> FiledComplaint:
-        self.national_id  # noqa: B018  (refuse an answer that names no id at all)
-        return self
-
-
-class UploadedDoc(WireModel):
-    """An attachment stored upstream, to be referenced when filing."""
-
-    id: int
-
-
-class UploadedDocs(WireModel):
-    """The answer to an attachment upload."""
-
-    docs: list[UploadedDoc]
-
-
-class PostedRef(WireModel):
-    """The id of something just posted."""
-
-    id: int
-
-
-class PostedFollowUp(WireModel):
-    """The answer to posting a follow-up."""
-
-    followup: PostedRef
-
-
-class RejectedComplaint(WireModel):
-    """The answer to a "bukan wewenang" rejection."""
-
-    complaint: NationalComplaint
 
 
 ComplaintPage = Page[NationalComplaint]
