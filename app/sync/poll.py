@@ -24,7 +24,7 @@ from app.models import Report, SyncRun
 from app.models.enums import CLOSED_STATUSES
 from app.sync.apply import ApplyContext, ReadComplaint, apply_complaints
 from app.sync.client import LaporClient
-from app.sync.errors import NotFoundError, RejectedError
+from app.sync.errors import BadAnswerError, NotFoundError, RejectedError
 from app.sync.wire import ComplaintDetail
 
 log = logging.getLogger("app.sync.poll")
@@ -138,6 +138,9 @@ class Poller:
             self.polled[item.national_id] = now
 
     async def _poll_one(self, item: Known, run: SyncRun, context: ApplyContext) -> None:
+        """Read one complaint and apply what changed. A complaint national LAPOR will not show, or
+        shows in a shape the adapter cannot read, or that cannot be applied here, is counted as an
+        error and read again at its next turn: it never holds up the others."""
         self._allowance -= 1.0
         try:
             detail = await self.client.get_complaint(item.national_id)
@@ -145,14 +148,23 @@ class Poller:
             if not changed(detail, item):
                 return
             follow_ups = [f async for f in self.client.iter_followups(item.national_id)]
-        except (NotFoundError, RejectedError) as exc:
-            log.warning("national complaint %s could not be read: %s", item.national_id, type(exc).__name__)
+        except (NotFoundError, RejectedError, BadAnswerError) as exc:
+            # A BadAnswerError's text says where and what, never the value (app.sync.answers).
+            why = f"{type(exc).__name__}: {exc}" if isinstance(exc, BadAnswerError) else type(exc).__name__
+            log.warning("national complaint %s could not be read: %s", item.national_id, why)
             run.errors += 1
             return
         self._allowance -= max(1, math.ceil(len(follow_ups) / 10))  # its follow-up pages (10 a page)
-        async with self.sessions() as session:
-            outcomes = await apply_complaints(session, [ReadComplaint(detail, follow_ups)], context)
-            await session.commit()
+        try:
+            async with self.sessions() as session:
+                outcomes = await apply_complaints(session, [ReadComplaint(detail, follow_ups)], context)
+                await session.commit()
+        except Exception as exc:  # one complaint must not stop the polls; its class says what it was
+            log.warning(
+                "national complaint %s could not be applied: %s", item.national_id, type(exc).__name__
+            )
+            run.errors += 1
+            return
         run.updated += sum(1 for o in outcomes if not o.created)
         run.follow_ups += sum(o.follow_ups for o in outcomes)
         run.conflicts += sum(o.conflicts for o in outcomes)

@@ -30,12 +30,12 @@ from app.reports.deadlines import SlaPolicy
 from app.sync.apply import ApplyContext, ReadComplaint
 from app.sync.client import LaporClient
 from app.sync.cursor import PullCursor
-from app.sync.errors import NotFoundError, RejectedError
+from app.sync.errors import BadAnswerError, NotFoundError, RejectedError
 from app.sync.growth import PlannerStatistics
 from app.sync.paging import PageWalk
 from app.sync.pipeline import Pipeline, Sessions
 from app.sync.poll import Poller
-from app.sync.registration import Registrar
+from app.sync.registration import Registrar, remember_unread, upstream_failure
 from app.sync.runs import RunLog, pull_lock
 from app.sync.wire import NationalComplaint
 
@@ -210,12 +210,17 @@ class Puller:
             number += 1
 
     async def read_complaint(self, national_id: int) -> ReadComplaint | None:
-        """One complaint's detail and follow-ups; None (logged) when national will not show it."""
+        """One complaint's detail and follow-ups; None (logged) when national will not show it or
+        shows it in a shape the adapter cannot read: the run counts an error and passes it by, and a
+        complaint the store does not hold yet is registered for the next pulls to try again."""
         try:
             detail = await self.client.get_complaint(national_id)
             follow_ups = [f async for f in self.client.iter_followups(national_id)]
-        except (NotFoundError, RejectedError) as exc:
-            log.warning("national complaint %s could not be read: %s", national_id, type(exc).__name__)
+        except (NotFoundError, RejectedError, BadAnswerError) as exc:
+            # A BadAnswerError's text says where and what, never the value (app.sync.answers).
+            why = f"{type(exc).__name__}: {exc}" if isinstance(exc, BadAnswerError) else type(exc).__name__
+            log.warning("national complaint %s could not be read: %s", national_id, why)
+            await remember_unread(self.sessions, national_id, upstream_failure(exc), self.clock())
             return None
         return ReadComplaint(detail, follow_ups)
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Update, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -59,7 +60,7 @@ def _update_waiting(waiting: Waiting) -> Update:
     )
 
 
-def _upstream_failure(exc: LaporError) -> str:
+def upstream_failure(exc: LaporError) -> str:
     """What a national failure was, without its message (which may echo what national LAPOR sent)."""
     status = f" HTTP {exc.status}" if exc.status is not None else ""
     return f"national LAPOR did not answer usefully ({type(exc).__name__}{status})"
@@ -112,7 +113,7 @@ class Registrar:
                 await self._finish(waiting, RegistrationState.refused, error=str(refusal))
             except LaporError as exc:
                 run.errors += 1
-                await self._note_failure(waiting, _upstream_failure(exc), may_give_up=False)
+                await self._note_failure(waiting, upstream_failure(exc), may_give_up=False)
                 break
             except Exception as exc:  # one registration must not stop the polls
                 run.errors += 1
@@ -244,3 +245,44 @@ class Registrar:
                 last_attempt_at=now,
             )
         )
+
+
+PULL_ACTOR = "system:pull"
+"""Who registered a complaint the list named but that could not be read (`remember_unread`)."""
+
+
+async def remember_unread(
+    sessions: async_sessionmaker[AsyncSession], national_id: int, failure: str, now: datetime
+) -> bool:
+    """Register a complaint the list call named but whose detail could not be read, so the next
+    pulls try it again (and show it, with its attempts, in `GET /api/v1/sync/complaints`) instead
+    of passing it by for good; whether it was registered. A complaint the store links already is
+    read again by the pulls that follow it; one already waiting is not registered twice."""
+    async with sessions() as session:
+        linked = await session.execute(select(col(Report.id)).where(col(Report.national_id) == national_id))
+        waiting = await session.execute(
+            select(col(NationalRegistration.id)).where(
+                col(NationalRegistration.national_id) == national_id,
+                col(NationalRegistration.state) == RegistrationState.requested,
+            )
+        )
+        if linked.first() is not None or waiting.first() is not None:
+            return False
+        session.add(
+            NationalRegistration(
+                national_id=national_id,
+                requested_by=PULL_ACTOR,
+                requested_at=now,
+                attempts=1,
+                last_attempt_at=now,
+                last_failure=failure,
+            )
+        )
+        try:
+            await session.commit()
+        except IntegrityError:  # registered meanwhile
+            return False
+    log.warning(
+        "listed national complaint %s not read (%s); registered to be read again", national_id, failure
+    )
+    return True

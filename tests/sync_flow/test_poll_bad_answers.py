@@ -1,0 +1,64 @@
+"""In poll mode one complaint national LAPOR answers badly (a 200 that is not the promised JSON) or
+that cannot be applied here is counted as an error and read again at its next turn; the others are
+polled all the same (before, it was never marked read, so every later run read it alone and failed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.sync import poll
+from app.sync.poll import PollPlan
+from tests.sync_flow.conftest import REGENCY, SyncRig
+
+
+async def _known(rig: SyncRig, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        national_id = rig.mock.add_complaint(title=f"Drainase tersumbat di gang {n}", status_code=1)
+        rig.mock.dispose(national_id, REGENCY)
+        ids.append(national_id)
+    await rig.pull()  # list mode brings them in; poll mode follows them from here
+    rig.mock.configure(has_list_call=False)
+    rig.puller.client.has_list_call = False
+    return ids
+
+
+async def _next_turn(rig: SyncRig) -> None:
+    rig.clock.advance(seconds=PollPlan().active.total_seconds() + 1)
+
+
+@pytest.mark.parametrize("body", ['{"results": {"data": null}}', "<html><body>Maintenance</body></html>"])
+async def test_a_complaint_answered_badly_does_not_stop_the_others(rig: SyncRig, body: str) -> None:
+    bad, *good = await _known(rig, 3)
+    rig.mock.add_fault("status", status=200, body=body, path=f"/complaints/{bad}/complaint", times=None)
+    for n in range(3):
+        if n == 1:
+            rig.mock.process(good[0])
+        rig.mock.clear_received()
+        run = await rig.puller.pull()
+        assert run.status == "succeeded" and run.errors == 1, run.error
+        read = {r.path for r in rig.mock.received("/complaints/*/complaint")}
+        assert read == {f"/complaints/{i}/complaint" for i in (bad, *good)}, f"run {n} read every complaint"
+        if n == 1:
+            assert run.updated == 1, "a change of another complaint is applied"
+        await _next_turn(rig)
+    rig.mock.clear_faults()
+    assert (await rig.puller.pull()).errors == 0, "once national answers well, it is read again"
+
+
+async def test_a_complaint_that_cannot_be_applied_does_not_stop_the_others(
+    rig: SyncRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = await _known(rig, 2)
+    for national_id in (first, second):
+        rig.mock.process(national_id)
+    apply = poll.apply_complaints
+
+    async def failing(session, read, context):  # type: ignore[no-untyped-def]
+        if read[0].detail.data.id == first:
+            raise RuntimeError("a clash in the store")
+        return await apply(session, read, context)
+
+    monkeypatch.setattr(poll, "apply_complaints", failing)
+    run = await rig.puller.pull()
+    assert run.status == "succeeded" and run.errors == 1 and run.updated == 1
