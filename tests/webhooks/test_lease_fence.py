@@ -56,7 +56,7 @@ async def test_a_worker_whose_lease_was_taken_over_records_nothing(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     receiver.answers.append((500, {}, b"boom"))  # the first worker's request fails...
-    receiver.delays.extend([0.3, 1.5])  # ...late; the second worker's is still in flight after it
+    receiver.delays.extend([0.3, 2.0])  # ...late; the second worker's is still in flight after it
     await file_report(client, keys.intake)
     # The second worker looks after the first one's lease ended (the first was paused, say).
     later = FakeClock(timedelta(seconds=settings.webhook_lease_seconds + 1))
@@ -133,14 +133,15 @@ async def test_a_slow_receiver_keeps_the_lease_and_no_other_worker_sends_meanwhi
     settings: Settings,
     clock: FakeClock,
 ) -> None:
-    lease = 2.4
-    short = settings.model_copy(update={"webhook_lease_seconds": lease, "webhook_timeout_seconds": 2.2})
-    receiver.delays.append(1.7)  # slower than a third of the lease, within the timeout
+    lease = 3.0
+    short = settings.model_copy(update={"webhook_lease_seconds": lease, "webhook_timeout_seconds": 2.8})
+    receiver.delays.append(2.1)  # slower than a third of the lease, within the timeout
     await file_report(client, keys.intake)
     slow = DeliveryJob(short, app.state.runtime.sessions, clock=clock)
-    # The other worker's clock is half a lease ahead: without renewals it would see the lease end
-    # half-way through the request; renewed every third of a lease, the lease never ends for it.
-    ahead = FakeClock(clock.offset + timedelta(seconds=lease / 2))
+    # The other worker's clock runs 45% of a lease ahead: without renewals it would see the lease
+    # end 55% of a lease into the request; renewed every third of a lease, the lease never ends
+    # for it (a renewal may come up to 22% of a lease late).
+    ahead = FakeClock(clock.offset + timedelta(seconds=0.45 * lease))
     other = DeliveryJob(short, app.state.runtime.sessions, clock=ahead)
     try:
         assert await slow.run_once() == 1
