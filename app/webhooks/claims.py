@@ -2,7 +2,9 @@
 
 On PostgreSQL the claim locks with `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint
 deliveries; the lease (`claimed_until`) keeps a claimed delivery out of other claims while it is
-being sent, and brings it back when a worker died with it. SQLite runs one worker only.
+being sent, and brings it back when a worker died with it. The claim's `claimed_until` is the
+worker's token: its outcome is written only while the delivery still carries it (see `lease`).
+SQLite runs one worker only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from app.models import DeliveryStatus, DomainEvent, WebhookDelivery, WebhookSubscription
+from app.webhooks.lease import DeliveryLease
 from app.webhooks.signing import PING_EVENT, message_body
 
 PENDING = DeliveryStatus.pending.value
@@ -26,7 +29,7 @@ PENDING = DeliveryStatus.pending.value
 
 @dataclass(frozen=True)
 class ClaimedDelivery:
-    """A delivery this worker holds until `claimed_until`, ready to send."""
+    """A delivery this worker holds by its lease (token: the claim's `claimed_until`), ready to send."""
 
     delivery_id: int
     subscription_id: int
@@ -35,6 +38,7 @@ class ClaimedDelivery:
     signing_secrets: tuple[str, ...]
     body: bytes
     attempts: int
+    lease: DeliveryLease
 
 
 @cache
@@ -117,10 +121,10 @@ async def claim_due(
     if not claimed_ids:
         return []
     rows = (await session.execute(_details_statement(), {"ids": claimed_ids})).all()
-    return [_claimed(row, now) for row in rows]
+    return [_claimed(row, now, lease_until) for row in rows]
 
 
-def _claimed(row: Any, now: datetime) -> ClaimedDelivery:
+def _claimed(row: Any, now: datetime, lease_until: datetime) -> ClaimedDelivery:
     if row.event_type == PING_EVENT or row.payload is None:
         body = message_body(row.event_type, row.created_at, {"subscription_id": row.subscription_id})
     else:
@@ -137,4 +141,5 @@ def _claimed(row: Any, now: datetime) -> ClaimedDelivery:
         signing_secrets=tuple(signing),
         body=body,
         attempts=row.attempts,
+        lease=DeliveryLease(row.id, lease_until),
     )

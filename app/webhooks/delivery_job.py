@@ -2,7 +2,16 @@
 
 Up to `WEBHOOK_CONCURRENCY` requests are in flight at once, each in its own task: a slow receiver
 holds up only its own slot, never the other subscriptions. A slot is free again as soon as the
-receiver has answered; the outcomes are written meanwhile, in groups (see `recording`).
+receiver has answered; the outcomes are written meanwhile, in groups (see `recording`), each only
+if its delivery still carries the claim's lease token (see `lease`).
+
+Leases and timeouts: `WEBHOOK_TIMEOUT_SECONDS` < `WEBHOOK_LEASE_SECONDS` (the settings refuse
+anything else), and each request's deadline is the sooner of that timeout and the end of the lease
+as it stands when the request starts: a request never outlives a lease that is not renewed, so
+whatever happens to the renewals, no other worker can claim a delivery while its request is still
+in flight. The lease is renewed every third of its length while the request runs, so a receiver
+that is merely slow (within the timeout) keeps it, and, the renewals going through, the outcome
+still has two thirds of a lease or more to be written in.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -21,10 +31,11 @@ from app.core.config import Settings
 from app.core.db import unit_of_work
 from app.models.types import utcnow
 from app.webhooks.claims import ClaimedDelivery, claim_due
+from app.webhooks.lease import LeaseKeeper
 from app.webhooks.recording import OutcomeRecorder
 from app.webhooks.safety import DestinationPolicy, Resolver, delivery_client, resolve_host
 from app.webhooks.schedule import RetrySchedule
-from app.webhooks.sender import send_attempt
+from app.webhooks.sender import AttemptOutcome, send_attempt
 
 log = logging.getLogger("app.webhooks")
 
@@ -54,6 +65,7 @@ class DeliveryJob:
         self._client = client or delivery_client(settings, self._policy)
         self._timeout = settings.webhook_timeout_seconds
         self._lease = timedelta(seconds=settings.webhook_lease_seconds)
+        self._leases = LeaseKeeper(sessions, settings.webhook_lease_seconds, clock)
         self._concurrency = settings.webhook_concurrency
         # Claim in groups when busy: one claim query per half of the slots, not per slot.
         self._claim_when_free = max(1, self._concurrency // 2)
@@ -123,20 +135,33 @@ class DeliveryJob:
 
     async def _deliver(self, delivery: ClaimedDelivery) -> None:
         try:
-            outcome = await send_attempt(
-                self._client,
-                self._policy,
-                delivery,
-                attempted_at=self._clock(),
-                timeout_seconds=self._timeout,
-            )
+            outcome = await self._send(delivery)
         finally:
             self._sending -= 1  # the slot is free as soon as the receiver has answered
             self._progress.set()
         try:
-            await self._recorder.record(outcome)
+            if outcome is not None:
+                await self._recorder.record(outcome)
         except Exception:  # the lease brings the delivery back; it is sent again with the same id
             log.exception("recording webhook attempt of delivery %d failed", delivery.delivery_id)
         finally:
             self._finished += 1
             self._progress.set()
+
+    async def _send(self, delivery: ClaimedDelivery) -> AttemptOutcome | None:
+        """Send one attempt under its lease, renewed meanwhile; None when the lease ended first."""
+        lease = delivery.lease
+        attempted_at = self._clock()
+        lease_left = (lease.until - attempted_at).total_seconds()
+        if lease_left <= 0:  # paused since the claim: another worker may hold it by now
+            log.warning("webhook delivery %d: lease over before sending; not sent", lease.delivery_id)
+            return None
+        async with self._leases.kept(lease):
+            outcome = await send_attempt(
+                self._client,
+                self._policy,
+                delivery,
+                attempted_at=attempted_at,
+                timeout_seconds=min(self._timeout, lease_left),
+            )
+        return replace(outcome, lease_until=lease.until)  # the token stored last, renewals over

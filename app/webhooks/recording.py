@@ -3,6 +3,12 @@
 Outcomes are written in groups: while one transaction writes, the outcomes that arrive wait and
 go together in the next one (a group commit), so a busy worker commits once per group and a quiet
 one at once.
+
+Every write is fenced by the attempt's lease: an outcome is written only if its delivery still
+carries the token (`claimed_until`) the attempt was sent under. When another worker's claim has
+taken the delivery over meanwhile, nothing of the attempt is written (no attempt log row, no
+change to the delivery, nothing counted against the subscription): that worker's claim and
+outcome stand, and the only trace is a log line (see `lease`).
 """
 
 from __future__ import annotations
@@ -35,9 +41,12 @@ async def record_outcomes(
     schedule: RetrySchedule,
     disable_after: timedelta,
 ) -> None:
-    """Log the attempts, move each delivery on (done, retry later, or failed), update subscriptions."""
+    """Log the attempts, move each delivery on (done, retry later, or failed), update subscriptions.
+
+    Only the outcomes whose delivery still carries their lease token are written.
+    """
     current = await _deliveries_held(session, [o.delivery_id for o in outcomes])
-    outcomes = [o for o in outcomes if o.delivery_id in current]
+    outcomes = [o for o in outcomes if _still_held(o, current)]
     if not outcomes:
         return
     await session.execute(insert(WebhookAttempt), [_attempt_row(o) for o in outcomes])
@@ -52,14 +61,37 @@ async def record_outcomes(
 
 
 async def _deliveries_held(session: AsyncSession, ids: list[int]) -> dict[int, Any]:
-    """The attempts and status of the deliveries still there, by id, kept from deletion meanwhile."""
-    query = select(col(WebhookDelivery.id), col(WebhookDelivery.attempts), col(WebhookDelivery.status)).where(
-        col(WebhookDelivery.id).in_(ids)
+    """The attempts, status and lease token of the deliveries still there, by id, locked meanwhile."""
+    query = (
+        select(
+            col(WebhookDelivery.id),
+            col(WebhookDelivery.attempts),
+            col(WebhookDelivery.status),
+            col(WebhookDelivery.claimed_until),
+        )
+        .where(col(WebhookDelivery.id).in_(ids))
+        .order_by(col(WebhookDelivery.id))  # one lock order for every worker: no deadlock
     )
     if session.get_bind().dialect.name == "postgresql":
-        # Keeps the rows from being deleted until the attempts referring to them are written.
+        # FOR NO KEY UPDATE: until this transaction ends no claim takes these rows over (its SKIP
+        # LOCKED passes them by), no lease moves and no row is deleted, so the token checked here
+        # is still the delivery's when the outcome is written.
         query = query.with_for_update(key_share=True)
     return {row.id: row for row in (await session.execute(query)).all()}
+
+
+def _still_held(outcome: AttemptOutcome, current: dict[int, Any]) -> bool:
+    """Whether the outcome's delivery is still there and still carries the attempt's token."""
+    row = current.get(outcome.delivery_id)
+    if row is None:
+        return False
+    if row.claimed_until != outcome.lease_until:
+        log.warning(
+            "webhook delivery %d: lease lost while it was being sent; this attempt is not recorded",
+            outcome.delivery_id,
+        )
+        return False
+    return True
 
 
 def _attempt_row(outcome: AttemptOutcome) -> dict[str, Any]:

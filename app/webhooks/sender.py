@@ -24,10 +24,11 @@ ERROR_LIMIT = 500
 
 @dataclass(frozen=True)
 class AttemptOutcome:
-    """What one attempt of a delivery came to."""
+    """What one attempt of a delivery came to, and the lease token it is recorded under."""
 
     delivery_id: int
     subscription_id: int
+    lease_until: datetime
     attempted_at: datetime
     status_code: int | None
     duration_ms: int
@@ -114,6 +115,7 @@ def _outcome(
     return AttemptOutcome(
         delivery_id=delivery.delivery_id,
         subscription_id=delivery.subscription_id,
+        lease_until=delivery.lease.until,
         attempted_at=attempted_at,
         status_code=status_code,
         duration_ms=round((time.perf_counter() - started) * 1000),

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import col
+from sqlalchemy import select, update
+from sqlmodel import SQLModel, col
 
-from app.models import DomainEvent, WebhookDelivery
+from app.models import DomainEvent, WebhookAttempt, WebhookDelivery
 from app.models.types import utcnow
 from app.webhooks.delivery_job import DeliveryJob
 
@@ -66,3 +66,19 @@ async def delivered_through(app: Any, settings: Any, clock: FakeClock, resolver:
         await job.aclose()
     (delivery,) = await stored_deliveries(app)
     return delivery
+
+
+async def stored_attempts(app: Any) -> list[WebhookAttempt]:
+    """Every attempt log row, oldest first."""
+    async with app.state.runtime.sessions() as session:
+        return list(
+            (await session.execute(select(WebhookAttempt).order_by(col(WebhookAttempt.id)))).scalars()
+        )
+
+
+async def set_row(app: Any, model: type[SQLModel], row_id: int, **values: Any) -> None:
+    """Write `values` into one row behind the service's back (another worker's claim, an old failure)."""
+    async with app.state.runtime.sessions() as session:
+        table: Any = model
+        await session.execute(update(table).where(table.id == row_id).values(**values))
+        await session.commit()
