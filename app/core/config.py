@@ -118,7 +118,9 @@ class Settings(BaseSettings):
     lapor_max_connections: int = Field(10, ge=1)
     lapor_connect_timeout_seconds: float = Field(5.0, gt=0)
     lapor_rate_limit_burst: int = Field(1, ge=1)
-    lapor_has_list_call: bool = True
+    lapor_has_list_call: bool = Field(
+        False, description="Whether the gateway offers GET /complaints; false (poll mode) is the normal case"
+    )
     lapor_auth_form: Literal["both", "auth_bearer", "authorization"] = Field(
         "both", description="Which header carries the secret (see docs/national-api.md)"
     )

@@ -2,6 +2,13 @@
 
 This is what `make run` starts: one command that gives a newcomer a working service whose sync
 runs against a seeded mock national LAPOR, so reports flow in within a minute.
+
+The mock it starts offers the list call (`GET /complaints`), and the stack sets
+`LAPOR_HAS_LIST_CALL=true` for it explicitly: the setting defaults to false (poll mode, what a real
+gateway needs, docs/national-api.md), and poll mode reads only the complaints the store already
+knows, so against an empty store the demo's seeded complaints would never be pulled. Only this
+mock's environment says true; pointed at a real gateway (LAPOR_BASE_URL set) the stack leaves the
+setting alone.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ BANNER = """
 
 
 def mock_environment(port: int) -> dict[str, str]:
-    """The settings that point the sync at a local mock national LAPOR."""
+    """The settings that point the sync at a local mock national LAPOR (list mode: it offers the
+    list call, which `_start_mock` asks for with `--list-call`)."""
     try:
         from lapor_mock.demo import REGENCY_ID
         from lapor_mock.national import DEFAULT_AUTH_SECRET, DEFAULT_BASE_PATH, DEFAULT_TOKEN
@@ -50,6 +58,7 @@ def mock_environment(port: int) -> dict[str, str]:
         "LAPOR_DEFAULT_CATEGORY_ID": "1",
         "LAPOR_FORWARD_TO_INSTITUTION_ID": "1",
         "LAPOR_ENVIRONMENT": "sandbox",
+        "LAPOR_HAS_LIST_CALL": "true",
     }
 
 
@@ -106,7 +115,8 @@ def _start_mock(settings: Settings, port: int, env: dict[str, str]) -> subproces
     """The seeded mock, keeping its state in the data folder so a restart finds the same complaints."""
     env.update(mock_environment(port))
     state_file = settings.attachment_dir.parent / "mock-national.state"
-    args = ["mock-national", "--port", str(port), "--seed", "demo", "--state-file", str(state_file)]
+    args = ["mock-national", "--port", str(port), "--seed", "demo", "--list-call"]
+    args += ["--state-file", str(state_file)]
     mock = _start(args, env)
     try:
         _wait_ready(f"http://127.0.0.1:{port}/__mock/health", mock)

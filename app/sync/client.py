@@ -72,10 +72,15 @@ class FilingReceipt:
 
 
 class LaporClient:
-    """Speaks the national LAPOR contract; raises only `app.sync.errors.LaporError`s."""
+    """Speaks the national LAPOR contract; raises only `app.sync.errors.LaporError`s.
+
+    `has_list_call` has no default: whoever builds a client says whether its gateway offers
+    `GET /complaints` (false is poll mode, the normal case: docs/national-api.md, "Poll mode").
+    `from_settings` takes it from `LAPOR_HAS_LIST_CALL`, which defaults to false.
+    """
 
     def __init__(
-        self, transport: Transport, *, institution_id: int | None = None, has_list_call: bool = True
+        self, transport: Transport, *, institution_id: int | None = None, has_list_call: bool
     ) -> None:
         self.transport = transport
         self.institution_id = institution_id

@@ -121,30 +121,46 @@ class Probe(ProbeSession):
         self.has_list_call = rows is not None
         self.report.add("list call GET /complaints exists", summary(response), self.has_list_call)
         if rows is None:
-            if self.settings.lapor_has_list_call:
-                self.report.advice.append("set LAPOR_HAS_LIST_CALL=false: no list call, poll mode")
+            self._advise_mode(list_mode=False, why="no list call, poll mode")
             return None
-        if not self.settings.lapor_has_list_call:
-            self.report.advice.append("LAPOR_HAS_LIST_CALL=true would let a quiet pull cost one call")
+        honoured = []
         if ours is not None:
             held = {r.get("disposition_id") for r in rows}
-            self.report.add(
-                "list filter disposition_id honoured",
-                f"disposition_id seen: {sorted(map(str, held))}",
-                held <= {ours},
+            honoured.append(
+                self.report.add(
+                    "list filter disposition_id honoured",
+                    f"disposition_id seen: {sorted(map(str, held))}",
+                    held <= {ours},
+                )
             )
-        await self._check_filter("updated_since", format_wire_datetime(datetime.now(UTC) + timedelta(days=1)))
-        await self._check_filter("tags", f"probe-{uuid.uuid4().hex}")
+        tomorrow = format_wire_datetime(datetime.now(UTC) + timedelta(days=1))
+        honoured.append(await self._check_filter("updated_since", tomorrow))
+        honoured.append(await self._check_filter("tags", f"probe-{uuid.uuid4().hex}"))
+        if all(honoured):
+            self._advise_mode(
+                list_mode=True, why="the list call honours its filters, a quiet pull costs one call"
+            )
+        else:
+            self._advise_mode(
+                list_mode=False, why="the list call ignores a filter list mode needs, poll mode"
+            )
         first = rows[0].get("id") if rows else None
         return first if isinstance(first, int) else None
 
-    async def _check_filter(self, name: str, value: str) -> None:
-        """A filter no complaint can match answers an empty page."""
+    def _advise_mode(self, *, list_mode: bool, why: str) -> None:
+        """Advise the `LAPOR_HAS_LIST_CALL` the gateway calls for, unless it is the one configured
+        (false is the default: poll mode, docs/national-api.md)."""
+        if self.settings.lapor_has_list_call is not list_mode:
+            self.report.advice.append(f"set LAPOR_HAS_LIST_CALL={str(list_mode).lower()}: {why}")
+
+    async def _check_filter(self, name: str, value: str) -> bool:
+        """A filter no complaint can match answers an empty page; whether it did."""
         response = await self.get("/complaints", {name: value, "page": 1, "page_size": 5})
         rows = page_rows(response)
         seen = f"{len(rows)} complaints for {name}={value}" if rows is not None else summary(response)
         if self.report.add(f"list filter {name} honoured", seen, rows == []) is False:
             self.report.advice.append(f"the list call ignores {name}: do not rely on it")
+        return rows == []
 
     async def check_detail(self, national_id: int) -> None:
         """One complaint's detail: its shape, its datetime format, the status codes and names seen."""

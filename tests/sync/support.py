@@ -55,9 +55,12 @@ class FakeClock:
 
 
 def lapor_settings(base_url: str, **overrides: object) -> Settings:
-    """Settings pointing at a mock; a generous rate limit unless overridden."""
+    """Settings pointing at a mock; a generous rate limit unless overridden. List mode, said here
+    rather than left to the default (poll mode): the mock offers `GET /complaints` unless it is
+    configured without it, and a test doing that passes `lapor_has_list_call=False` too."""
     values: dict[str, object] = {
         "lapor_base_url": base_url,
+        "lapor_has_list_call": True,
         "lapor_auth_secret": DEFAULT_AUTH_SECRET,
         "lapor_token": DEFAULT_TOKEN,
         "lapor_institution_id": REGENCY,
@@ -152,6 +155,9 @@ def service_env(database_url: str, remote: RemoteMock, folder: Path, **extra: st
         LAPOR_RATE_LIMIT_BURST="1000",
         SYNC_PULL_INTERVAL_SECONDS="1",
         PYTHONPATH=str(ROOT),
-        **extra,
     )
+    # List mode, said rather than left to the default (poll mode): the mock server offers the list
+    # call unless started with --no-list-call (then pass LAPOR_HAS_LIST_CALL="false" in `extra`).
+    env["LAPOR_HAS_LIST_CALL"] = "true"
+    env.update(extra)
     return env

@@ -54,7 +54,7 @@ async def test_the_marker_configures_and_the_service_client_finds_the_mock(
     async with LaporClient.from_settings(Settings()) as lapor:  # LAPOR_* set by the fixture
         detail = await lapor.get_complaint(complaint_id)
         assert detail.data.status_name == "Ditindaklanjuti"
-        assert lapor.has_list_call is True  # the client's own setting, unchanged
+        assert lapor.has_list_call is False  # the client's own setting: LAPOR_HAS_LIST_CALL's default
     assert lapor_mock.settings.has_list_call is False
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -55,11 +56,12 @@ async def _probe(
     write: bool = False,
     time: SandboxTime | None = None,
     complaint_id: int | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
     **overrides: object,
 ) -> ProbeReport:
     settings = mock_settings(mock, **{**FILING, **overrides})
     waiting: dict[str, object] = {"sleep": time.clock.sleep, "clock": time.clock} if time else {}
-    async with build_http_client(settings, transport=mock.transport()) as http:
+    async with build_http_client(settings, transport=transport or mock.transport()) as http:
         probe = Probe(http, settings, wait_seconds=300.0, **waiting)  # type: ignore[arg-type]
         return await probe.run(write=write, complaint_id=complaint_id)
 
@@ -85,15 +87,58 @@ async def test_the_probe_tells_each_variant_apart(lapor_mock: LaporMock) -> None
     assert _outcome(report, "auth form auth_bearer accepted") is (variant != "integrator")
     assert _outcome(report, "auth form authorization accepted") is (variant != "legacy")
     assert _outcome(report, "list call GET /complaints exists") is (variant == "contract")
-    assert ("set LAPOR_HAS_LIST_CALL=false: no list call, poll mode" in report.advice) is (
-        variant != "contract"
-    )
     assert _outcome(report, "institutions list at /masters/institutions/external") is True
     assert _outcome(report, "categories list at /masters/categories") is True
     assert _outcome(report, "datetimes are DD-MM-YYYY HH:MM:SS (WIB)") is True
     assert _outcome(report, "follow-ups page {data, next_page_url}") is True
     text = json.dumps(report.as_json())
     assert DEFAULT_AUTH_SECRET not in text and DEFAULT_TOKEN not in text
+
+
+TO_LIST_MODE = "set LAPOR_HAS_LIST_CALL=true: the list call honours its filters, a quiet pull costs one call"
+TO_POLL_MODE = "set LAPOR_HAS_LIST_CALL=false: no list call, poll mode"
+
+
+def _mode_advice(report: ProbeReport) -> list[str]:
+    return [a for a in report.advice if a.startswith("set LAPOR_HAS_LIST_CALL=")]
+
+
+@pytest.mark.parametrize("configured", [False, True], ids=["poll-mode", "list-mode"])
+@pytest.mark.parametrize("lapor_mock", VARIANTS, indirect=True)
+async def test_the_probe_advises_the_mode_the_gateway_calls_for(
+    lapor_mock: LaporMock, configured: bool
+) -> None:
+    """False is the default: against a gateway with a usable list call it advises true; against
+    one without, a configured true is advised back to false; a fitting setting gets no advice."""
+    report = await _probe(lapor_mock, lapor_has_list_call=configured)
+    offered = lapor_mock.settings.variant == "contract"
+    expected = [] if offered is configured else [TO_LIST_MODE if offered else TO_POLL_MODE]
+    assert _mode_advice(report) == expected
+
+
+def _ignoring(mock: LaporMock, name: str) -> httpx.MockTransport:
+    """The mock behind a gateway whose list call ignores the filter `name`."""
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        url = request.url.copy_remove_param(name) if request.url.path.endswith("/complaints") else request.url
+        forwarded = httpx.Request(request.method, url, headers=request.headers, content=request.content)
+        return await mock.router.async_handler(forwarded)
+
+    return httpx.MockTransport(handle)
+
+
+@pytest.mark.parametrize("name", ["tags", "updated_since"])
+@pytest.mark.parametrize("configured", [False, True], ids=["poll-mode", "list-mode"])
+async def test_a_list_call_ignoring_a_filter_is_no_reason_for_list_mode(
+    lapor_mock: LaporMock, name: str, configured: bool
+) -> None:
+    """List mode needs every filter: an ignored tags filter would miss a filing and file it again."""
+    report = await _probe(lapor_mock, lapor_has_list_call=configured, transport=_ignoring(lapor_mock, name))
+    assert _outcome(report, "list call GET /complaints exists") is True
+    assert _outcome(report, f"list filter {name} honoured") is False
+    assert f"the list call ignores {name}: do not rely on it" in report.advice
+    poll = "set LAPOR_HAS_LIST_CALL=false: the list call ignores a filter list mode needs, poll mode"
+    assert _mode_advice(report) == ([poll] if configured else [])
 
 
 async def test_the_probe_is_read_only_by_default(lapor_mock: LaporMock) -> None:
@@ -202,7 +247,7 @@ def test_the_probe_command_prints_a_table_and_writes_its_report(
     lapor_mock: LaporMock, tmp_path: Path
 ) -> None:
     lapor_mock.configure(variant="integrator")
-    result = _cli([], tmp_path)
+    result = _cli([], tmp_path, LAPOR_HAS_LIST_CALL="true")
     assert result.exit_code == 0, result.output
     assert "list call GET /complaints exists" in result.output and "NO" in result.output
     assert "advice: set LAPOR_HAS_LIST_CALL=false" in result.output

@@ -156,7 +156,9 @@ def test_sync_once_prints_what_it_pulled_and_pushed(lapor_mock: LaporMock, datab
     lapor_mock.dispose(national_id)
     # The client's own pace (60 calls a minute, one at a time) is lifted: it is not under test here.
     unpaced = {"LAPOR_RATE_LIMIT_PER_MINUTE": "60000", "LAPOR_RATE_LIMIT_BURST": "100"}
-    result = CliRunner().invoke(main, ["sync", "--once"], env={"DATABASE_URL": database_url, **unpaced})
+    listing = {"LAPOR_HAS_LIST_CALL": "true"}  # list mode: only the list call discovers the complaint
+    env = {"DATABASE_URL": database_url, **unpaced, **listing}
+    result = CliRunner().invoke(main, ["sync", "--once"], env=env)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "push: 0 job(s) run" in lines

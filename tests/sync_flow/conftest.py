@@ -90,8 +90,13 @@ class SyncRig:
 
 @pytest.fixture
 def rig_settings(lapor_mock: LaporMock, database_url: str, tmp_path: Path) -> Any:
+    """The service's settings for the rig's mock, in the mode the mock calls for, said here rather
+    than left to the default (poll mode): list mode while the mock offers `GET /complaints`, as the
+    default `contract` mock does; poll mode when the test's marker takes it away
+    (`@pytest.mark.lapor_mock(has_list_call=False)`, or a variant without it)."""
     return mock_settings(
         lapor_mock,
+        lapor_has_list_call=lapor_mock.settings.has_list_call,
         database_url=database_url,
         attachment_dir=tmp_path / "attachments",
         api_key_cache_seconds=0,

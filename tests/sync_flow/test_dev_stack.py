@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.core.config import Settings
+from app.runtime.devstack import mock_environment
 from lapor_mock.persistence import load_state
 from tests.sync.support import free_port
 
@@ -81,6 +83,14 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=1.0).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_the_dev_stack_runs_its_mock_in_list_mode_though_the_default_is_poll_mode() -> None:
+    """Its mock offers the list call, and poll mode would never pull the seeded demo into an empty
+    store: the stack says list mode for its own mock, whatever the default."""
+    settings = Settings.model_validate({k.lower(): v for k, v in mock_environment(8100).items()})
+    assert settings.lapor_has_list_call is True
+    assert Settings.model_validate({}).lapor_has_list_call is False
 
 
 async def test_the_dev_stack_restarts_twice_without_duplicates_stuck_jobs_or_errors(

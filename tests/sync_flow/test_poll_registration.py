@@ -20,11 +20,11 @@ UNKNOWN = 987654
 CITIZEN = {"name": "Siti Aminah", "phone": "+6281322223333", "email": "siti.aminah@example.id"}
 REGISTER = "/api/v1/sync/complaints"
 
+pytestmark = pytest.mark.lapor_mock(has_list_call=False)  # poll mode: the gateway has no list call
+
 
 @pytest.fixture
 async def keys(rig: SyncRig) -> Keys:
-    rig.mock.configure(has_list_call=False)  # poll mode: the gateway has no list call
-    rig.pusher.client.has_list_call = False  # the puller shares this client
     return await make_keys(rig.app)
 
 
@@ -242,9 +242,9 @@ async def test_an_anonymous_or_secret_complaint_keeps_no_reporter(
     assert all(value not in caplog.text for value in CITIZEN.values())
 
 
+@pytest.mark.lapor_mock(has_list_call=True)
 async def test_list_mode_imports_and_refuses_registrations_too(rig: SyncRig, keys: Keys) -> None:
-    rig.mock.configure(has_list_call=True)
-    rig.puller.client.has_list_call = True
+    assert rig.puller.client.has_list_call is True
     ours = _citizen_complaint(rig)
     elsewhere = _citizen_complaint(rig, institution=ELSEWHERE)
     for national_id in (ours, elsewhere):

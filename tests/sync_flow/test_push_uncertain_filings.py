@@ -14,11 +14,11 @@ from tests.sync_flow.conftest import REGENCY, SyncRig
 
 FILED = "/complaints/complaint"
 
+pytestmark = pytest.mark.lapor_mock(has_list_call=False)  # poll mode: the gateway has no complaint search
+
 
 @pytest.fixture
 async def keys(rig: SyncRig) -> Keys:
-    rig.mock.configure(has_list_call=False)  # poll mode: the gateway has no complaint search
-    rig.pusher.client.has_list_call = False  # the puller shares this client
     return await make_keys(rig.app)
 
 
