@@ -161,8 +161,12 @@ async def main(open_count: int, hours: float, rng: random.Random) -> int:
     database_url = f"sqlite+aiosqlite:///{folder / 'store.db'}"
     await asyncio.to_thread(upgrade, database_url)  # Alembic runs its own event loop
     with mock.router:
-        fast = settings_for(
-            mock, database_url, lapor_rate_limit_per_minute=100_000, lapor_rate_limit_burst=1000
+        fast = settings_for(  # the first pull lists them (the mock offers the list call)
+            mock,
+            database_url,
+            lapor_has_list_call=True,
+            lapor_rate_limit_per_minute=100_000,
+            lapor_rate_limit_burst=1000,
         )
         engine = create_engine(fast)
         sessions = sessions_for(fast, engine)

@@ -201,6 +201,7 @@ def sync_env(database: str, base_url: str, **extra: str) -> dict[str, str]:
         LAPOR_AUTH_SECRET=DEFAULT_AUTH_SECRET,
         LAPOR_TOKEN=DEFAULT_TOKEN,
         LAPOR_INSTITUTION_ID=str(REGENCY_ID),
+        LAPOR_HAS_LIST_CALL="true",  # the bulk pull lists them: the mock offers the list call
         **extra,
     )
     return env
