@@ -20,8 +20,8 @@ from tests.helpers import Keys, bring_to
 WIB = ZoneInfo("Asia/Jakarta")
 
 
-def _wib(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=WIB)
+def _wib(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=WIB)
 
 
 def _report() -> Report:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.sync import poll
+from app.sync.apply import apply_complaints
 from app.sync.poll import PollPlan
 from tests.sync_flow.conftest import REGENCY, SyncRig
 
@@ -52,7 +53,7 @@ async def test_a_complaint_that_cannot_be_applied_does_not_stop_the_others(
     first, second = await _known(rig, 2)
     for national_id in (first, second):
         rig.mock.process(national_id)
-    apply = poll.apply_complaints
+    apply = apply_complaints
 
     async def failing(session, read, context):  # type: ignore[no-untyped-def]
         if read[0].detail.data.id == first:

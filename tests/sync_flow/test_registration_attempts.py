@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from app.models import Report
 from app.sync import registration
+from app.sync.apply import apply_complaints
 from tests.helpers import Keys, make_keys
 from tests.sync_flow.conftest import REGENCY, SyncRig
 
@@ -71,7 +72,7 @@ async def _pull(rig: SyncRig) -> Any:
 def _poison(monkeypatch: pytest.MonkeyPatch, *national_ids: int) -> list[int]:
     """Make applying these complaints fail in the database; the ids whose apply was tried, in order."""
     tried: list[int] = []
-    apply = registration.apply_complaints
+    apply = apply_complaints
 
     async def failing(session: Any, read: Any, context: Any) -> Any:
         national_id = read[0].detail.data.id
