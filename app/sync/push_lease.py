@@ -9,7 +9,6 @@ slow (a long retry, a 429's wait) keeps its job; a dead one stops renewing and l
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from app.core.renewal import renewed_while
 from app.models import PushJob
 from app.models.enums import JobStatus
 
@@ -107,25 +107,8 @@ class PushLeases:
     @contextlib.asynccontextmanager
     async def kept(self, lease: Lease) -> AsyncIterator[None]:
         """Renew the lease in the background while the body runs (the job is being sent)."""
-        done = asyncio.Event()
-        keeper = asyncio.create_task(self._keep(lease, done), name=f"push lease {lease.job_id}")
-        try:
+        async with renewed_while(lambda: self.renew(lease), self.seconds / 3, f"push job {lease.job_id}"):
             yield
-        finally:
-            done.set()  # never cancelled mid-renewal: the token in memory stays the stored one
-            await keeper
-
-    async def _keep(self, lease: Lease, done: asyncio.Event) -> None:
-        while not done.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), timeout=self.seconds / 3)
-                return
-            try:
-                if not await self.renew(lease):
-                    log.warning("push job %s: lease lost while it was being sent", lease.job_id)
-                    return
-            except Exception:  # a failed renewal is tried again; the lease ends if it keeps failing
-                log.warning("push job %s: could not renew its lease", lease.job_id, exc_info=True)
 
     async def release(self, leases: list[Lease]) -> None:
         """Give claimed, unstarted jobs back to the queue at once (their attempt not counted)."""

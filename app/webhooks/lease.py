@@ -11,7 +11,6 @@ The same scheme as the push jobs' leases (docs/reliability.md, "Webhook delivery
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.core.db import unit_of_work
+from app.core.renewal import renewed_while
 from app.models import WebhookDelivery
 
 log = logging.getLogger("app.webhooks")
@@ -74,22 +74,7 @@ class LeaseKeeper:
         When the block ends the renewals have stopped: `lease.until` is the token stored last,
         the one the outcome is recorded under.
         """
-        done = asyncio.Event()
-        keeper = asyncio.create_task(self._keep(lease, done), name=f"webhook lease {lease.delivery_id}")
-        try:
+        async with renewed_while(
+            lambda: self.renew(lease), self.seconds / 3, f"webhook delivery {lease.delivery_id}"
+        ):
             yield
-        finally:
-            done.set()  # never cancelled mid-renewal: the token in memory stays the stored one
-            await keeper
-
-    async def _keep(self, lease: DeliveryLease, done: asyncio.Event) -> None:
-        while not done.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), timeout=self.seconds / 3)
-                return
-            try:
-                if not await self.renew(lease):
-                    log.warning("webhook delivery %d: lease lost while it was being sent", lease.delivery_id)
-                    return
-            except Exception:  # tried again at the next third; the lease ends if it keeps failing
-                log.warning("webhook delivery %d: lease not renewed", lease.delivery_id, exc_info=True)
