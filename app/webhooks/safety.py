@@ -19,6 +19,7 @@ import httpx
 
 from app.core.config import Settings
 from app.core.errors import Unprocessable
+from app.webhooks.streams import KeptSocketStream
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 """Resolves a host name and port to IP addresses."""
@@ -150,11 +151,13 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         """Connect to the first checked address of the host that answers."""
         if self._policy.is_allowed_host(host):
-            return await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+            stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+            return KeptSocketStream(stream)
         last_error: Exception | None = None
         for address in await self._policy.public_addresses(host, port):
             try:
-                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                stream = await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+                return KeptSocketStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last_error = exc
         assert last_error is not None
