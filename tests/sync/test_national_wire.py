@@ -49,7 +49,7 @@ def test_a_complaint_reads_booleans_dates_and_keeps_what_it_does_not_know() -> N
     assert complaint.status_code == "3"  # raw, as sent
     assert complaint.date_of_incident == date(2026, 8, 17)
     assert complaint.updated_at == datetime(2026, 8, 17, 3, 0, tzinfo=UTC)
-    assert complaint.tags == ["kumai", "KOBAR-2026-000001"]
+    assert complaint.tags == ["KUMAI", "KOBAR-2026-000001"]  # compared in upper case
     assert complaint.model_extra == {"sla_hari": 5}
     dumped = complaint.model_dump(mode="json")
     assert dumped["is_anonymous"] == 1 and dumped["updated_at"] == "17-08-2026 10:00:00"

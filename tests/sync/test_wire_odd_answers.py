@@ -202,8 +202,15 @@ def test_tags_with_odd_separators_find_the_tracking_number() -> None:
         "#kumai #KOBAR-2026-000001",
         "kumai KOBAR-2026-000001,,",
     ):
-        assert complaint(tags_raw=raw).tags == ["kumai", "KOBAR-2026-000001"]
-    assert complaint(tags_raw=["kumai", "KOBAR-2026-000001"]).tags == ["kumai", "KOBAR-2026-000001"]
+        assert complaint(tags_raw=raw).tags == ["KUMAI", "KOBAR-2026-000001"]
+    assert complaint(tags_raw=["kumai", "KOBAR-2026-000001"]).tags == ["KUMAI", "KOBAR-2026-000001"]
+
+
+def test_a_gateway_that_lowercases_tags_does_not_hide_our_tracking_number() -> None:
+    # Our tracking numbers are upper case; were a lowercased tag missed, a filing whose answer was
+    # lost would look unfiled and be filed a second time.
+    assert "KOBAR-2026-000001" in complaint(tags_raw="kobar-2026-000001,kumai").tags
+    assert "KOBAR-2026-000001" in complaint(tags_raw="#Kobar-2026-000001").tags
 
 
 @pytest.mark.parametrize(

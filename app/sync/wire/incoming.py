@@ -203,8 +203,11 @@ class NationalComplaint(WireModel):
     @property
     def tags(self) -> list[str]:
         """`tags_raw` split on commas (or semicolons, bars, blanks: they only serve to find our
-        tracking number among them), blanks and a leading `#` dropped."""
-        return [tag.lstrip("#") for tag in _TAG_SEPARATORS.split(self.tags_raw or "") if tag.lstrip("#")]
+        tracking number among them), blanks and a leading `#` dropped, in upper case: our tracking
+        numbers are (`TRACKING_PREFIX` is), and a gateway that lowercases tags must not hide our
+        own filing from us (it would be filed again)."""
+        tags = (tag.lstrip("#") for tag in _TAG_SEPARATORS.split(self.tags_raw or ""))
+        return [tag.upper() for tag in tags if tag]
 
 
 class ComplaintDetail(WireModel):
