@@ -16,6 +16,7 @@ from app.api.report_schemas import status_label
 from app.models import Agency, Category, FollowUp, Report, Reporter, StatusEvent
 from app.models.enums import CLOSED_STATUSES, ReportStatus
 from app.open311.render import Open311Error
+from app.reports.erasure import ERASE_REPORTER
 from app.reports.identity_guard import mask_identity, reporters_of
 
 MAX_SPAN = timedelta(days=90)
@@ -153,7 +154,10 @@ async def _moves_and_notes(
         await session.execute(
             select(StatusEvent, col(Report.tracking_number))
             .join(Report, col(Report.id) == col(StatusEvent.report_id))
-            .where(col(Report.is_secret) == False, col(StatusEvent.action) != "file")  # noqa: E712
+            .where(col(Report.is_secret) == False)  # noqa: E712
+            # Filing is the request itself; an erasure of the reporter's identity is no update of
+            # the request, and announcing it would tell the public the reporter asked for it.
+            .where(col(StatusEvent.action).not_in(("file", ERASE_REPORTER)))
             .where(col(StatusEvent.created_at) >= start, col(StatusEvent.created_at) <= end)
         )
     ).all()
@@ -168,6 +172,10 @@ async def _moves_and_notes(
     return moves, notes
 
 
+_Update = tuple[datetime, str, str | None, str, str, str]
+"""An update: when, its id, the request's number, the spec's status, its text, the local status."""
+
+
 async def find_updates(
     session: AsyncSession, start: datetime, end: datetime, tz: ZoneInfo
 ) -> list[dict[str, Any]]:
@@ -175,7 +183,7 @@ async def find_updates(
     moves, notes = await _moves_and_notes(session, start, end)
     # A follow-up from national LAPOR may name the reporter: public, so always masked.
     reporters = await reporters_of(session, {f.report_id for f, _ in notes})
-    updates = [
+    updates: list[_Update] = [
         (
             e.created_at,
             f"s{e.id}",
@@ -197,15 +205,18 @@ async def find_updates(
         for f, number in notes
     ]
     updates.sort(key=lambda u: (u[0], u[1]))
-    return [
-        {
-            "update_id": update_id,
-            "service_request_id": number,
-            "status": status,
-            "updated_datetime": _when(at, tz),
-            "description": text,
-            "media_url": "",
-            "external_status_code": local,
-        }
-        for at, update_id, number, status, text, local in updates
-    ]
+    return [_update_shape(update, tz) for update in updates]
+
+
+def _update_shape(update: _Update, tz: ZoneInfo) -> dict[str, Any]:
+    """One update in the extension's fields."""
+    at, update_id, number, status, text, local = update
+    return {
+        "update_id": update_id,
+        "service_request_id": number,
+        "status": status,
+        "updated_datetime": _when(at, tz),
+        "description": text,
+        "media_url": "",
+        "external_status_code": local,
+    }

@@ -166,3 +166,11 @@ async def test_a_pulled_report_never_gets_its_reporter_back(rig: SyncRig) -> Non
     shown = (await rig.client.get(f"/api/v1/reports/{report['id']}", headers=keys.admin)).json()
     assert shown["status"] == "followed_up", "the pull went on"
     assert shown["reporter"] is None and await _reporters(rig.app, report["id"]) == 0
+
+
+async def test_open311_updates_never_announce_an_erasure(client: httpx.AsyncClient, keys: Keys) -> None:
+    report = await bring_to(client, keys, "disposed")
+    before = (await client.get("/open311/v2/servicerequestupdates.json")).json()
+    assert (await _erase(client, report["id"], keys.coordinator)).status_code == 200
+    after = (await client.get("/open311/v2/servicerequestupdates.json")).json()
+    assert after == before, "an erasure is no update of the request, and the public never learns of it"
