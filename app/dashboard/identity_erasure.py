@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from app.accounts.sessions import Official
 from app.api.deps import IdPath, SessionDep, SlaDep
-from app.core.errors import Forbidden, Unprocessable, VersionConflict
+from app.core.errors import Forbidden, Unprocessable
 from app.dashboard.access import ERASE_ROLES
-from app.dashboard.report_page import act_on
+from app.dashboard.report_page import act_on, refuse_stale
 from app.dashboard.router import DashboardRoute
 from app.models import Report
 from app.reports.erasure import erase_reporter
@@ -36,8 +36,7 @@ async def erase_identity(
     async def act(official: Official, report: Report) -> None:
         if official.principal.role not in ERASE_ROLES:
             raise Forbidden("hanya koordinator yang dapat menghapus identitas pelapor")
-        if versi != str(report.version):
-            raise VersionConflict("Laporan telah berubah sejak halaman dibuka. Muat ulang lalu coba lagi.")
+        refuse_stale(report, versi)
         reason = alasan.strip()
         if len(reason) < 3:
             raise Unprocessable("tuliskan dasar penghapusan, misalnya nomor surat permintaan pelapor")

@@ -129,12 +129,17 @@ async def show_report(
     return await _page(request, session, found, report, notice=notice)
 
 
+def refuse_stale(report: Report, version: str) -> None:
+    """`VersionConflict` when the form came from a page showing another version of the report."""
+    if version != str(report.version):
+        raise VersionConflict("Laporan telah berubah sejak halaman dibuka. Muat ulang lalu coba lagi.")
+
+
 def _move_for(official: Official, report: Report, action: Action, version: str) -> None:
     """Refuse, before anything is written, an action this caller may not take or a stale page."""
     if official.principal.role not in ACTION_RULES[action].roles or not holds(official.principal, report):
         raise Forbidden("peran Anda tidak dapat mengambil tindakan ini pada laporan ini")
-    if version != str(report.version):
-        raise VersionConflict("Laporan telah berubah sejak halaman dibuka. Muat ulang lalu coba lagi.")
+    refuse_stale(report, version)
     if report.status not in KNOWN_STATUSES:
         raise Conflict(
             f"status laporan {report.status!r} tidak dikenal; tidak ada tindakan yang dapat diambil"

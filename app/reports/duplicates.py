@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Conflict, Unprocessable
 from app.models import Report, StatusEvent
-from app.models.enums import EventSource
 from app.models.types import utcnow
-from app.reports.events import EventType, event_payload, record_events
+from app.reports.events import EventType
 from app.reports.identity_guard import refuse_identity_in
+from app.reports.notes import record_note
 from app.reports.versioning import compare_and_set
 
 MARK_DUPLICATE = "mark_duplicate"
@@ -23,24 +21,6 @@ def _refusal(report: Report, original: Report) -> str | None:
     if original.duplicate_of_id is not None:
         return f"{original.tracking_number} is itself a duplicate: mark this one a duplicate of its original"
     return None
-
-
-def _duplicate_event(
-    report: Report, original: Report, actor: str, reason: str | None, now: datetime
-) -> StatusEvent:
-    """The history entry of a duplicate mark: the status stays, the reason names the original."""
-    note = f"duplicate of {original.tracking_number}"
-    return StatusEvent(
-        report_id=report.id or 0,
-        from_status=report.status,
-        to_status=report.status,
-        action=MARK_DUPLICATE,
-        actor=actor,
-        reason=f"{note}: {reason}" if reason else note,
-        agency_id=report.agency_id,
-        source=EventSource.local.value,
-        created_at=now,
-    )
 
 
 async def mark_duplicate(
@@ -60,18 +40,14 @@ async def mark_duplicate(
         {"duplicate_of_id": original.id, "updated_at": now},
         clash="the report changed meanwhile; read it again and retry",
     )
-    event = _duplicate_event(report, original, actor, reason, now)
-    session.add(event)
-    await session.flush()
-    payload = event_payload(
-        report_id=report.id or 0,
-        tracking_number=report.tracking_number,
-        kind=report.kind,
-        status_before=report.status,
-        status_after=report.status,
-        agency_code=None,
-        occurred_at=now,
-        extra={"origin": report.origin, "duplicate_of": original.tracking_number or ""},
+    note = f"duplicate of {original.tracking_number}"
+    return await record_note(
+        session,
+        report,
+        action=MARK_DUPLICATE,
+        actor=actor,
+        reason=f"{note}: {reason}" if reason else note,
+        event_type=EventType.report_marked_duplicate,
+        extra={"duplicate_of": original.tracking_number or ""},
+        now=now,
     )
-    await record_events(session, report.id or 0, [EventType.report_marked_duplicate], payload, now)
-    return event

@@ -18,10 +18,11 @@ from sqlmodel import col
 
 from app.core.errors import Conflict, VersionConflict
 from app.models import Report, Reporter, StatusEvent
-from app.models.enums import CLOSED_STATUSES, EventSource
+from app.models.enums import CLOSED_STATUSES
 from app.models.types import utcnow
-from app.reports.events import EventType, event_payload, record_events
+from app.reports.events import EventType
 from app.reports.identity_guard import refuse_identity_in
+from app.reports.notes import record_note
 from app.reports.versioning import compare_and_set
 
 ERASE_REPORTER = "erase_reporter"
@@ -46,31 +47,16 @@ async def erase_reporter(session: AsyncSession, report: Report, *, actor: str, r
         session, report, {"updated_at": now}, clash="the report changed meanwhile; read it again and retry"
     )
     await session.execute(delete(Reporter).where(col(Reporter.report_id) == report_id))
-    event = StatusEvent(
-        report_id=report_id,
-        from_status=report.status,
-        to_status=report.status,
+    return await record_note(
+        session,
+        report,
         action=ERASE_REPORTER,
         actor=actor,
         reason=f"reporter identity erased: {reason}",
-        agency_id=report.agency_id,
-        source=EventSource.local.value,
-        created_at=now,
+        event_type=EventType.report_reporter_erased,
+        extra={"erased_by": "retention" if actor == RETENTION_ACTOR else "request"},
+        now=now,
     )
-    session.add(event)
-    await session.flush()
-    payload = event_payload(
-        report_id=report_id,
-        tracking_number=report.tracking_number,
-        kind=report.kind,
-        status_before=report.status,
-        status_after=report.status,
-        agency_code=None,
-        occurred_at=now,
-        extra={"origin": report.origin, "erased_by": "retention" if actor == RETENTION_ACTOR else "request"},
-    )
-    await record_events(session, report_id, [EventType.report_reporter_erased], payload, now)
-    return event
 
 
 async def erase_expired(session: AsyncSession, *, retention_days: int, now: datetime | None = None) -> int:

@@ -115,3 +115,12 @@ class FilingUncertainError(LaporError):
     def __init__(self, message: str, *, tracking_number: str) -> None:
         super().__init__(message)
         self.tracking_number = tracking_number
+
+
+def failure_text(exc: LaporError) -> str:
+    """What a failure was, fit for a log line or a stored row: its class and HTTP status, and for a
+    `BadAnswerError` its text (where and what, built here, never a value from the answer); never
+    another error's text, which may echo what national LAPOR sent."""
+    status = f" HTTP {exc.status}" if exc.status is not None else ""
+    detail = f": {exc.message}" if isinstance(exc, BadAnswerError) else ""
+    return f"{type(exc).__name__}{status}{detail}"

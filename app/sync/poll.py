@@ -24,7 +24,7 @@ from app.models import Report, SyncRun
 from app.models.enums import CLOSED_STATUSES
 from app.sync.apply import ApplyContext, ReadComplaint, apply_complaints
 from app.sync.client import LaporClient
-from app.sync.errors import BadAnswerError, NotFoundError, RejectedError
+from app.sync.errors import BadAnswerError, NotFoundError, RejectedError, failure_text
 from app.sync.wire import ComplaintDetail
 
 log = logging.getLogger("app.sync.poll")
@@ -149,9 +149,7 @@ class Poller:
                 return
             follow_ups = [f async for f in self.client.iter_followups(item.national_id)]
         except (NotFoundError, RejectedError, BadAnswerError) as exc:
-            # A BadAnswerError's text says where and what, never the value (app.sync.answers).
-            why = f"{type(exc).__name__}: {exc}" if isinstance(exc, BadAnswerError) else type(exc).__name__
-            log.warning("national complaint %s could not be read: %s", item.national_id, why)
+            log.warning("national complaint %s could not be read: %s", item.national_id, failure_text(exc))
             run.errors += 1
             return
         self._allowance -= max(1, math.ceil(len(follow_ups) / 10))  # its follow-up pages (10 a page)

@@ -30,7 +30,7 @@ from app.reports.deadlines import SlaPolicy
 from app.sync.apply import ApplyContext, ReadComplaint
 from app.sync.client import LaporClient
 from app.sync.cursor import PullCursor
-from app.sync.errors import BadAnswerError, NotFoundError, RejectedError
+from app.sync.errors import BadAnswerError, NotFoundError, RejectedError, failure_text
 from app.sync.growth import PlannerStatistics
 from app.sync.paging import PageWalk
 from app.sync.pipeline import Pipeline, Sessions
@@ -217,9 +217,7 @@ class Puller:
             detail = await self.client.get_complaint(national_id)
             follow_ups = [f async for f in self.client.iter_followups(national_id)]
         except (NotFoundError, RejectedError, BadAnswerError) as exc:
-            # A BadAnswerError's text says where and what, never the value (app.sync.answers).
-            why = f"{type(exc).__name__}: {exc}" if isinstance(exc, BadAnswerError) else type(exc).__name__
-            log.warning("national complaint %s could not be read: %s", national_id, why)
+            log.warning("national complaint %s could not be read: %s", national_id, failure_text(exc))
             await remember_unread(self.sessions, national_id, upstream_failure(exc), self.clock())
             return None
         return ReadComplaint(detail, follow_ups)

@@ -29,7 +29,7 @@ from app.models import NationalRegistration, Report, SyncRun
 from app.models.enums import RegistrationState
 from app.sync.apply import ApplyContext, ReadComplaint, apply_complaints
 from app.sync.client import LaporClient
-from app.sync.errors import LaporError, NotFoundError, RejectedError
+from app.sync.errors import LaporError, NotFoundError, RejectedError, failure_text
 from app.sync.wire import ComplaintDetail
 
 log = logging.getLogger("app.sync.registration")
@@ -61,9 +61,8 @@ def _update_waiting(waiting: Waiting) -> Update:
 
 
 def upstream_failure(exc: LaporError) -> str:
-    """What a national failure was, without its message (which may echo what national LAPOR sent)."""
-    status = f" HTTP {exc.status}" if exc.status is not None else ""
-    return f"national LAPOR did not answer usefully ({type(exc).__name__}{status})"
+    """What a national failure was, as a registration keeps it (`failure_text`)."""
+    return f"national LAPOR did not answer usefully ({failure_text(exc)})"
 
 
 class Refused(Exception):

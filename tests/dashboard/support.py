@@ -138,6 +138,15 @@ async def make_account(app: Any, name: str, password: str = PASSWORD, display_na
         return account.id or 0
 
 
+def report_form(page: Page, **fields: str) -> dict[str, str]:
+    """A report page's form fields: its CSRF token and the version it shows, with `fields`."""
+    return {
+        "csrf": page.find("input", name="csrf")[0].attrs["value"],
+        "versi": page.find("input", name="versi")[0].attrs["value"],
+        **fields,
+    }
+
+
 def form_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
     return Page.of(html).find("input", name="csrf")[0].attrs["value"]

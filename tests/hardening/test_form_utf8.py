@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.core.form_text import form_refusal, utf8_form
-from tests.dashboard.support import ORIGIN, Page, sign_in_as
+from tests.dashboard.support import ORIGIN, Page, report_form, sign_in_as
 from tests.hardening.support import assert_refused, store_counts
 from tests.helpers import Keys, bring_to
 
@@ -36,10 +36,9 @@ async def test_a_follow_up_posted_as_raw_utf8_is_stored_as_typed(
     report = await bring_to(client, keys, "in_progress")
     await sign_in_as(client, app, "agency")
     page = Page.of((await client.get(f"/dashboard/laporan/{report['id']}")).text)
-    csrf = page.find("input", name="csrf")[0].attrs["value"]
-    version = page.find("input", name="versi")[0].attrs["value"]
+    form = report_form(page)
     text = "Saluran sudah dibersihkan — petugas kecamatan, biaya Rp 1.250.000 (café sebelah ikut membantu)."
-    body = f"csrf={csrf}&versi={version}&isi={text}".encode()  # raw, not percent-encoded
+    body = f"csrf={form['csrf']}&versi={form['versi']}&isi={text}".encode()  # raw, not percent-encoded
     posted = await client.post(f"/dashboard/laporan/{report['id']}/tindak-lanjut", content=body, headers=FORM)
     assert posted.status_code == 303, posted.text
     follow_ups = (await client.get(f"/api/v1/reports/{report['id']}/follow-ups", headers=keys.admin)).json()

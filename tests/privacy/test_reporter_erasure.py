@@ -19,7 +19,8 @@ from app.runtime.housekeeping import Housekeeping
 from tests.hardening.support import assert_refused, store_counts
 from tests.helpers import REPORTER, Keys, bring_to
 from tests.privacy.support import leaked
-from tests.sync_flow.conftest import REGENCY, SyncRig
+from tests.sync_flow.conftest import SyncRig
+from tests.sync_flow.support import dispositioned
 
 BASIS = "permintaan pelapor tanggal 1 Desember 2026, surat nomor 045/PDP/XII/2026"
 
@@ -147,14 +148,7 @@ async def test_a_pulled_report_never_gets_its_reporter_back(rig: SyncRig) -> Non
 
     keys = await make_keys(rig.app)
     reporter = {"name": "Yohanes Ardiansyah", "phone": "+6282157779900", "email": "yohanes.ardi@example.id"}
-    national_id = rig.mock.add_complaint(
-        title="Jalan tanah di Desa Pasir Panjang becek",
-        content="Jalan tidak bisa dilalui motor saat hujan.",
-        classification_id=1,
-        reporter=reporter,
-    )
-    rig.mock.verify(national_id)
-    rig.mock.dispose(national_id, REGENCY)
+    national_id = dispositioned(rig, "Jalan tanah di Desa Pasir Panjang becek", reporter=reporter)
     await rig.pull()
     (report,) = (await rig.client.get("/api/v1/reports", headers=keys.admin)).json()["items"]
     assert report["reporter"]["name"] == reporter["name"]

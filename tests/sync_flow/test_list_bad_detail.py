@@ -11,13 +11,8 @@ from sqlmodel import col
 
 from app.models import NationalRegistration, Report
 from app.sync.registration import PULL_ACTOR
-from tests.sync_flow.conftest import REGENCY, SyncRig
-
-
-def _dispositioned(rig: SyncRig, title: str) -> int:
-    national_id = rig.mock.add_complaint(title=title, status_code=1)
-    rig.mock.dispose(national_id, REGENCY)
-    return national_id
+from tests.sync_flow.conftest import SyncRig
+from tests.sync_flow.support import dispositioned
 
 
 async def _linked(rig: SyncRig) -> set[int]:
@@ -34,8 +29,8 @@ async def _registrations(rig: SyncRig) -> list[Any]:
 
 
 async def test_a_listed_complaint_answered_badly_is_registered_and_read_again(rig: SyncRig) -> None:
-    bad = _dispositioned(rig, "Jembatan gantung di Desa Kubu miring")
-    good = _dispositioned(rig, "Lampu jalan di Jalan Ahmad Yani padam")
+    bad = dispositioned(rig, "Jembatan gantung di Desa Kubu miring")
+    good = dispositioned(rig, "Lampu jalan di Jalan Ahmad Yani padam")
     path = f"/complaints/{bad}/complaint"
     rig.mock.add_fault("status", status=200, body="<html>Maintenance</html>", path=path, times=None)
 
@@ -63,7 +58,7 @@ async def test_a_listed_complaint_answered_badly_is_registered_and_read_again(ri
 
 
 async def test_a_linked_complaint_read_badly_is_not_registered(rig: SyncRig) -> None:
-    national_id = _dispositioned(rig, "Sampah menumpuk di Pasar Indra Kencana")
+    national_id = dispositioned(rig, "Sampah menumpuk di Pasar Indra Kencana")
     await rig.pull()
     rig.mock.process(national_id)
     rig.mock.add_fault("status", status=200, body="{}", path=f"/complaints/{national_id}/complaint", times=1)

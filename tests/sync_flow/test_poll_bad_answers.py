@@ -9,19 +9,8 @@ import pytest
 from app.sync import poll
 from app.sync.apply import apply_complaints
 from app.sync.poll import PollPlan
-from tests.sync_flow.conftest import REGENCY, SyncRig
-
-
-async def _known(rig: SyncRig, count: int) -> list[int]:
-    ids = []
-    for n in range(count):
-        national_id = rig.mock.add_complaint(title=f"Drainase tersumbat di gang {n}", status_code=1)
-        rig.mock.dispose(national_id, REGENCY)
-        ids.append(national_id)
-    await rig.pull()  # list mode brings them in; poll mode follows them from here
-    rig.mock.configure(has_list_call=False)
-    rig.puller.client.has_list_call = False
-    return ids
+from tests.sync_flow.conftest import SyncRig
+from tests.sync_flow.support import known_in_poll_mode
 
 
 async def _next_turn(rig: SyncRig) -> None:
@@ -30,7 +19,7 @@ async def _next_turn(rig: SyncRig) -> None:
 
 @pytest.mark.parametrize("body", ['{"results": {"data": null}}', "<html><body>Maintenance</body></html>"])
 async def test_a_complaint_answered_badly_does_not_stop_the_others(rig: SyncRig, body: str) -> None:
-    bad, *good = await _known(rig, 3)
+    bad, *good = await known_in_poll_mode(rig, 3)
     rig.mock.add_fault("status", status=200, body=body, path=f"/complaints/{bad}/complaint", times=None)
     for n in range(3):
         if n == 1:
@@ -50,7 +39,7 @@ async def test_a_complaint_answered_badly_does_not_stop_the_others(rig: SyncRig,
 async def test_a_complaint_that_cannot_be_applied_does_not_stop_the_others(
     rig: SyncRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, second = await _known(rig, 2)
+    first, second = await known_in_poll_mode(rig, 2)
     for national_id in (first, second):
         rig.mock.process(national_id)
     apply = apply_complaints

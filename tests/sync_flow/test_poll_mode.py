@@ -13,6 +13,7 @@ from app.models import Report, SyncRun
 from app.sync.poll import Known, Poller, PollPlan
 from app.sync.pull import Puller
 from tests.sync_flow.conftest import REGENCY, SyncRig
+from tests.sync_flow.support import known_in_poll_mode
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -45,21 +46,8 @@ def test_never_read_complaints_come_first_the_most_recently_changed_first() -> N
     assert plan.due([polled_long_ago], {3: NOW - timedelta(minutes=1)}, NOW) == []
 
 
-async def _pulled_in_poll_mode(rig: SyncRig, count: int) -> list[int]:
-    ids = []
-    for n in range(count):
-        national_id = rig.mock.add_complaint(title=f"Lampu jalan padam nomor {n}", status_code=1)
-        rig.mock.dispose(national_id, REGENCY)
-        ids.append(national_id)
-    await rig.pull()
-    rig.mock.configure(has_list_call=False)
-    rig.puller.client.has_list_call = False
-    rig.mock.clear_received()
-    return ids
-
-
 async def test_unchanged_complaints_cost_one_call_and_are_not_read_before_they_are_due(rig: SyncRig) -> None:
-    ids = await _pulled_in_poll_mode(rig, 4)
+    ids = await known_in_poll_mode(rig, 4)
     first = await rig.puller.pull()
     assert first.status == "succeeded" and first.fetched == 4
     assert rig.mock.received("/complaints/*/followups") == []
@@ -85,7 +73,7 @@ async def test_unchanged_complaints_cost_one_call_and_are_not_read_before_they_a
 
 
 async def test_polls_leave_the_rest_of_the_budget_to_pushes(rig: SyncRig, rig_settings: Any) -> None:
-    await _pulled_in_poll_mode(rig, 12)
+    await known_in_poll_mode(rig, 12)
     settings = rig_settings.model_copy(
         update={"lapor_rate_limit_per_minute": 10, "sync_poll_budget_share": 0.5}
     )
@@ -99,7 +87,7 @@ async def test_polls_leave_the_rest_of_the_budget_to_pushes(rig: SyncRig, rig_se
 
 
 async def test_a_closed_complaint_beyond_its_grace_is_left_to_the_slow_sweep(rig: SyncRig) -> None:
-    [national_id] = await _pulled_in_poll_mode(rig, 1)
+    [national_id] = await known_in_poll_mode(rig, 1)
     rig.mock.process(national_id)
     rig.mock.follow_up(national_id, "Perbaikan lampu sudah selesai dikerjakan.")
     rig.mock.close(national_id)
@@ -139,7 +127,7 @@ def test_a_poller_counts_its_budget_from_the_settings(rig_settings: Any) -> None
 
 
 async def test_ditolak_is_a_refusal_and_bukan_wewenang_a_forward(rig: SyncRig) -> None:
-    refused, passed_on = await _pulled_in_poll_mode(rig, 2)
+    refused, passed_on = await known_in_poll_mode(rig, 2)
     rig.mock.set_status(refused, 7)  # Ditolak
     rig.mock.state.add_institution(6202, "Pemerintah Kabupaten Kotawaringin Timur")
     rig.mock.state.move(passed_on, "not_authority", content="Bukan wewenang", institution_id=6202)

@@ -14,9 +14,11 @@ from app.models import Report
 from app.sync import registration
 from app.sync.apply import apply_complaints
 from tests.helpers import Keys, make_keys
-from tests.sync_flow.conftest import REGENCY, SyncRig
+from tests.sync_flow.conftest import SyncRig
+from tests.sync_flow.support import dispositioned
 
 REGISTER = "/api/v1/sync/complaints"
+SITI = {"name": "Siti Aminah", "phone": "+6281322223333", "email": "siti@example.id"}
 
 
 @pytest.fixture
@@ -28,15 +30,7 @@ async def keys(rig: SyncRig) -> Keys:
 
 
 def _dispositioned(rig: SyncRig, title: str) -> int:
-    national_id = rig.mock.add_complaint(
-        title=title,
-        content="Lampu jalan di depan pasar mati sejak seminggu, warga takut lewat malam hari.",
-        classification_id=1,
-        reporter={"name": "Siti Aminah", "phone": "+6281322223333", "email": "siti@example.id"},
-    )
-    rig.mock.verify(national_id)
-    rig.mock.dispose(national_id, REGENCY)
-    return national_id
+    return dispositioned(rig, title, reporter=SITI)
 
 
 async def _register(rig: SyncRig, keys: Keys, national_id: int) -> dict[str, Any]:
