@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -111,41 +112,61 @@ class Probe(ProbeSession):
         self.report.add(f"{name} list at {path}", seen, named and bool(rows))
 
     async def check_list_call(self) -> int | None:
-        """Whether `GET /complaints` exists and which filters it honours; a listed complaint's id."""
+        """Whether `GET /complaints` exists and which filters it honours; a listed complaint's id.
+
+        A filter counts as honoured only when the call without it lists something the filter
+        leaves out: an empty list tells nothing, and nothing told is no reason for list mode.
+        """
         ours = self.settings.lapor_institution_id
-        base: dict[str, str | int] = {"page": 1, "page_size": 20}
-        if ours is not None:
-            base["disposition_id"] = ours
-        response = await self.get("/complaints", base)
-        rows = page_rows(response)
-        self.has_list_call = rows is not None
+        response = await self.get("/complaints", {"page": 1, "page_size": 20})
+        everything = page_rows(response)
+        self.has_list_call = everything is not None
         self.report.add("list call GET /complaints exists", summary(response), self.has_list_call)
-        if rows is None:
+        if everything is None:
             self._advise_mode(list_mode=False, why="no list call, poll mode")
             return None
-        honoured = []
+        listed = bool(everything)
+        held = everything
+        told: list[bool | None] = []
         if ours is not None:
-            held = {r.get("disposition_id") for r in rows}
-            honoured.append(
-                self.report.add(
-                    "list filter disposition_id honoured",
-                    f"disposition_id seen: {sorted(map(str, held))}",
-                    held <= {ours},
-                )
-            )
+            ok, held = await self._check_disposition(ours, everything)
+            told.append(ok)
         tomorrow = format_wire_datetime(datetime.now(UTC) + timedelta(days=1))
-        honoured.append(await self._check_filter("updated_since", tomorrow))
-        honoured.append(await self._check_filter("tags", f"probe-{uuid.uuid4().hex}"))
-        if all(honoured):
-            self._advise_mode(
-                list_mode=True, why="the list call honours its filters, a quiet pull costs one call"
-            )
-        else:
+        told.append(await self._check_filter("updated_since", tomorrow, listed))
+        told.append(await self._check_filter("tags", f"probe-{uuid.uuid4().hex}", listed))
+        self._advise_from(told)
+        first = held[0].get("id") if held else None
+        return first if isinstance(first, int) else None
+
+    def _advise_from(self, told: list[bool | None]) -> None:
+        """List mode only when every filter it needs was seen honoured."""
+        if all(t is True for t in told):
+            why = "the list call honours its filters, a quiet pull costs one call"
+            self._advise_mode(list_mode=True, why=why)
+        elif False in told:
             self._advise_mode(
                 list_mode=False, why="the list call ignores a filter list mode needs, poll mode"
             )
-        first = rows[0].get("id") if rows else None
-        return first if isinstance(first, int) else None
+        else:
+            why = "the list call listed nothing to test its filters against, poll mode until it does"
+            self._advise_mode(list_mode=False, why=why)
+
+    async def _check_disposition(
+        self, ours: int, everything: list[dict[str, Any]]
+    ) -> tuple[bool | None, list[dict[str, Any]]]:
+        """`disposition_id` must list only ours; it is seen honoured when the unfiltered list holds
+        another institution's complaint that the filtered one leaves out. Also the rows it lists."""
+        response = await self.get("/complaints", {"disposition_id": ours, "page": 1, "page_size": 20})
+        rows = page_rows(response)
+        if rows is None:
+            return self.report.add("list filter disposition_id honoured", summary(response), False), []
+        held = {r.get("disposition_id") for r in rows}
+        others = {r.get("disposition_id") for r in everything} - {ours}
+        ok: bool | None = held <= {ours} if held - {ours} or others else None
+        seen = f"disposition_id seen: {sorted(map(str, held))}"
+        if ok is None:
+            seen += " (no other institution's complaint listed: cannot tell)"
+        return self.report.add("list filter disposition_id honoured", seen, ok), rows
 
     def _advise_mode(self, *, list_mode: bool, why: str) -> None:
         """Advise the `LAPOR_HAS_LIST_CALL` the gateway calls for, unless it is the one configured
@@ -153,14 +174,18 @@ class Probe(ProbeSession):
         if self.settings.lapor_has_list_call is not list_mode:
             self.report.advice.append(f"set LAPOR_HAS_LIST_CALL={str(list_mode).lower()}: {why}")
 
-    async def _check_filter(self, name: str, value: str) -> bool:
-        """A filter no complaint can match answers an empty page; whether it did."""
+    async def _check_filter(self, name: str, value: str, listed: bool) -> bool | None:
+        """A filter no complaint can match answers an empty page; whether it did (None when the
+        unfiltered list is empty too, which tells nothing)."""
         response = await self.get("/complaints", {name: value, "page": 1, "page_size": 5})
         rows = page_rows(response)
         seen = f"{len(rows)} complaints for {name}={value}" if rows is not None else summary(response)
-        if self.report.add(f"list filter {name} honoured", seen, rows == []) is False:
+        ok = rows == [] if rows or listed else None
+        if ok is None:
+            seen += " (the list call lists nothing: cannot tell)"
+        if self.report.add(f"list filter {name} honoured", seen, ok) is False:
             self.report.advice.append(f"the list call ignores {name}: do not rely on it")
-        return rows == []
+        return ok
 
     async def check_detail(self, national_id: int) -> None:
         """One complaint's detail: its shape, its datetime format, the status codes and names seen."""

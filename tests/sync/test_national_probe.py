@@ -141,6 +141,41 @@ async def test_a_list_call_ignoring_a_filter_is_no_reason_for_list_mode(
     assert _mode_advice(report) == ([poll] if configured else [])
 
 
+THIN = "set LAPOR_HAS_LIST_CALL=false: the list call listed nothing to test its filters against, poll mode until it does"
+
+
+@pytest.mark.parametrize("configured", [False, True], ids=["poll-mode", "list-mode"])
+async def test_an_empty_list_call_tells_nothing_about_its_filters(
+    lapor_mock: LaporMock, configured: bool
+) -> None:
+    """A list call that lists nothing answers every filter with an empty page, honoured or not:
+    that is no evidence for list mode, so a configured true is advised back to poll mode."""
+    lapor_mock.state.complaints.clear()
+    report = await _probe(lapor_mock, lapor_has_list_call=configured)
+    assert _outcome(report, "list call GET /complaints exists") is True
+    for name in ("disposition_id", "updated_since", "tags"):
+        assert _outcome(report, f"list filter {name} honoured") is None, name
+    assert _mode_advice(report) == ([THIN] if configured else [])
+
+
+async def test_a_list_of_only_our_complaints_cannot_show_the_disposition_filter(
+    lapor_mock: LaporMock,
+) -> None:
+    """With no other institution's complaint listed, an ignored `disposition_id` would look
+    honoured; the probe says it cannot tell and does not advise list mode."""
+    complaints = lapor_mock.state.complaints
+    for national_id in [i for i, c in complaints.items() if c.disposition_id != REGENCY]:
+        del complaints[national_id]
+    assert complaints, "the demo holds complaints dispositioned to the regency"
+    report = await _probe(
+        lapor_mock, lapor_has_list_call=False, transport=_ignoring(lapor_mock, "disposition_id")
+    )
+    ok, seen = _check(report, "list filter disposition_id honoured")
+    assert ok is None and "cannot tell" in seen
+    assert _outcome(report, "list filter tags honoured") is True
+    assert _mode_advice(report) == []
+
+
 async def test_the_probe_is_read_only_by_default(lapor_mock: LaporMock) -> None:
     report = await _probe(lapor_mock)
     assert {r.method for r in lapor_mock.received("*")} == {"GET"}
