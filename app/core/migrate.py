@@ -7,8 +7,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 
@@ -21,6 +21,7 @@ def _project_root() -> Path:
 
 
 ROOT = _project_root()
+VERSION_TABLE = "alembic_version"
 # Keys of the Alembic config's attributes that `upgrade` and migrations/env.py share.
 ALIGN_STATISTICS = "align_statistics"
 STATISTICS_RESTATED = "statistics_restated"
@@ -64,5 +65,12 @@ def head_revision() -> str | None:
 
 
 def current_revision(connection: Connection) -> str | None:
-    """The revision the connected database is at (sync connection)."""
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision the connected database is at (sync connection).
+
+    Read from Alembic's version table directly: a `MigrationContext` would log its dialect at
+    info level on every call, once per readiness probe.
+    """
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    versions = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()  # noqa: S608
+    return versions[0] if len(versions) == 1 else None

@@ -11,8 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from app.core.config import Settings
+from app.core.migrate import head_revision
 from app.core.observability import JsonFormatter
 from app.main import create_app
 from app.runtime.worker import HeartbeatRecorder, JobHealth
@@ -32,6 +34,35 @@ async def test_health_and_ready(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+
+
+async def test_a_readiness_probe_logs_nothing_of_alembic(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Probed every few seconds, readiness must not log a line of Alembic's each time."""
+    with caplog.at_level(logging.DEBUG):
+        assert (await client.get("/readyz")).json()["schema"] == head_revision()
+    assert not [r for r in caplog.records if r.name.startswith("alembic")]
+
+
+async def test_readiness_is_not_ready_on_an_unknown_or_forked_schema(
+    client: httpx.AsyncClient, app: Any
+) -> None:
+    """A revision this code does not know (a newer version's) or two heads at once is no schema
+    this code can serve."""
+    async with app.state.runtime.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503 and "schema at 9999" in ready.json()["reason"]
+        async with app.state.runtime.engine.begin() as connection:
+            await connection.execute(text(f"INSERT INTO alembic_version VALUES ('{head_revision()}')"))
+        assert (await client.get("/readyz")).status_code == 503
+    finally:
+        async with app.state.runtime.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM alembic_version"))
+            await connection.execute(text(f"INSERT INTO alembic_version VALUES ('{head_revision()}')"))
+    assert (await client.get("/readyz")).status_code == 200
 
 
 async def test_readiness_follows_the_database(test_db: MigratedDatabase, tmp_path: Path) -> None:
