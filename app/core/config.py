@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     sign_in_max_failures_per_address: int = Field(
         20, ge=1, description="Wrong passwords per address per window"
     )
+    sign_in_device_days: int = Field(
+        180,
+        ge=1,
+        le=730,
+        description="How long a browser stays trusted (its device cookie) after signing in to an account",
+    )
 
     # --- deadlines (SLA), docs/domain.md ---
     sla_disposition_working_days: int = Field(3, ge=1)
@@ -101,7 +107,10 @@ class Settings(BaseSettings):
     environment: str = Field("development", pattern="^(development|production)$")
     secret_key: SecretStr = Field(
         SecretStr(DEFAULT_SECRET_KEY),
-        description="Derives the reporters' lookup codes; must be set in production",
+        description=(
+            "Derives the reporters' lookup codes and the workspace's device-cookie key; "
+            "must be set in production"
+        ),
     )
 
     # --- national LAPOR (app/sync) ---

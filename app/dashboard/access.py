@@ -17,6 +17,7 @@ from app.runtime.context import runtime_of
 
 SESSION_COOKIE = "lb_sesi"
 SIGN_IN_COOKIE = "lb_masuk"  # the sign-in form's CSRF token (no session yet)
+DEVICE_COOKIE = "lb_perangkat"  # the browser's device cookie (app.accounts.devices)
 COOKIE_PATH = "/dashboard"
 OVERVIEW_ROLES = frozenset({Role.viewer, Role.coordinator, Role.admin})
 WORK_ROLES = frozenset({Role.coordinator, Role.admin, Role.agency})
@@ -79,6 +80,12 @@ def set_cookie(request: Request, response: Response, name: str, value: str, max_
 def set_session_cookie(request: Request, response: Response, token: str, lifetime: timedelta) -> None:
     """The cookie carrying a new session's random token, kept as long as the session lasts."""
     set_cookie(request, response, SESSION_COOKIE, token, int(lifetime.total_seconds()))
+
+
+def set_device_cookie(request: Request, response: Response, value: str, lifetime: timedelta) -> None:
+    """The device cookie of a successful sign-in, kept as long as it stays valid; signing out
+    leaves it (it opens nothing by itself, only spares the browser the account's lock)."""
+    set_cookie(request, response, DEVICE_COOKIE, value, int(lifetime.total_seconds()))
 
 
 def forget(request: Request, response: Response) -> None:

@@ -21,13 +21,14 @@ from app.accounts.sessions import end_session, open_session
 from app.accounts.sign_in import SignInLimited, SignInPolicy, begin_attempt, finish_attempt
 from app.api.deps import SessionDep, SettingsDep
 from app.core.body_limit import Refusal
-from app.core.config import Settings
 from app.dashboard.access import (
+    DEVICE_COOKIE,
     OVERVIEW_ROLES,
     SIGN_IN_COOKIE,
     forget,
     is_same_origin,
     set_cookie,
+    set_device_cookie,
     set_session_cookie,
     sign_in_token,
     signed_in,
@@ -200,15 +201,16 @@ def _client_address(request: Request) -> str:
 
 
 async def _check_password(
-    request: Request, session: AsyncSession, settings: Settings, login: str, password: str
+    request: Request, session: AsyncSession, policy: SignInPolicy, login: str, password: str
 ) -> Account | Response:
     """The account the password opens, or the page refusing it (wrong password or rate limited).
 
     The attempt is counted and committed before its password is checked, so attempts made at the
-    same moment see each other (see `begin_attempt`)."""
-    policy = SignInPolicy.from_settings(settings)
+    same moment see each other (see `begin_attempt`); the browser's device cookie, if it is valid
+    for the account, has it counted against the device instead of the account and address."""
+    device = request.cookies.get(DEVICE_COOKIE)
     try:
-        attempt = await begin_attempt(session, login, _client_address(request), policy)
+        attempt = await begin_attempt(session, login, _client_address(request), policy, device)
         await session.commit()
         account = await finish_attempt(session, attempt, password, policy)
     except SignInLimited as exc:
@@ -233,13 +235,15 @@ async def sign_in(
     sandi: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     csrf: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
-    """Check the password; on success open a server-side session and set its cookie."""
+    """Check the password; on success open a server-side session and set its cookie, and give
+    the browser a new device cookie for the account."""
     expected = request.cookies.get(SIGN_IN_COOKIE) or ""
     if not is_same_origin(request) or not expected or not tokens_match(expected, csrf):
         return sign_in_form(request, 403, FOREIGN)
     if not pengguna.strip() or not sandi:
         return sign_in_form(request, 401, "Masukkan nama pengguna dan kata sandi.", login=pengguna)
-    account = await _check_password(request, session, settings, pengguna, sandi)
+    policy = SignInPolicy.from_settings(settings)
+    account = await _check_password(request, session, policy, pengguna, sandi)
     if not isinstance(account, Account):
         return account
     lifetime = timedelta(hours=settings.workspace_session_hours)
@@ -247,6 +251,9 @@ async def sign_in(
     await session.commit()
     done = RedirectResponse(_home(principal_of_account(account).role), status_code=303)
     set_session_cookie(request, done, token, lifetime)
+    if policy.devices is not None and account.id is not None:
+        device = policy.devices.issue(account.id, utcnow())
+        set_device_cookie(request, done, device, policy.devices.lifetime)
     done.delete_cookie(SIGN_IN_COOKIE, path="/dashboard")
     return done
 

@@ -10,7 +10,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import update
 
-from app.dashboard.access import SESSION_COOKIE, SIGN_IN_COOKIE
+from app.dashboard.access import DEVICE_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE
 from app.models import AccountSession
 from app.models.types import utcnow
 from tests.dashboard.support import make_account, post_sign_in, sign_in_as
@@ -39,8 +39,9 @@ async def test_cookies_are_secure_in_production_even_when_the_scheme_looks_like_
             client.cookies.set(SIGN_IN_COOKIE, form.cookies[SIGN_IN_COOKIE], path="/dashboard")
             signed = await post_sign_in(client, "viewer")
             assert signed.status_code == 303
-            cookie = _cookie(signed, SESSION_COOKIE)
-            assert "; secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
+            for name in (SESSION_COOKIE, DEVICE_COOKIE):
+                cookie = _cookie(signed, name)
+                assert "; secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
 
 
 async def test_cookies_are_not_secure_over_plain_http_in_development(client: httpx.AsyncClient) -> None:
