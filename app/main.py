@@ -30,10 +30,11 @@ from app.api import (
 )
 from app.api.error_handlers import install_error_handlers
 from app.api.errors_schema import ErrorOut, ValidationErrorOut
-from app.core.body_limit import BodyLimit
+from app.core.body_limit import BodyLimit, Shapes
 from app.core.config import Settings, get_settings
 from app.core.failures import UnexpectedErrors
 from app.core.input_guard import ControlCharacterGuard
+from app.core.methods import HeadAsGet, install_method_handler
 from app.core.observability import RequestTelemetry, configure_logging
 from app.dashboard.router import edge_page
 from app.dashboard.workspace import ROUTERS as WORKSPACE_ROUTERS
@@ -78,6 +79,9 @@ ROUTERS = (
     open311_router,
 )
 
+# Open311's clients read its own error shape; the workspace's and /lacak's browsers a page.
+SHAPES: Shapes = {OPEN311_ROOT: edge_error, "/dashboard": edge_page, "/lacak": lacak_edge_page}
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Malformed request"},
     401: {"model": ErrorOut, "description": "Missing, unknown or revoked key"},
@@ -113,7 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     install_error_handlers(app)
-    install_error_handler(app)  # Open311's 404 and 405 in its own shape
+    install_error_handler(app)  # Open311's 404 in its own shape
+    install_method_handler(app, SHAPES)  # every 405, with `Allow`, in the shape of its part
     for router in ROUTERS:
         app.include_router(router)
     _add_middleware(app, settings)
@@ -121,17 +126,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    """The edge, innermost first: input guard, body limit, unexpected errors, telemetry."""
-    # Open311's clients read its own error shape; the workspace's and /lacak's browsers a page.
-    shapes = {OPEN311_ROOT: edge_error, "/dashboard": edge_page, "/lacak": lacak_edge_page}
-    app.add_middleware(ControlCharacterGuard, shapes=shapes)  # inside BodyLimit: bodies are bounded
+    """The edge, innermost first: input guard, body limit, unexpected errors, HEAD, telemetry."""
+    app.add_middleware(ControlCharacterGuard, shapes=SHAPES)  # inside BodyLimit: bodies are bounded
     app.add_middleware(
         BodyLimit,
         default_limit=settings.max_body_bytes,
         upload_limit=settings.max_attachment_bytes + 64 * 1024,
-        shapes=shapes,
+        shapes=SHAPES,
     )
     app.add_middleware(UnexpectedErrors)  # inside the telemetry: its 500 gets a request id too
+    app.add_middleware(HeadAsGet)  # outside every answer, so none sends a body to a HEAD
     app.add_middleware(RequestTelemetry)  # outermost: every answer gets its request id and metrics
 
 

@@ -15,7 +15,7 @@ from app.core.failures import log_unexpected
 
 log = logging.getLogger("app")
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
+HTTP_CODES = {404: "not_found", 401: "unauthenticated", 403: "forbidden"}  # 405: app.core.methods
 
 
 async def on_app_error(_: Request, exc: Exception) -> JSONResponse:
@@ -47,7 +47,8 @@ async def on_validation(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def on_http(_: Request, exc: Exception) -> JSONResponse:
-    """Starlette's own answers (unknown route, wrong method) in the same shape."""
+    """Starlette's own answers (unknown route) in the same shape (a wrong method's 405 is
+    `app.core.methods`')."""
     assert isinstance(exc, StarletteHTTPException)
     return JSONResponse(
         error_body(HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail)),

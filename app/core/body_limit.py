@@ -24,18 +24,22 @@ class Refusal:
 
 
 EdgeShape = Callable[[str, Refusal], Response]
-"""How one part of the site answers the edge's refusals, from the request's path (`app.main`
-gives Open311's for `/open311/`)."""
+"""How one part of the site answers the edge's refusals (and a method its path does not take,
+`app.core.methods`), from the request's path (`app.main` gives Open311's for `/open311/`)."""
 Shapes = Mapping[str, EdgeShape]
 """The parts with their own shape, by path prefix; every other path gets the REST API's."""
 
 
-async def refuse(scope: Scope, send: Send, refusal: Refusal, shapes: Shapes) -> None:
-    """Answer a refusal in the shape the path's clients read (the REST API's one error shape but
-    where `shapes` names another)."""
-    path: str = scope.get("path", "")
+def shaped(path: str, refusal: Refusal, shapes: Shapes) -> Response:
+    """A refusal in the shape the path's clients read (the REST API's one error shape but where
+    `shapes` names another); also a 405's (`app.core.methods`)."""
     shape = next((shape for prefix, shape in shapes.items() if path.startswith(prefix)), None)
-    response = shape(path, refusal) if shape else JSONResponse(refusal.body, status_code=refusal.status)
+    return shape(path, refusal) if shape else JSONResponse(refusal.body, status_code=refusal.status)
+
+
+async def refuse(scope: Scope, send: Send, refusal: Refusal, shapes: Shapes) -> None:
+    """Answer a refusal of the edge, `shaped` for the path."""
+    response = shaped(scope.get("path", ""), refusal, shapes)
     await response(scope, _empty_receive, send)
 
 

@@ -10,19 +10,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
+from app.core.methods import allowed_methods
 from app.dashboard.pages import error_page
 from app.dashboard.router import DashboardRoute
 
+# HEAD comes in as GET (app.core.methods.HeadAsGet); it stays listed for an app without it.
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def _allowed_methods(pages: Sequence[BaseRoute], scope: Scope) -> set[str]:
-    """The methods of the pages that have this path (none: no page has it)."""
-    allowed: set[str] = set()
-    for route in pages:
-        if route.matches(scope)[0] is Match.PARTIAL:
-            allowed |= set(getattr(route, "methods", None) or ())
-    return allowed
 
 
 def _is_a_page(pages: Sequence[BaseRoute], scope: Scope, path: str) -> bool:
@@ -41,10 +34,10 @@ def fallback_router(page_routers: Sequence[APIRouter]) -> APIRouter:
     async def no_such_page(request: Request) -> Response:
         """The answer for an address of /dashboard that no page has (as asked)."""
         rest = request.url.path.removeprefix("/dashboard").removeprefix("/")
-        allowed = _allowed_methods(pages, request.scope)
+        allowed = allowed_methods(pages, request.scope)  # with HEAD where GET is
         if allowed:
             page = error_page("Halaman ini tidak dapat dibuka dengan cara ini.")
-            return HTMLResponse(page, status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
+            return HTMLResponse(page, status_code=405, headers={"Allow": ", ".join(allowed)})
         path = request.url.path.rstrip("/") or "/dashboard"
         slash = rest.endswith("/") or not rest
         if request.method in ("GET", "HEAD") and slash and _is_a_page(pages, request.scope, path):

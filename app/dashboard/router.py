@@ -82,6 +82,7 @@ def refusal_page(exc: HTTPException | RequestValidationError) -> HTMLResponse:
 
 
 _EDGE_MESSAGES = {
+    405: "Halaman ini tidak dapat dibuka dengan cara ini.",
     413: "Berkas atau isian terlalu besar.",
     415: "Isian dikirim dalam penyandian yang tidak dapat dibaca.",
     422: "Isian berisi karakter kendali yang tidak diizinkan",
@@ -97,8 +98,9 @@ def _secured(response: Response) -> Response:
 
 def edge_page(path: str, refusal: Refusal) -> Response:
     """A refusal of the edge (`app.core.body_limit.refuse`: a body too large, a refused character,
-    a charset it cannot read) to a workspace address, as a page with the workspace's headers
-    instead of the API's JSON; its status stays, and the fields it names are said."""
+    a charset it cannot read; a method the path does not take) to a workspace address, as a page
+    with the workspace's headers instead of the API's JSON; its status stays, and the fields it
+    names are said."""
     message = _EDGE_MESSAGES.get(refusal.status, "Permintaan tidak dapat dibaca.")
     named = sorted({f["field"].rpartition(".")[2] for f in refusal.body.get("fields", [])})
     if refusal.status == 422:

@@ -89,9 +89,10 @@ def checked_format(fmt: str) -> str:
 
 def edge_error(path: str, refusal: Refusal) -> Response:
     """A refusal of the edge (`app.core.body_limit.refuse`: a refused character, two Content-Types,
-    a charset or a body size the edge refuses) to a request under `ROOT`, in the spec's shape and
-    in the format of the path's suffix (JSON for any other, as `error_answer`); the field a refusal
-    names goes into the description (the spec's errors have no fields).
+    a charset or a body size the edge refuses; or a method the path does not take, 405, from
+    `app.core.methods`) to a request under `ROOT`, in the spec's shape and in the format of the
+    path's suffix (JSON for any other, as `error_answer`); the field a refusal names goes into the
+    description (the spec's errors have no fields).
 
     The status: the spec answers bad input with 400 ("400 otherwise"), so a refused character,
     422 in the REST API, is a 400 here, as the routes' own refusals of a field's value are; a 400
@@ -106,16 +107,14 @@ def edge_error(path: str, refusal: Refusal) -> Response:
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own answers (no route for the path, a method the path does not take) in the
-    spec's shape and the suffix's format under `ROOT`, with their headers (`Allow` for a 405);
-    elsewhere the REST API's (`app.api.error_handlers.on_http`)."""
+    """Starlette's own answers (no route for the path) in the spec's shape and the suffix's format
+    under `ROOT`, with their headers; elsewhere the REST API's (`app.api.error_handlers.on_http`).
+    A method the path does not take (405) is answered as every 405 is (`app.core.methods`), in the
+    spec's shape by `edge_error`."""
     path = request.url.path
     if not path.startswith(ROOT) or not isinstance(exc, StarletteHTTPException):
         return await on_http(request, exc)
-    if exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
-        description = f"{request.method} is not allowed on {path}; allowed: {allowed}"
-    elif exc.status_code == 404:
+    if exc.status_code == 404:
         description = f"no resource {path}: see {ROOT}v2/discovery.json"
     else:
         description = str(exc.detail)

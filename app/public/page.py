@@ -24,6 +24,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 UNREADABLE = "Isian tidak dapat dibaca. Nomor laporan wajib diisi, paling banyak 40 karakter."
+WRONG_METHOD = "Halaman ini tidak dapat dibuka dengan cara ini. Gunakan formulir di bawah."
 
 _PAGE = """<!doctype html>
 <html lang="id"><head><meta charset="utf-8">
@@ -107,7 +108,10 @@ def refused_page(status: int, text: str = UNREADABLE) -> Response:
 
 def edge_page(path: str, refusal: Refusal) -> Response:
     """A refusal of the edge (`app.core.body_limit.refuse`: a refused character, a body too
-    large, a charset it cannot read) to `/lacak`, as the page instead of the API's JSON."""
+    large, a charset it cannot read) to `/lacak`, or a method it does not take (405, from
+    `app.core.methods`, which adds `Allow`), as the page instead of the API's JSON."""
+    if refusal.status == 405:
+        return refused_page(405, WRONG_METHOD)
     if refusal.status == 422:
         return refused_page(422, "Isian berisi karakter yang tidak diizinkan. Periksa nomor laporan.")
     return refused_page(refusal.status)

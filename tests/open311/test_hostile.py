@@ -69,10 +69,14 @@ async def test_no_route_and_wrong_methods_answer_in_the_spec_shape(
 ) -> None:
     for path in (f"/open311/v2/nope.{fmt}", f"/open311/v2/requests/a/b.{fmt}", f"/open311/v3/services.{fmt}"):
         assert path in spec_error(await client.get(path), fmt, 404)
-    for method, path in [("DELETE", "requests"), ("PUT", "requests/KOBAR-2026-000001"), ("POST", "services")]:
+    for method, path, allow in [
+        ("DELETE", "requests", "GET, HEAD, POST"),  # GET and POST: both listed
+        ("PUT", "requests/KOBAR-2026-000001", "GET, HEAD"),
+        ("POST", "services", "GET, HEAD"),
+    ]:
         response = await client.request(method, f"/open311/v2/{path}.{fmt}")
         assert method in spec_error(response, fmt, 405)
-        assert response.headers["allow"] == "GET"
+        assert response.headers["allow"] == allow
     # No suffix, or one the spec does not know: JSON, the spec's default.
     assert "discovery" in spec_error(await client.get("/open311/v2/requests"), "json", 404)
     assert "yaml" in spec_error(await client.get("/open311/v2/services.yaml"), "json", 404)

@@ -105,10 +105,10 @@ async def test_unknown_addresses_and_wrong_methods_are_pages(client: httpx.Async
     _is_a_workspace_page(wrong)
     token = form_token((await client.get("/dashboard/antrian")).text)
     posted = await client.post("/dashboard/antrian", data={"csrf": token}, headers=ORIGIN)
-    assert posted.status_code == 405 and posted.headers["allow"] == "GET"
+    assert posted.status_code == 405 and posted.headers["allow"] == "GET, HEAD"
     assert (await client.get("/dashboard/antrian")).status_code == 200  # still signed in
     overview = await client.post("/dashboard", data={"csrf": token}, headers=ORIGIN)
-    assert overview.status_code == 405 and overview.headers["allow"] == "GET"
+    assert overview.status_code == 405 and overview.headers["allow"] == "GET, HEAD"
     slash = await client.get("/dashboard/antrian/")
     assert slash.status_code == 307 and slash.headers["location"] == "/dashboard/antrian"
     assert (await client.get("/dashboard/")).headers["location"] == "/dashboard"
