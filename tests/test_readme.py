@@ -391,8 +391,9 @@ def _from_regex(pattern: str) -> str:
 @cache
 def app_routes() -> list[Route]:
     app = create_app(Settings(_env_file=None, environment="development"))  # type: ignore[call-arg]
+    # Every GET is answered for HEAD too (app/core/methods.py), though no route declares it.
     return [
-        _route(r.methods or set(), r.path)
+        _route((r.methods or set()) | ({"HEAD"} if "GET" in (r.methods or set()) else set()), r.path)
         for r in iter_route_contexts(app.routes)
         if r.path and r.name not in CATCH_ALL_ROUTES
     ]
