@@ -113,14 +113,16 @@ async def claim_due(
     session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedDelivery]:
     """Take up to `limit` due deliveries until `lease_until`, with what it takes to send them."""
-    lock = session.get_bind().dialect.name == "postgresql"  # SQLite runs a single worker
-    claimed = await session.execute(
+    # On the session's connection: plain rows, with none of the ORM's per-statement work.
+    connection = await session.connection()
+    lock = connection.dialect.name == "postgresql"  # SQLite runs a single worker
+    claimed = await connection.execute(
         _claim_statement(lock), {"now": now, "lease_until": lease_until, "limit": limit}
     )
     claimed_ids = list(claimed.scalars())
     if not claimed_ids:
         return []
-    rows = (await session.execute(_details_statement(), {"ids": claimed_ids})).all()
+    rows = (await connection.execute(_details_statement(), {"ids": claimed_ids})).all()
     return [_claimed(row, now, lease_until) for row in rows]
 
 

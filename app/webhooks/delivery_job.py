@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import httpx
+import httpcore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
@@ -33,7 +33,7 @@ from app.models.types import utcnow
 from app.webhooks.claims import ClaimedDelivery, claim_due
 from app.webhooks.lease import LeaseKeeper
 from app.webhooks.recording import OutcomeRecorder
-from app.webhooks.safety import DestinationPolicy, Resolver, delivery_client, resolve_host
+from app.webhooks.safety import DestinationPolicy, Resolver, delivery_pool, resolve_host
 from app.webhooks.schedule import RetrySchedule
 from app.webhooks.sender import AttemptOutcome, send_attempt
 
@@ -54,7 +54,7 @@ class DeliveryJob:
         sessions: async_sessionmaker[AsyncSession],
         *,
         clock: Clock = utcnow,
-        client: httpx.AsyncClient | None = None,
+        pool: httpcore.AsyncConnectionPool | None = None,
         resolver: Resolver = resolve_host,
         rng: random.Random | None = None,
     ) -> None:
@@ -62,7 +62,7 @@ class DeliveryJob:
         self._sessions = sessions
         self._clock = clock
         self._policy = DestinationPolicy.from_settings(settings, resolver)
-        self._client = client or delivery_client(settings, self._policy)
+        self._pool = pool or delivery_pool(settings, self._policy)
         self._timeout = settings.webhook_timeout_seconds
         self._lease = timedelta(seconds=settings.webhook_lease_seconds)
         self._leases = LeaseKeeper(sessions, settings.webhook_lease_seconds, clock)
@@ -104,9 +104,9 @@ class DeliveryJob:
             await asyncio.wait(set(self._tasks))
 
     async def aclose(self) -> None:
-        """Finish the attempts in flight and close the HTTP client."""
+        """Finish the attempts in flight and close the connection pool."""
         await self.drain()
-        await self._client.aclose()
+        await self._pool.aclose()
 
     async def claim(self, limit: int) -> list[ClaimedDelivery]:
         """Claim up to `limit` due deliveries for this worker (one transaction)."""
@@ -158,7 +158,7 @@ class DeliveryJob:
             return None
         async with self._leases.kept(lease):
             outcome = await send_attempt(
-                self._client,
+                self._pool,
                 self._policy,
                 delivery,
                 attempted_at=attempted_at,

@@ -17,10 +17,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.core.db import unit_of_work
@@ -45,23 +46,30 @@ async def record_outcomes(
 
     Only the outcomes whose delivery still carries their lease token are written.
     """
-    current = await _deliveries_held(session, [o.delivery_id for o in outcomes])
+    # Everything on the session's connection, in Core: plain rows and dictionaries, with none of
+    # the ORM's per-statement work (nor its bulk paths' pass over every row).
+    connection = await session.connection()
+    current = await _deliveries_held(connection, [o.delivery_id for o in outcomes])
     outcomes = [o for o in outcomes if _still_held(o, current)]
     if not outcomes:
         return
-    await session.execute(insert(WebhookAttempt), [_attempt_row(o) for o in outcomes])
-    changes = [
-        _next_step(o, current[o.delivery_id].attempts + 1, schedule)
-        for o in outcomes
-        if current[o.delivery_id].status == DeliveryStatus.pending
-    ]
-    if changes:
-        await session.execute(update(WebhookDelivery), changes)
-    await _update_subscriptions(session, outcomes, disable_after)
+    await connection.execute(insert(WebhookAttempt), [_attempt_row(o) for o in outcomes])
+    finished: list[dict[str, Any]] = []
+    retried: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        row = current[outcome.delivery_id]
+        if row.status == DeliveryStatus.pending:
+            change = _next_step(outcome, row.attempts + 1, schedule)
+            (retried if "next_attempt_at" in change else finished).append(change)
+    for ends, changes in ((True, finished), (False, retried)):
+        if changes:
+            await connection.execute(_next_step_statement(ends), changes)
+    await _update_subscriptions(connection, outcomes, disable_after)
 
 
-async def _deliveries_held(session: AsyncSession, ids: list[int]) -> dict[int, Any]:
-    """The attempts, status and lease token of the deliveries still there, by id, locked meanwhile."""
+@cache
+def _held_statement(lock: bool) -> Any:
+    """The attempts, status and lease token of the deliveries `:ids`; built once, reused."""
     query = (
         select(
             col(WebhookDelivery.id),
@@ -69,15 +77,22 @@ async def _deliveries_held(session: AsyncSession, ids: list[int]) -> dict[int, A
             col(WebhookDelivery.status),
             col(WebhookDelivery.claimed_until),
         )
-        .where(col(WebhookDelivery.id).in_(ids))
+        .where(col(WebhookDelivery.id).in_(bindparam("ids", expanding=True)))
         .order_by(col(WebhookDelivery.id))  # one lock order for every worker: no deadlock
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if lock:
         # FOR NO KEY UPDATE: until this transaction ends no claim takes these rows over (its SKIP
         # LOCKED passes them by), no lease moves and no row is deleted, so the token checked here
         # is still the delivery's when the outcome is written.
         query = query.with_for_update(key_share=True)
-    return {row.id: row for row in (await session.execute(query)).all()}
+    return query
+
+
+async def _deliveries_held(connection: AsyncConnection, ids: list[int]) -> dict[int, Any]:
+    """The attempts, status and lease token of the deliveries still there, by id, locked meanwhile."""
+    lock = connection.dialect.name == "postgresql"
+    rows = (await connection.execute(_held_statement(lock), {"ids": ids})).all()
+    return {row.id: row for row in rows}
 
 
 def _still_held(outcome: AttemptOutcome, current: dict[int, Any]) -> bool:
@@ -106,56 +121,92 @@ def _attempt_row(outcome: AttemptOutcome) -> dict[str, Any]:
     }
 
 
+@cache
+def _next_step_statement(ends: bool) -> Any:
+    """The UPDATE of `_next_step`'s changes, one parameter set per delivery: for the deliveries
+    that end (`status`, `finished_at`) or for those tried again (`next_attempt_at`).
+
+    Fenced like the whole outcome: it changes a delivery only while it carries the lease token.
+    """
+    columns = ["attempts", "last_attempt_at", "last_status_code", "last_error"]
+    columns += ["status", "finished_at"] if ends else ["next_attempt_at"]
+    return (
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.id) == bindparam("delivery_id"),
+            col(WebhookDelivery.claimed_until) == bindparam("lease_until"),
+        )
+        .values({"claimed_until": None, **{name: bindparam(name) for name in columns}})
+    )
+
+
 def _next_step(outcome: AttemptOutcome, attempts: int, schedule: RetrySchedule) -> dict[str, Any]:
-    """The delivery's new state after this attempt."""
+    """The delivery's new state after this attempt (the parameters of `_next_step_statement`)."""
     change: dict[str, Any] = {
-        "id": outcome.delivery_id,
+        "delivery_id": outcome.delivery_id,
+        "lease_until": outcome.lease_until,
         "attempts": attempts,
-        "claimed_until": None,
         "last_attempt_at": outcome.attempted_at,
         "last_status_code": outcome.status_code,
         "last_error": outcome.error,
     }
     wait = None if outcome.succeeded or outcome.gone else schedule.next_wait(attempts, outcome.retry_after)
     if outcome.succeeded:
-        change.update(status=DeliveryStatus.succeeded, finished_at=outcome.attempted_at)
+        change.update(status=DeliveryStatus.succeeded.value, finished_at=outcome.attempted_at)
     elif wait is None:
-        change.update(status=DeliveryStatus.failed, finished_at=outcome.attempted_at)
+        change.update(status=DeliveryStatus.failed.value, finished_at=outcome.attempted_at)
     else:
         change["next_attempt_at"] = outcome.attempted_at + timedelta(seconds=wait)
     return change
 
 
+@cache
+def _health_statement() -> Any:
+    """The health of the subscriptions `:ids`; built once, reused."""
+    return (
+        select(
+            col(WebhookSubscription.id),
+            col(WebhookSubscription.active),
+            col(WebhookSubscription.failing_since),
+            col(WebhookSubscription.last_success_at),
+        )
+        .where(col(WebhookSubscription.id).in_(bindparam("ids", expanding=True)))
+        .order_by(col(WebhookSubscription.id))  # one lock order for every worker: no deadlock
+    )
+
+
+@cache
+def _health_update(columns: tuple[str, ...]) -> Any:
+    """The UPDATE of a subscription's `columns`, one parameter set per subscription."""
+    return (
+        update(WebhookSubscription)
+        .where(col(WebhookSubscription.id) == bindparam("subscription_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
+
+
 async def _update_subscriptions(
-    session: AsyncSession, outcomes: Sequence[AttemptOutcome], disable_after: timedelta
+    connection: AsyncConnection, outcomes: Sequence[AttemptOutcome], disable_after: timedelta
 ) -> None:
     """Successes clear the failing streak; a long streak or a 410 disables the subscription."""
     by_subscription: dict[int, list[AttemptOutcome]] = {}
     for outcome in outcomes:
         by_subscription.setdefault(outcome.subscription_id, []).append(outcome)
-    rows = (
-        await session.execute(
-            select(
-                col(WebhookSubscription.id),
-                col(WebhookSubscription.active),
-                col(WebhookSubscription.failing_since),
-                col(WebhookSubscription.last_success_at),
-            )
-            .where(col(WebhookSubscription.id).in_(list(by_subscription)))
-            .order_by(col(WebhookSubscription.id))  # one lock order for every worker: no deadlock
-        )
-    ).all()
-    changes = [_health_change(row, by_subscription[row.id], disable_after) for row in rows]
-    changes = [change for change in changes if len(change) > 1]
-    if changes:
-        await session.execute(update(WebhookSubscription), changes)
+    rows = (await connection.execute(_health_statement(), {"ids": list(by_subscription)})).all()
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        change = _health_change(row, by_subscription[row.id], disable_after)
+        if change:
+            by_shape.setdefault(tuple(sorted(change)), []).append({"subscription_id": row.id, **change})
+    for columns, changes in by_shape.items():
+        await connection.execute(_health_update(columns), changes)
 
 
 def _health_change(row: Any, seen: list[AttemptOutcome], disable_after: timedelta) -> dict[str, Any]:
-    """What a subscription's attempts change in its row (only its id when nothing)."""
+    """What a subscription's attempts change in its row (empty when nothing)."""
     last = max(o.attempted_at for o in seen)
     successes = [o.attempted_at for o in seen if o.succeeded]
-    change: dict[str, Any] = {"id": row.id}
+    change: dict[str, Any] = {}
     if successes:
         newest = max(successes)
         # A busy subscription would have its row rewritten on every commit: keep the time
@@ -164,7 +215,8 @@ def _health_change(row: Any, seen: list[AttemptOutcome], disable_after: timedelt
             change.update(last_success_at=newest, failing_since=None)
     else:
         failing_since = row.failing_since or min(o.attempted_at for o in seen)
-        change["failing_since"] = failing_since
+        if failing_since != row.failing_since:  # a streak already under way is written already
+            change["failing_since"] = failing_since
         if row.active and last - failing_since >= disable_after:
             days = disable_after.total_seconds() / 86400
             change.update(_disabled(row.id, f"failing without a success for {days:g} days", last))

@@ -1,7 +1,7 @@
 """Where webhooks may go: https to public addresses only, unless the host is allowlisted.
 
-The rule is checked when a subscription is made or changed, and again at delivery: the HTTP
-client connects through `GuardedNetworkBackend`, which resolves the host itself, refuses
+The rule is checked when a subscription is made or changed, and again at delivery: the delivery
+pool connects through `GuardedNetworkBackend`, which resolves the host itself, refuses
 private, loopback and link-local answers, and connects to the address it checked, so a DNS answer
 that changes between the check and the connection (rebinding) cannot slip through.
 """
@@ -96,8 +96,8 @@ class DestinationPolicy:
         """True when the host is exempt from the public-address rule."""
         return host.lower().strip("[]") in self.allowed_hosts
 
-    def check_url(self, url: str) -> tuple[str, int]:
-        """Check the URL's form and scheme; its host and port (no name resolution)."""
+    def checked_url(self, url: str) -> httpx.URL:
+        """The URL, parsed, once its form and scheme pass (no name resolution)."""
         try:
             parsed = httpx.URL(url)
         except (httpx.InvalidURL, ValueError) as exc:
@@ -109,7 +109,12 @@ class DestinationPolicy:
             raise DestinationRefused("the URL must use https (plain http only to allowlisted hosts)")
         if parsed.fragment:
             raise DestinationRefused("the URL must not have a #fragment")
-        return host, parsed.port or (443 if parsed.scheme == "https" else 80)
+        return parsed
+
+    def check_url(self, url: str) -> tuple[str, int]:
+        """Check the URL's form and scheme; its host and port (no name resolution)."""
+        parsed = self.checked_url(url)
+        return parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80)
 
     async def public_addresses(self, host: str, port: int) -> list[str]:
         """The host's addresses, refused if any of them is not public."""
@@ -177,27 +182,17 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def delivery_client(settings: Settings, policy: DestinationPolicy) -> httpx.AsyncClient:
-    """The shared HTTP client of webhook delivery: no redirects, no proxies, guarded connections."""
-    limits = httpx.Limits(
+def delivery_pool(settings: Settings, policy: DestinationPolicy) -> httpcore.AsyncConnectionPool:
+    """The shared connection pool of webhook delivery: guarded connections, nothing else.
+
+    httpcore's pool, with no client around it: no redirects are followed, no proxy or other
+    setting is read from the environment, no cookies are kept, and each request costs none of a
+    client's per-request models (the sender builds the request itself; see `sender`).
+    """
+    return httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
         max_connections=settings.webhook_concurrency,
         max_keepalive_connections=settings.webhook_concurrency,
         keepalive_expiry=30.0,
-    )
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    # httpx takes no network backend, so its pool is replaced by one that connects through the
-    # guard (same limits); tests/webhooks/test_safety.py proves the guard is on the path.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
         network_backend=GuardedNetworkBackend(policy),
-    )
-    return httpx.AsyncClient(
-        transport=transport,
-        timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"user-agent": "lapor-bridge-webhooks/0.1"},
     )

@@ -11,8 +11,9 @@ import pytest
 from app.api.webhooks import destination_policy
 from app.core.config import Settings
 from app.webhooks.delivery_job import DeliveryJob
-from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_client, is_public_address
+from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_pool, is_public_address
 from tests.helpers import Keys, file_report
+from tests.webhooks.receiver import Receiver
 from tests.webhooks.support import FakeClock, deliver_due, delivered_through, stored_deliveries
 
 PUBLIC = "93.184.216.34"
@@ -140,8 +141,24 @@ async def test_a_url_no_longer_allowed_by_the_settings_is_refused_at_delivery(
 
 
 async def test_the_connection_itself_is_guarded(settings: Settings) -> None:
-    """Even past the URL check, the client connects only to addresses the policy allows."""
+    """Even past the URL check, the pool connects only to addresses the policy allows."""
     policy = DestinationPolicy(resolver=resolver_of({"rebind.example": ["127.0.0.1"]}))
-    async with delivery_client(settings, policy) as client:
+    async with delivery_pool(settings, policy) as pool:
         with pytest.raises(DestinationRefused, match=r"127\.0\.0\.1"):
-            await client.post("https://rebind.example:9/h", content=b"{}")
+            await pool.request("POST", "https://rebind.example:9/h", content=b"{}")
+
+
+async def test_a_cookie_a_receiver_sets_is_never_sent_back(
+    client: httpx.AsyncClient, keys: Keys, receiver: Receiver, subscription: dict[str, Any], job: DeliveryJob
+) -> None:
+    """The worker keeps no cookies: what one receiver sets never rides on a later delivery (to it,
+    or to another subscription on the same host)."""
+    receiver.answers.append((200, {"set-cookie": "session=from-the-receiver; Path=/"}, b"ok"))
+    await file_report(client, keys.intake)
+    await deliver_due(job)
+    await file_report(client, keys.intake)
+    await deliver_due(job)
+    first, second = receiver.requests
+    assert "cookie" not in second.headers and "cookie" not in first.headers
+    assert second.headers["user-agent"] == "lapor-bridge-webhooks/0.1"
+    assert second.verified_by == [subscription["secret"]]

@@ -11,7 +11,7 @@ import pytest
 
 from app.api.webhooks import destination_policy
 from app.core.config import Settings
-from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_client, is_public_address
+from app.webhooks.safety import DestinationPolicy, DestinationRefused, delivery_pool, is_public_address
 from tests.helpers import Keys, file_report
 from tests.webhooks.support import FakeClock, delivered_through
 from tests.webhooks.test_safety import PUBLIC, resolver_of
@@ -96,6 +96,6 @@ async def test_refused_at_delivery_when_the_name_now_resolves_to_one(
 
 async def test_the_connection_itself_is_guarded(settings: Settings) -> None:
     policy = DestinationPolicy(resolver=resolver_of({"rebind.example": ["64:ff9b::7f00:1"]}))
-    async with delivery_client(settings, policy) as client:
+    async with delivery_pool(settings, policy) as pool:
         with pytest.raises(DestinationRefused, match="64:ff9b::7f00:1"):
-            await client.post("https://rebind.example:9/h", content=b"{}")
+            await pool.request("POST", "https://rebind.example:9/h", content=b"{}")
