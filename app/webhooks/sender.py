@@ -9,6 +9,7 @@ than signing and sending together (bench/webhooks.py).
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from dataclasses import dataclass
@@ -117,6 +118,9 @@ def _signed_request(
         (b"content-length", str(len(delivery.body)).encode()),
         *((name.encode(), value.encode()) for name, value in signed.items()),
     ]
+    if url.userinfo:  # `https://user:password@host/…`: Basic auth, as an HTTP client sends it
+        credentials = f"{url.username}:{url.password}".encode()
+        headers.append((b"authorization", b"Basic " + base64.b64encode(credentials)))
     target = httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path)
     return target, headers
 

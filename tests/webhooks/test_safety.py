@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 from typing import Any
 
@@ -162,3 +163,20 @@ async def test_a_cookie_a_receiver_sets_is_never_sent_back(
     assert "cookie" not in second.headers and "cookie" not in first.headers
     assert second.headers["user-agent"] == "lapor-bridge-webhooks/0.1"
     assert second.verified_by == [subscription["secret"]]
+
+
+async def test_credentials_in_the_url_go_as_basic_auth(
+    client: httpx.AsyncClient, keys: Keys, receiver: Receiver, job: DeliveryJob
+) -> None:
+    """A receiver's URL may carry `user:password@` (as HTTP clients take it): the delivery sends
+    them as Basic auth, never as part of the request line or the Host header."""
+    url = receiver.url.replace("http://", "http://hook%40pemkab:s%3Acret@", 1)
+    made = await client.post("/api/v1/webhooks/subscriptions", json={"url": url}, headers=keys.admin)
+    assert made.status_code == 201, made.text
+    receiver.secrets.append(made.json()["secret"])
+    await file_report(client, keys.intake)
+    await deliver_due(job)
+    (seen,) = receiver.requests
+    expected = "Basic " + base64.b64encode(b"hook@pemkab:s:cret").decode()
+    assert seen.headers["authorization"] == expected
+    assert "@" not in seen.headers["host"] and seen.verified_by == [made.json()["secret"]]
